@@ -1,0 +1,36 @@
+//! Embeds the default `knowledge/` directory into the binary, so `signpost` runs with nothing beside it.
+
+use std::{env, fmt::Write as _, fs, path::Path};
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("knowledge");
+    println!("cargo:rerun-if-changed={}", root.display());
+    let mut files = Vec::new();
+    collect(&root, &root, &mut files);
+    files.sort();
+    let mut out = String::from("&[\n");
+    for rel in &files {
+        let abs = root.join(rel);
+        println!("cargo:rerun-if-changed={}", abs.display());
+        writeln!(out, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
+    }
+    out.push(']');
+    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_knowledge.rs");
+    fs::write(dest, out).unwrap();
+}
+
+/// Every `*.toml` below `dir`, as paths relative to `root` with `/` separators.
+fn collect(root: &Path, dir: &Path, files: &mut Vec<String>) {
+    let Ok(entries) = fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        println!("cargo:rerun-if-changed={}", path.display());
+        if path.is_dir() {
+            collect(root, &path, files);
+        } else if path.extension().is_some_and(|e| e == "toml") {
+            let rel = path.strip_prefix(root).unwrap();
+            let rel: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+            files.push(rel.join("/"));
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! `signpost ask [--json] QUESTION...`
+
+use super::{engine, render, Cli, Exit};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// The question; several words are joined with spaces.
+    #[arg(required = true, num_args = 1.., allow_hyphen_values = true)]
+    pub question: Vec<String>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
+    let engine = engine(cli)?;
+    let answer = engine.ask(&args.question.join(" ")).map_err(Exit::usage)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&answer).expect("answers serialise"));
+    } else {
+        println!("{}", render::answer(&answer));
+    }
+    Ok(())
+}

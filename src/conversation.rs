@@ -1,0 +1,116 @@
+//! One conversational turn: a message in, replies out, with the decision dialog woven in.
+//!
+//! The console (`signpost chat`) and the Discord adapter both call [`turn`], so a message typed in a terminal and
+//! one typed in a Discord thread take the same path. The caller keeps the dialog state between turns (in memory for
+//! the console, in the session store for Discord).
+
+use crate::{
+    dialog::{DialogError, Input, Outcome, Question, State, Verdict},
+    error::CoreError,
+    reply::{Answer, Topic},
+    Engine,
+};
+
+/// One reply of a turn.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    Answer(Answer),
+    /// A dialog question; `notice` explains why it is asked again, when it is.
+    Question {
+        question: Question,
+        notice: Option<String>,
+    },
+    Verdict(Verdict),
+    Cancelled,
+    /// Bad input (an empty or oversized question): a message for the user, nothing lost.
+    Error(String),
+}
+
+/// The result of a turn: the dialog state to keep (`None` when no dialog is running) and the replies.
+#[derive(Debug, Clone)]
+pub struct Turn {
+    pub state: Option<State>,
+    pub replies: Vec<Reply>,
+}
+
+/// Words that start the guided decision whatever else is going on.
+pub fn is_decide_command(text: &str) -> bool {
+    matches!(text.trim().trim_start_matches(['/', '!']).to_lowercase().as_str(), "decide" | "start decide" | "start")
+}
+
+/// Handles one message. `state` is the user's running dialog, if any.
+pub fn turn(engine: &Engine, state: Option<&State>, text: &str) -> Turn {
+    if is_decide_command(text) {
+        return start(engine, Vec::new());
+    }
+    match state {
+        Some(state) => in_dialog(engine, state, text),
+        None => outside_dialog(engine, text),
+    }
+}
+
+/// Starts a dialog, after the given replies.
+pub fn start(engine: &Engine, mut replies: Vec<Reply>) -> Turn {
+    match engine.dialog().start() {
+        Ok((state, question)) => {
+            replies.push(Reply::Question { question, notice: None });
+            Turn { state: Some(state), replies }
+        }
+        Err(e) => {
+            replies.push(Reply::Error(e.to_string()));
+            Turn { state: None, replies }
+        }
+    }
+}
+
+fn outside_dialog(engine: &Engine, text: &str) -> Turn {
+    match engine.ask(text) {
+        Ok(answer) if matches!(answer.topic, Topic::Decide { .. }) => start(engine, vec![Reply::Answer(answer)]),
+        Ok(answer) => Turn { state: None, replies: vec![Reply::Answer(answer)] },
+        Err(e) => Turn { state: None, replies: vec![Reply::Error(e.to_string())] },
+    }
+}
+
+fn in_dialog(engine: &Engine, state: &State, text: &str) -> Turn {
+    let machine = engine.dialog();
+    let input = Input::parse(text);
+    if let Input::Text(t) = &input {
+        // A question asked mid-dialog is answered, then the dialog resumes where it was.
+        if let Ok(Outcome::Question(q)) = machine.current(state) {
+            let step = engine.kb().step(&q.step);
+            let picks_option = step.is_some_and(|s| machine.interpret(s, t).is_some());
+            if !picks_option {
+                if let Ok(answer) = engine.ask(t) {
+                    let answers_it = !matches!(answer.topic, Topic::None | Topic::Decide { .. });
+                    if answers_it {
+                        return Turn {
+                            state: Some(state.clone()),
+                            replies: vec![
+                                Reply::Answer(answer),
+                                Reply::Question { question: q, notice: Some("Back to the decision:".into()) },
+                            ],
+                        };
+                    }
+                }
+            }
+        }
+    }
+    step(engine, state, input)
+}
+
+/// Applies a dialog input (from a button, a select or typed text) and renders the outcome.
+pub fn step(engine: &Engine, state: &State, input: Input) -> Turn {
+    match engine.dialog().step(state, input) {
+        Ok((state, Outcome::Question(question))) => {
+            Turn { state: Some(state), replies: vec![Reply::Question { question, notice: None }] }
+        }
+        Ok((state, Outcome::Reprompt { message, question })) => {
+            Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(message) }] }
+        }
+        Ok((_, Outcome::Verdict(v))) => Turn { state: None, replies: vec![Reply::Verdict(v)] },
+        Ok((_, Outcome::Cancelled)) => Turn { state: None, replies: vec![Reply::Cancelled] },
+        Err(e @ (DialogError::Stale | DialogError::BadState | DialogError::Finished)) => {
+            Turn { state: None, replies: vec![Reply::Error(CoreError::from(e).to_string())] }
+        }
+    }
+}

@@ -1,0 +1,293 @@
+//! The one facade every front door calls: answers, comparisons, profiles and the decision dialog.
+
+use std::{fmt::Write as _, path::Path, sync::Arc};
+
+use crate::{
+    compare::{self, Comparison},
+    dialog::Machine,
+    error::CoreError,
+    knowledge::{Framework, KnowledgeBase, KnowledgeError},
+    matcher::{Label, Match, Matcher},
+    reply::{round2, Answer, Guess, Topic},
+};
+
+/// Longer questions are refused with a clear message rather than matched: no real question needs more.
+pub const MAX_QUESTION_CHARS: usize = 4_000;
+
+/// How many suggestions an answer carries.
+const SUGGESTIONS: usize = 3;
+
+/// Knowledge plus its compiled matcher. Immutable; share it as `Arc<Engine>` and swap the `Arc` to reload.
+pub struct Engine {
+    kb: Arc<KnowledgeBase>,
+    matcher: Matcher,
+}
+
+impl Engine {
+    pub fn new(kb: KnowledgeBase) -> Self {
+        let matcher = Matcher::new(&kb);
+        Self { kb: Arc::new(kb), matcher }
+    }
+
+    /// The knowledge in `dir`, or the copy compiled into the binary.
+    pub fn load(dir: Option<&Path>) -> Result<Self, KnowledgeError> {
+        let kb = match dir {
+            Some(dir) => KnowledgeBase::load(dir)?,
+            None => KnowledgeBase::embedded()?,
+        };
+        Ok(Self::new(kb))
+    }
+
+    pub fn kb(&self) -> &KnowledgeBase {
+        &self.kb
+    }
+
+    pub fn matcher(&self) -> &Matcher {
+        &self.matcher
+    }
+
+    pub fn dialog(&self) -> Machine<'_> {
+        Machine::new(&self.kb)
+    }
+
+    /// Answers a chat message. Errors only for an empty or oversized question; "don't know" is an answer.
+    pub fn ask(&self, question: &str) -> Result<Answer, CoreError> {
+        let len = question.chars().count();
+        if len > MAX_QUESTION_CHARS {
+            return Err(CoreError::QuestionTooLong { len, max: MAX_QUESTION_CHARS });
+        }
+        if question.chars().all(|c| c.is_whitespace() || c.is_control()) {
+            return Err(CoreError::EmptyQuestion);
+        }
+        let m = self.matcher.match_message(question);
+        Ok(self.answer(question, &m))
+    }
+
+    fn answer(&self, question: &str, m: &Match) -> Answer {
+        let kb = &*self.kb;
+        let confidence = round2(m.confidence);
+        let mut suggestions = self.close_seconds(m);
+        let mut answer = match m.label {
+            Label::Faq(i) => {
+                let faq = &kb.faqs[i];
+                extend_unique(&mut suggestions, faq.related.iter().cloned());
+                let mut text = faq.answer.trim().to_string();
+                if let Some(b) = &faq.based_on {
+                    let _ = write!(text, "\n\n_Based on: {b}_");
+                }
+                Answer {
+                    topic: Topic::Faq { id: faq.id.clone() },
+                    confidence,
+                    title: faq.question.clone(),
+                    text,
+                    suggestions,
+                }
+            }
+            Label::Compare(a) => {
+                let aspect = &kb.aspects[a];
+                let (x, y) = self.pair(&m.frameworks);
+                let c = compare::comparison(kb, x, y, Some(aspect));
+                let topic = Topic::Compare { aspect: Some(aspect.id.clone()), frameworks: c.frameworks.clone() };
+                Answer { topic, confidence, title: c.title.clone(), text: c.to_text(), suggestions }
+            }
+            Label::Framework(f) => {
+                let fw = &kb.frameworks[f];
+                Answer {
+                    topic: Topic::Framework { id: fw.id.clone() },
+                    confidence,
+                    title: fw.name.clone(),
+                    text: profile_text(fw),
+                    suggestions,
+                }
+            }
+            Label::Decide => {
+                let guess = self.guess(question);
+                let mut text = format!(
+                    "Sounds like you want a recommendation for your own project. Run `/decide` and I will ask {} short questions, then recommend a framework with my reasons.",
+                    self.dialog_length()
+                );
+                if let Some(g) = &guess {
+                    let name = kb.framework(&g.lean).map_or(g.lean.as_str(), |f| f.name.as_str());
+                    let read: Vec<String> = g.read.iter().map(|(_, a)| format!("*{a}*")).collect();
+                    let _ =
+                        write!(text, "\n\nFrom what you wrote ({}), a first guess leans **{name}**.", read.join(", "));
+                }
+                Answer {
+                    topic: Topic::Decide { guess },
+                    confidence,
+                    title: "Let's decide together".into(),
+                    text,
+                    suggestions,
+                }
+            }
+            Label::None => {
+                let mut suggestions = suggestions;
+                for (label, _) in m.ranked.iter().take(SUGGESTIONS) {
+                    extend_unique(&mut suggestions, [self.suggestion(*label)]);
+                }
+                extend_unique(
+                    &mut suggestions,
+                    ["which-is-better", "what-about-fastapi", "beginners"].map(String::from),
+                );
+                let text = if m.foreign_only {
+                    "That is outside what I know: I help choose between Python web frameworks (Django, Flask and FastAPI). Here are topics I can answer.".to_string()
+                } else {
+                    "I don't have a good answer to that in my knowledge. I answer questions about choosing a Python web framework (Django, Flask, FastAPI): comparisons, FAQs, and a guided `/decide`. Closest topics I know:".to_string()
+                };
+                Answer { topic: Topic::None, confidence, title: "I don't know that one".into(), text, suggestions }
+            }
+        };
+        answer.suggestions.retain(|s| Some(s.as_str()) != answer_id(&answer.topic));
+        answer.suggestions.truncate(SUGGESTIONS);
+        answer
+    }
+
+    /// Labels scoring close to the winner: the ambiguity a front door shows as "did you mean".
+    fn close_seconds(&self, m: &Match) -> Vec<String> {
+        let Some(&(_, top)) = m.ranked.first() else { return Vec::new() };
+        m.ranked
+            .iter()
+            .skip(usize::from(m.label != Label::None))
+            .filter(|(_, s)| *s >= top - 0.08 && *s >= crate::matcher::THRESHOLD * 0.75)
+            .map(|(l, _)| self.suggestion(*l))
+            .collect()
+    }
+
+    fn suggestion(&self, label: Label) -> String {
+        let kb = &*self.kb;
+        match label {
+            Label::Faq(i) => kb.faqs[i].id.clone(),
+            Label::Compare(a) => format!("compare:{}", kb.aspects[a].id),
+            Label::Framework(f) => format!("framework:{}", kb.frameworks[f].id),
+            Label::Decide => "decide".into(),
+            Label::None => "none".into(),
+        }
+    }
+
+    /// The two frameworks a comparison is about: the first two named, else the named one against its most
+    /// common rival, else the first two in the knowledge (Django and Flask in the default knowledge).
+    fn pair(&self, named: &[usize]) -> (&Framework, &Framework) {
+        let fws = &self.kb.frameworks;
+        let default: Vec<usize> = ["django", "flask"]
+            .iter()
+            .filter_map(|id| fws.iter().position(|f| f.id == *id))
+            .chain(0..fws.len())
+            .collect();
+        let mut picked: Vec<usize> = named.iter().copied().take(2).collect();
+        for d in default {
+            if picked.len() == 2 {
+                break;
+            }
+            if !picked.contains(&d) {
+                picked.push(d);
+            }
+        }
+        (&fws[picked[0]], &fws[picked[picked.len().min(2) - 1]])
+    }
+
+    fn dialog_length(&self) -> usize {
+        // The shortest path can be shorter, but "about N" reads worse than the count of the main line.
+        let mut n = 0;
+        let mut step = self.kb.step(&self.kb.dialog.start);
+        while let Some(s) = step {
+            n += 1;
+            step = s.next.as_deref().and_then(|id| self.kb.step(id));
+            if n > self.kb.dialog.steps.len() {
+                break;
+            }
+        }
+        n
+    }
+
+    fn guess(&self, question: &str) -> Option<Guess> {
+        let machine = self.dialog();
+        let read = machine.guess(question);
+        if read.is_empty() {
+            return None;
+        }
+        let verdict = machine.verdict(&read);
+        Some(Guess {
+            lean: verdict.recommendation,
+            scores: verdict.scores,
+            read: read.iter().map(|(s, o)| (s.text.clone(), o.label.clone())).collect(),
+        })
+    }
+
+    pub fn compare(&self, first: &str, second: &str, aspect: Option<&str>) -> Result<Comparison, CoreError> {
+        compare::compare(&self.kb, first, second, aspect)
+    }
+
+    /// The answer for a known FAQ id (from a suggestion button or `/faq`).
+    pub fn faq_answer(&self, id: &str) -> Option<Answer> {
+        let i = self.kb.faqs.iter().position(|f| f.id == id)?;
+        let m = Match {
+            label: Label::Faq(i),
+            confidence: 1.0,
+            ranked: Vec::new(),
+            frameworks: Vec::new(),
+            aspects: Vec::new(),
+            foreign_only: false,
+        };
+        Some(self.answer("", &m))
+    }
+
+    /// The profile of a framework given by id, name or alias.
+    pub fn framework_answer(&self, input: &str) -> Result<Answer, CoreError> {
+        let fw = compare::resolve_framework(&self.kb, input)?;
+        let i = self.kb.frameworks.iter().position(|f| f.id == fw.id).unwrap_or_default();
+        let m = Match {
+            label: Label::Framework(i),
+            confidence: 1.0,
+            ranked: Vec::new(),
+            frameworks: vec![i],
+            aspects: Vec::new(),
+            foreign_only: false,
+        };
+        Ok(self.answer("", &m))
+    }
+}
+
+fn answer_id(topic: &Topic) -> Option<&str> {
+    match topic {
+        Topic::Faq { id } => Some(id),
+        _ => None,
+    }
+}
+
+fn extend_unique(list: &mut Vec<String>, items: impl IntoIterator<Item = String>) {
+    for item in items {
+        if !list.contains(&item) {
+            list.push(item);
+        }
+    }
+}
+
+/// A framework profile as markdown.
+pub fn profile_text(fw: &Framework) -> String {
+    let mut out = format!("{}\n", fw.summary.trim());
+    for (title, items) in [
+        ("Key features", &fw.key_features),
+        ("Advantages", &fw.advantages),
+        ("Disadvantages", &fw.disadvantages),
+        ("Typical uses", &fw.use_cases),
+    ] {
+        let _ = write!(out, "\n**{title}**\n");
+        for item in items {
+            let _ = writeln!(out, "- {item}");
+        }
+    }
+    if !fw.notable_users.is_empty() {
+        out.push_str("\n**Notable users**\n");
+        for u in &fw.notable_users {
+            let _ = writeln!(out, "- {}: {} ({})", u.name, u.note, u.source);
+        }
+    }
+    if !fw.links.is_empty() {
+        out.push_str("\n**Links**\n");
+        for l in &fw.links {
+            let _ = writeln!(out, "- {}: <{}>", l.title, l.url);
+        }
+    }
+    let _ = write!(out, "\n_Based on: {}_", fw.based_on);
+    out
+}

@@ -1,0 +1,104 @@
+//! The knowledge base: frameworks, comparison aspects, FAQ entries, the decision dialog and the chat lexicon.
+//!
+//! Loaded from TOML (the default copy is compiled into the binary), validated as a whole, then immutable.
+
+mod load;
+pub mod model;
+mod raw;
+mod validate;
+
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use load::{KnowledgeError, Problem, SourceFile};
+pub use model::*;
+pub use validate::{MAX_ANSWER, MAX_ID, MAX_LABEL, MAX_OPTIONS};
+
+/// The default knowledge (`knowledge/` at build time), as (relative path, text) pairs.
+const EMBEDDED: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/embedded_knowledge.rs"));
+
+/// A validated knowledge base. Build one with [`KnowledgeBase::embedded`], [`KnowledgeBase::load`] or
+/// [`KnowledgeBase::from_sources`]; every constructor runs every check.
+#[derive(Debug, Clone, Serialize)]
+pub struct KnowledgeBase {
+    pub frameworks: Vec<Framework>,
+    pub aspects: Vec<Aspect>,
+    pub faqs: Vec<Faq>,
+    pub dialog: Dialog,
+    #[serde(skip)]
+    pub lexicon: Lexicon,
+}
+
+impl KnowledgeBase {
+    /// The knowledge compiled into the binary.
+    pub fn embedded() -> Result<Self, KnowledgeError> {
+        Self::from_sources(&embedded_sources())
+    }
+
+    /// Reads and validates every `*.toml` below `dir`.
+    pub fn load(dir: &Path) -> Result<Self, KnowledgeError> {
+        let files = load::read_dir(dir)?;
+        Self::from_sources(&files).map_err(|mut e| {
+            // Name files by their real path, so an editor can jump to them.
+            for p in &mut e.problems {
+                p.file = dir.join(&p.file).display().to_string();
+            }
+            e
+        })
+    }
+
+    /// Validates knowledge given as files in memory (paths relative to the knowledge root).
+    pub fn from_sources(files: &[SourceFile]) -> Result<Self, KnowledgeError> {
+        validate::build(files)
+    }
+
+    pub fn framework(&self, id: &str) -> Option<&Framework> {
+        self.frameworks.iter().find(|f| f.id == id)
+    }
+
+    pub fn aspect(&self, id: &str) -> Option<&Aspect> {
+        self.aspects.iter().find(|a| a.id == id)
+    }
+
+    pub fn faq(&self, id: &str) -> Option<&Faq> {
+        self.faqs.iter().find(|f| f.id == id)
+    }
+
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.dialog.steps.iter().find(|s| s.id == id)
+    }
+
+    /// Resolves what a user typed as a framework: its id, name or an alias, case-insensitively.
+    pub fn resolve_framework(&self, input: &str) -> Option<&Framework> {
+        let input = input.trim().to_lowercase();
+        self.frameworks
+            .iter()
+            .find(|f| f.id == input || f.name.to_lowercase() == input || f.aliases.iter().any(|a| *a == input))
+    }
+
+    /// Resolves an aspect by id or name, case-insensitively (`REST APIs`, `rest-api`, `rest api`).
+    pub fn resolve_aspect(&self, input: &str) -> Option<&Aspect> {
+        let key = |s: &str| s.to_lowercase().replace([' ', '_'], "-");
+        let input = key(input.trim());
+        self.aspects.iter().find(|a| a.id == input || key(&a.name) == input)
+    }
+}
+
+pub fn embedded_sources() -> Vec<SourceFile> {
+    EMBEDDED.iter().map(|(name, text)| SourceFile::new(*name, *text)).collect()
+}
+
+/// The candidate closest to `input` by edit distance, when it is close enough to be a likely typo.
+pub fn suggest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let input = input.trim().to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (strsim::damerau_levenshtein(&input, &c.to_lowercase()), c))
+        .filter(|(d, c)| {
+            *d <= (c.chars().count().max(input.chars().count()) / 3).max(1)
+                || (input.len() >= 2 && c.to_lowercase().starts_with(&input))
+        })
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}

@@ -1,0 +1,437 @@
+//! Turns parsed files into a [`KnowledgeBase`], checking everything a file-by-file parse cannot: unique ids,
+//! references between files, dialog reachability, and the Discord limits the texts must fit.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use super::{
+    load::{KnowledgeError, Problems, SourceFile},
+    model::*,
+    raw::{self, *},
+    suggest, KnowledgeBase,
+};
+
+/// Limits that come from Discord: an answer fills one embed description, a label one button, an id part of a
+/// 100-character custom_id.
+pub const MAX_ANSWER: usize = 4096;
+pub const MAX_LABEL: usize = 80;
+pub const MAX_OPTIONS: usize = 25;
+pub const MAX_ID: usize = 40;
+/// One field of an embed holds 1,024 characters; aspect texts are shown as fields.
+pub const MAX_ASPECT_TEXT: usize = 1024;
+pub const MAX_VERDICT: usize = 1024;
+pub const WEIGHT_RANGE: std::ops::RangeInclusive<i64> = -5..=5;
+
+pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeError> {
+    let mut p = Problems::default();
+
+    let mut frameworks = Vec::new();
+    let mut aspects_file = None;
+    let mut faq_file = None;
+    let mut dialog_file = None;
+    let mut lexicon_file = None;
+    for file in files {
+        match file.name.as_str() {
+            "aspects.toml" => aspects_file = Some(file),
+            "faq.toml" => faq_file = Some(file),
+            "dialog.toml" => dialog_file = Some(file),
+            "lexicon.toml" => lexicon_file = Some(file),
+            name if name.starts_with("frameworks/") && !name["frameworks/".len()..].contains('/') => {
+                frameworks.push(file)
+            }
+            name => p.file(
+                name,
+                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml and frameworks/<id>.toml",
+            ),
+        }
+    }
+    for (found, name) in [(aspects_file, "aspects.toml"), (faq_file, "faq.toml"), (dialog_file, "dialog.toml")] {
+        if found.is_none() {
+            p.file(name, "missing file");
+        }
+    }
+    if frameworks.is_empty() {
+        p.file("frameworks/", "no framework files (frameworks/<id>.toml)");
+    }
+
+    let frameworks: Vec<(&SourceFile, RawFramework)> =
+        frameworks.into_iter().filter_map(|f| p.parse(f).map(|raw| (f, raw))).collect();
+    let aspects = aspects_file.and_then(|f| p.parse::<RawAspects>(f).map(|raw| (f, raw)));
+    let faqs = faq_file.and_then(|f| p.parse::<RawFaqs>(f).map(|raw| (f, raw)));
+    let dialog = dialog_file.and_then(|f| p.parse::<RawDialog>(f).map(|raw| (f, raw)));
+    let lexicon = lexicon_file.and_then(|f| p.parse::<RawLexicon>(f).map(|raw| (f, raw)));
+
+    let framework_ids: Vec<String> = frameworks.iter().map(|(_, fw)| fw.id.get_ref().clone()).collect();
+    let kb = KnowledgeBase {
+        frameworks: frameworks.iter().map(|(f, fw)| check_framework(&mut p, f, fw)).collect(),
+        aspects: aspects.map(|(f, a)| check_aspects(&mut p, f, &a, &framework_ids)).unwrap_or_default(),
+        faqs: faqs.map(|(f, q)| check_faqs(&mut p, f, &q)).unwrap_or_default(),
+        dialog: dialog.map(|(f, d)| check_dialog(&mut p, f, &d, &framework_ids)).unwrap_or_else(empty_dialog),
+        lexicon: lexicon.map(|(f, l)| check_lexicon(&mut p, f, &l)).unwrap_or_default(),
+    };
+    unique(&mut p, frameworks.iter().map(|(f, fw)| (*f, &fw.id)), "framework id");
+
+    if p.list.is_empty() {
+        Ok(kb)
+    } else {
+        Err(KnowledgeError { problems: p.list })
+    }
+}
+
+fn empty_dialog() -> Dialog {
+    Dialog { start: String::new(), intro: String::new(), steps: Vec::new() }
+}
+
+fn check_id(p: &mut Problems, file: &SourceFile, id: &S<String>, what: &str) {
+    let s = id.get_ref();
+    if s.is_empty() || s.len() > MAX_ID || !s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    {
+        p.at(
+            file,
+            id.span(),
+            format!("{what} `{s}` must be 1-{MAX_ID} characters of lower-case letters, digits and `-`"),
+        );
+    }
+}
+
+fn non_empty(p: &mut Problems, file: &SourceFile, value: &S<String>, what: &str) {
+    if value.get_ref().trim().is_empty() {
+        p.at(file, value.span(), format!("{what} must not be empty"));
+    }
+}
+
+fn max_len(p: &mut Problems, file: &SourceFile, value: &S<String>, max: usize, what: &str) {
+    let n = value.get_ref().chars().count();
+    if n > max {
+        p.at(file, value.span(), format!("{what} is {n} characters; the limit is {max}"));
+    }
+}
+
+/// Reports every id after its first occurrence.
+fn unique<'a>(p: &mut Problems, ids: impl Iterator<Item = (&'a SourceFile, &'a S<String>)>, what: &str) {
+    let mut seen = HashSet::new();
+    for (file, id) in ids {
+        if !seen.insert(id.get_ref().as_str()) {
+            p.at(file, id.span(), format!("duplicate {what} `{}`", id.get_ref()));
+        }
+    }
+}
+
+/// "unknown X `y`", with the closest known id when one is close.
+fn unknown(what: &str, value: &str, known: &[String]) -> String {
+    match suggest(value, known.iter().map(String::as_str)) {
+        Some(s) => format!("unknown {what} `{value}` (did you mean `{s}`?)"),
+        None => format!("unknown {what} `{value}`"),
+    }
+}
+
+fn check_framework(p: &mut Problems, file: &SourceFile, fw: &RawFramework) -> Framework {
+    check_id(p, file, &fw.id, "framework id");
+    let expected = file.name.trim_start_matches("frameworks/").trim_end_matches(".toml");
+    if fw.id.get_ref() != expected {
+        p.at(file, fw.id.span(), format!("framework id `{}` must match its file name `{expected}`", fw.id.get_ref()));
+    }
+    for (value, what) in [(&fw.name, "name"), (&fw.summary, "summary"), (&fw.based_on, "based_on")] {
+        non_empty(p, file, value, what);
+    }
+    max_len(p, file, &fw.summary, 1024, "summary");
+    for (list, what) in [
+        (&fw.key_features, "key_features"),
+        (&fw.advantages, "advantages"),
+        (&fw.disadvantages, "disadvantages"),
+        (&fw.use_cases, "use_cases"),
+    ] {
+        if list.is_empty() {
+            p.at(file, fw.id.span(), format!("{what} must list at least one item"));
+        }
+        for item in list {
+            non_empty(p, file, item, what);
+            max_len(p, file, item, 300, what);
+        }
+    }
+    for user in &fw.notable_users {
+        non_empty(p, file, &user.source, "a notable user's source");
+    }
+    for link in &fw.links {
+        let url = link.url.get_ref();
+        if !url.starts_with("https://") {
+            p.at(file, link.url.span(), format!("link `{url}` must be an https:// URL"));
+        }
+    }
+    Framework {
+        id: raw::text(&fw.id),
+        name: raw::text(&fw.name),
+        aliases: fw.aliases.iter().map(|a| a.get_ref().to_lowercase()).collect(),
+        summary: raw::text(&fw.summary),
+        based_on: raw::text(&fw.based_on),
+        key_features: raw::texts(&fw.key_features),
+        advantages: raw::texts(&fw.advantages),
+        disadvantages: raw::texts(&fw.disadvantages),
+        use_cases: raw::texts(&fw.use_cases),
+        notable_users: fw
+            .notable_users
+            .iter()
+            .map(|u| NotableUser { name: raw::text(&u.name), note: raw::text(&u.note), source: raw::text(&u.source) })
+            .collect(),
+        links: fw.links.iter().map(|l| Link { title: raw::text(&l.title), url: raw::text(&l.url) }).collect(),
+    }
+}
+
+fn check_aspects(p: &mut Problems, file: &SourceFile, raw: &RawAspects, frameworks: &[String]) -> Vec<Aspect> {
+    unique(p, raw.aspect.iter().map(|a| (file, &a.id)), "aspect id");
+    raw.aspect
+        .iter()
+        .map(|a| {
+            check_id(p, file, &a.id, "aspect id");
+            non_empty(p, file, &a.name, "name");
+            non_empty(p, file, &a.verdict, "verdict");
+            max_len(p, file, &a.verdict, MAX_VERDICT, "verdict");
+            let texts = a.texts.get_ref();
+            for fw in frameworks {
+                if !texts.contains_key(fw) {
+                    p.at(file, a.texts.span(), format!("aspect `{}` has no text for framework `{fw}`", a.id.get_ref()));
+                }
+            }
+            for (fw, text) in texts {
+                if !frameworks.contains(fw) {
+                    p.at(file, text.span(), unknown("framework", fw, frameworks));
+                }
+                non_empty(p, file, text, "aspect text");
+                max_len(p, file, text, MAX_ASPECT_TEXT, "aspect text");
+            }
+            Aspect {
+                id: raw::text(&a.id),
+                name: raw::text(&a.name),
+                keywords: a.keywords.iter().map(|k| k.get_ref().to_lowercase()).collect(),
+                verdict: raw::text(&a.verdict),
+                based_on: a.based_on.as_ref().map(raw::text),
+                texts: texts.iter().map(|(k, v)| (k.clone(), raw::text(v))).collect(),
+            }
+        })
+        .collect()
+}
+
+/// Phrasings compare equal when they differ only in case, spacing and punctuation.
+fn phrasing_key(s: &str) -> String {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn check_faqs(p: &mut Problems, file: &SourceFile, raw: &RawFaqs) -> Vec<Faq> {
+    unique(p, raw.faq.iter().map(|q| (file, &q.id)), "FAQ id");
+    let ids: Vec<String> = raw.faq.iter().map(|q| q.id.get_ref().clone()).collect();
+    let mut phrasings: HashMap<String, &str> = HashMap::new();
+    for q in &raw.faq {
+        for text in std::iter::once(&q.question).chain(&q.phrasings) {
+            let key = phrasing_key(text.get_ref());
+            if key.is_empty() {
+                p.at(file, text.span(), "a question or phrasing must contain words");
+            } else if let Some(owner) = phrasings.insert(key, q.id.get_ref()) {
+                p.at(file, text.span(), format!("duplicate phrasing `{}` (already used by `{owner}`)", text.get_ref()));
+            }
+        }
+    }
+    raw.faq
+        .iter()
+        .map(|q| {
+            check_id(p, file, &q.id, "FAQ id");
+            non_empty(p, file, &q.answer, "answer");
+            max_len(p, file, &q.answer, MAX_ANSWER, "answer");
+            max_len(p, file, &q.question, 256, "question");
+            let mut seen = BTreeSet::new();
+            for r in &q.related {
+                if !ids.contains(r.get_ref()) {
+                    p.at(file, r.span(), unknown("related FAQ id", r.get_ref(), &ids));
+                } else if r.get_ref() == q.id.get_ref() {
+                    p.at(file, r.span(), format!("FAQ `{}` lists itself as related", q.id.get_ref()));
+                } else if !seen.insert(r.get_ref()) {
+                    p.at(file, r.span(), format!("related id `{}` listed twice", r.get_ref()));
+                }
+            }
+            Faq {
+                id: raw::text(&q.id),
+                question: raw::text(&q.question),
+                phrasings: raw::texts(&q.phrasings),
+                answer: raw::text(&q.answer),
+                related: raw::texts(&q.related),
+                based_on: q.based_on.as_ref().map(raw::text),
+            }
+        })
+        .collect()
+}
+
+fn check_dialog(p: &mut Problems, file: &SourceFile, raw: &RawDialog, frameworks: &[String]) -> Dialog {
+    unique(p, raw.step.iter().map(|s| (file, &s.id)), "step id");
+    let step_ids: Vec<String> = raw.step.iter().map(|s| s.id.get_ref().clone()).collect();
+    let known_step = |p: &mut Problems, id: &S<String>| {
+        if !step_ids.contains(id.get_ref()) {
+            p.at(file, id.span(), unknown("step", id.get_ref(), &step_ids));
+            false
+        } else {
+            true
+        }
+    };
+    non_empty(p, file, &raw.intro, "intro");
+    let start_ok = known_step(p, &raw.start);
+
+    let mut edges: BTreeMap<&str, Vec<&S<String>>> = BTreeMap::new();
+    for step in &raw.step {
+        check_id(p, file, &step.id, "step id");
+        non_empty(p, file, &step.text, "step text");
+        max_len(p, file, &step.text, 256, "step text");
+        let n = step.option.len();
+        if !(2..=MAX_OPTIONS).contains(&n) {
+            p.at(
+                file,
+                step.id.span(),
+                format!("step `{}` has {n} options; a step needs 2 to {MAX_OPTIONS}", step.id.get_ref()),
+            );
+        }
+        unique(p, step.option.iter().map(|o| (file, &o.id)), "option id in this step");
+        unique(p, step.option.iter().map(|o| (file, &o.label)), "option label in this step");
+        let targets = edges.entry(step.id.get_ref()).or_default();
+        for option in &step.option {
+            check_id(p, file, &option.id, "option id");
+            non_empty(p, file, &option.label, "label");
+            max_len(p, file, &option.label, MAX_LABEL, "label");
+            non_empty(p, file, &option.reason, "reason");
+            max_len(p, file, &option.reason, 300, "reason");
+            let weights = option.weights.get_ref();
+            for fw in frameworks {
+                if !weights.contains_key(fw) {
+                    p.at(
+                        file,
+                        option.weights.span(),
+                        format!("option `{}` has no weight for framework `{fw}`", option.id.get_ref()),
+                    );
+                }
+            }
+            for (fw, w) in weights {
+                if !frameworks.contains(fw) {
+                    p.at(file, w.span(), unknown("framework", fw, frameworks));
+                }
+                if !WEIGHT_RANGE.contains(w.get_ref()) {
+                    p.at(file, w.span(), format!("weight {} is outside -5..5", w.get_ref()));
+                }
+            }
+            match option.next.as_ref().or(step.next.as_ref()) {
+                Some(next) if option.next.is_some() => {
+                    if known_step(p, next) {
+                        targets.push(next);
+                    }
+                }
+                Some(next) => targets.push(next),
+                None => {}
+            }
+        }
+        if let Some(next) = &step.next {
+            known_step(p, next);
+        }
+    }
+
+    if start_ok {
+        check_graph(p, file, raw, &edges);
+    }
+
+    Dialog {
+        start: raw::text(&raw.start),
+        intro: raw::text(&raw.intro),
+        steps: raw
+            .step
+            .iter()
+            .map(|s| Step {
+                id: raw::text(&s.id),
+                text: raw::text(&s.text),
+                next: s.next.as_ref().map(raw::text),
+                options: s
+                    .option
+                    .iter()
+                    .map(|o| DialogOption {
+                        id: raw::text(&o.id),
+                        label: raw::text(&o.label),
+                        keywords: o.keywords.iter().map(|k| k.get_ref().to_lowercase()).collect(),
+                        reason: raw::text(&o.reason),
+                        weights: o
+                            .weights
+                            .get_ref()
+                            .iter()
+                            .map(|(k, v)| (k.clone(), (*v.get_ref()).clamp(-5, 5) as i32))
+                            .collect(),
+                        next: o.next.as_ref().map(raw::text),
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Every step reachable from `start`, and no path that loops (each path must end in a verdict).
+fn check_graph(p: &mut Problems, file: &SourceFile, raw: &RawDialog, edges: &BTreeMap<&str, Vec<&S<String>>>) {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        Active,
+        Done,
+    }
+    let mut marks: HashMap<&str, Mark> = HashMap::new();
+    // Iterative DFS: (step, index of the next edge to follow).
+    let mut stack: Vec<(&str, usize)> = vec![(raw.start.get_ref(), 0)];
+    marks.insert(raw.start.get_ref(), Mark::Active);
+    while let Some((step, i)) = stack.last_mut() {
+        let out = edges.get(*step).map_or(&[][..], Vec::as_slice);
+        if let Some(target) = out.get(*i) {
+            *i += 1;
+            let t = target.get_ref().as_str();
+            match marks.get(t) {
+                Some(Mark::Active) => {
+                    p.at(file, target.span(), format!("`next = \"{t}\"` makes a loop: the dialog could never end"))
+                }
+                Some(Mark::Done) => {}
+                None => {
+                    marks.insert(t, Mark::Active);
+                    stack.push((t, 0));
+                }
+            }
+        } else {
+            marks.insert(step, Mark::Done);
+            stack.pop();
+        }
+    }
+    for step in &raw.step {
+        if !marks.contains_key(step.id.get_ref().as_str()) {
+            p.at(
+                file,
+                step.id.span(),
+                format!("step `{}` can never be reached from `{}`", step.id.get_ref(), raw.start.get_ref()),
+            );
+        }
+    }
+}
+
+fn check_lexicon(p: &mut Problems, file: &SourceFile, raw: &RawLexicon) -> Lexicon {
+    let mut synonyms = BTreeMap::new();
+    for (word, target) in &raw.synonyms {
+        if target.get_ref().trim().is_empty() {
+            p.at(file, target.span(), format!("synonym for `{word}` must not be empty"));
+        }
+        synonyms.insert(word.to_lowercase(), target.get_ref().to_lowercase());
+    }
+    let lower = |v: &[S<String>]| v.iter().map(|w| w.get_ref().to_lowercase()).collect::<Vec<_>>();
+    let mut templates = |v: &[S<String>], slot: Option<&str>, what: &str| {
+        for t in v {
+            if let Some(slot) = slot {
+                if !t.get_ref().contains(slot) {
+                    p.at(file, t.span(), format!("{what} shape `{}` must contain {slot}", t.get_ref()));
+                }
+            }
+        }
+        lower(v)
+    };
+    let intents = Intents {
+        framework: templates(&raw.intents.framework, Some("{framework}"), "framework"),
+        compare: templates(&raw.intents.compare, Some("{aspect}"), "compare"),
+        decide: templates(&raw.intents.decide, None, "decide"),
+    };
+    Lexicon { ignore: lower(&raw.ignore), foreign: lower(&raw.foreign), intents, synonyms }
+}

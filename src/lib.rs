@@ -1,0 +1,36 @@
+//! Signpost helps developers choose a Python web framework, from Discord or a terminal.
+//!
+//! # Layout
+//!
+//! The core knows nothing of Discord or terminals; front doors parse input, call [`Engine`], and render a
+//! [`reply`] value.
+//!
+//! Core:
+//! - [`knowledge`]: the TOML knowledge base (frameworks, aspects, FAQ, dialog, lexicon), loaded and validated as a
+//!   whole, every problem named by file, line and column. The default copy is compiled into the binary.
+//! - [`matcher`]: maps a chat message to an answer (FAQ, comparison, framework profile, decision, or an honest
+//!   "don't know"). Lexical: normalisation, synonyms, stemming, typo-tolerant tokens and weighted overlap.
+//! - [`compare`]: one aspect side by side, or an overview of every aspect's verdict.
+//! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`, with a compact,
+//!   versioned state and a verdict that explains itself.
+//! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
+//! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog
+//!   steps.
+//!
+//! Front doors:
+//! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `serve`).
+//! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads.
+//!   The only module that imports serenity or poise.
+
+pub mod cli;
+pub mod compare;
+pub mod conversation;
+pub mod dialog;
+pub mod engine;
+pub mod error;
+pub mod eval;
+pub mod knowledge;
+pub mod matcher;
+pub mod reply;
+
+pub use engine::Engine;

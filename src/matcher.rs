@@ -1,0 +1,570 @@
+//! Maps a chat message to the piece of knowledge that answers it.
+//!
+//! The technique is lexical and runs in microseconds, with no model to download:
+//! 1. *Clean*: drop Discord mentions, custom emoji, URLs and fenced code; lower-case; split into words.
+//! 2. *Repair*: a word the knowledge never uses is corrected to a known word one edit away ("djnago" -> "django",
+//!    "perfomance" -> "performance"), found through a table of single-character deletions.
+//! 3. *Fold*: the lexicon's synonyms and slang ("db", "w/", "faster"), filler words dropped, Snowball stemming.
+//! 4. *Slot*: framework names and aspect keywords are also replaced by slot terms, so the lexicon's question
+//!    shapes ("which framework has better {aspect}") cover every framework and aspect at once.
+//! 5. *Score*: every FAQ phrasing and question shape is a small document of IDF-weighted terms. A label's score
+//!    combines how much of its best document the message covers with how much of the message the label explains;
+//!    words the knowledge has never seen count fully against it, which is what makes off-topic text abstain.
+//!
+//! The matcher abstains (`Label::None`) below a confidence threshold and reports close seconds so front doors can
+//! offer "did you mean".
+
+use std::collections::{HashMap, HashSet};
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use crate::knowledge::KnowledgeBase;
+
+/// What a message is asking for. Indices point into the knowledge base's vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Label {
+    Faq(usize),
+    Compare(usize),
+    Framework(usize),
+    Decide,
+    None,
+}
+
+/// The matcher's reading of one message.
+#[derive(Debug, Clone)]
+pub struct Match {
+    pub label: Label,
+    /// 0..1: how well the best label explains the message.
+    pub confidence: f32,
+    /// Every candidate label with its score, best first (the abstention itself excluded).
+    pub ranked: Vec<(Label, f32)>,
+    /// Frameworks the message names, in order of appearance (indices into `KnowledgeBase::frameworks`).
+    pub frameworks: Vec<usize>,
+    /// Aspects the message names, in order of appearance.
+    pub aspects: Vec<usize>,
+    /// The message only names frameworks the knowledge does not cover.
+    pub foreign_only: bool,
+}
+
+/// Messages longer than this are cut before matching: a question never needs more, and it bounds the work.
+pub const MAX_MATCH_CHARS: usize = 2_000;
+
+/// Below this score the matcher abstains.
+pub const THRESHOLD: f32 = 0.40;
+
+/// Tuning of the score (see the module docs): `doc_cover^ALPHA * query_cover^BETA`.
+const ALPHA: f32 = 0.5;
+const BETA: f32 = 1.0;
+
+const SLOT_FRAMEWORK: &str = "§framework";
+const SLOT_ASPECT: &str = "§aspect";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum DocLabel {
+    Faq(usize),
+    AnyAspect,
+    AnyFramework,
+    Decide,
+}
+
+#[derive(Debug)]
+struct Doc {
+    label: DocLabel,
+    /// Matched against the slotted reading of a message (question shapes) or the plain one (FAQ phrasings).
+    slotted: bool,
+    weight: f32,
+}
+
+/// A compiled matcher over one knowledge base. Immutable; cheap to share behind an `Arc`.
+pub struct Matcher {
+    stemmer: Stemmer,
+    /// Surface words any text of the knowledge uses: a message word outside it is a candidate typo.
+    vocabulary: HashSet<String>,
+    /// Deletion-neighbourhood of the vocabulary: "djngo" -> ["django"], for one-edit typo repair.
+    deletions: HashMap<String, Vec<String>>,
+    synonyms: HashMap<Vec<String>, Vec<String>>,
+    longest_synonym: usize,
+    ignore: HashSet<String>,
+    foreign: HashSet<String>,
+    /// Word (lower case, unstemmed) -> framework index.
+    framework_names: HashMap<String, usize>,
+    /// Stemmed keyword sequences -> aspect index, longest first.
+    aspect_keywords: Vec<(Vec<String>, usize)>,
+    terms: HashMap<String, u32>,
+    idf: Vec<f32>,
+    unknown_idf: f32,
+    docs: Vec<Doc>,
+    /// Term -> documents containing it, separately for plain and slotted documents.
+    postings: [Vec<Vec<u32>>; 2],
+    /// Per label, the set of terms any of its documents uses (for "how much of the message does it explain").
+    label_terms: HashMap<DocLabel, [HashSet<u32>; 2]>,
+}
+
+/// A message after cleaning and folding.
+#[derive(Debug, Default)]
+struct Reading {
+    plain: Vec<String>,
+    slotted: Vec<String>,
+    frameworks: Vec<usize>,
+    aspects: Vec<usize>,
+    foreign: bool,
+}
+
+impl Matcher {
+    pub fn new(kb: &KnowledgeBase) -> Self {
+        let lex = &kb.lexicon;
+        let mut m = Matcher {
+            stemmer: Stemmer::create(Algorithm::English),
+            vocabulary: HashSet::new(),
+            deletions: HashMap::new(),
+            synonyms: HashMap::new(),
+            longest_synonym: 1,
+            ignore: lex.ignore.iter().cloned().collect(),
+            foreign: lex.foreign.iter().cloned().collect(),
+            framework_names: HashMap::new(),
+            aspect_keywords: Vec::new(),
+            terms: HashMap::new(),
+            idf: Vec::new(),
+            unknown_idf: 0.0,
+            docs: Vec::new(),
+            postings: [Vec::new(), Vec::new()],
+            label_terms: HashMap::new(),
+        };
+        for (from, to) in &lex.synonyms {
+            let key = words(from);
+            m.longest_synonym = m.longest_synonym.max(key.len());
+            m.synonyms.insert(key, words(to));
+        }
+        for (i, fw) in kb.frameworks.iter().enumerate() {
+            for name in std::iter::once(&fw.id).chain(&fw.aliases).chain(std::iter::once(&fw.name.to_lowercase())) {
+                for w in words(name) {
+                    m.framework_names.insert(w, i);
+                }
+            }
+        }
+
+        // Vocabulary: every word of every text the matcher compares against, and of the lexicon itself.
+        let mut texts: Vec<&str> = Vec::new();
+        for faq in &kb.faqs {
+            texts.push(&faq.question);
+            texts.extend(faq.phrasings.iter().map(String::as_str));
+        }
+        for a in &kb.aspects {
+            texts.push(&a.name);
+            texts.extend(a.keywords.iter().map(String::as_str));
+        }
+        for s in &kb.dialog.steps {
+            for o in &s.options {
+                texts.push(&o.label);
+                texts.extend(o.keywords.iter().map(String::as_str));
+            }
+        }
+        let intents = &lex.intents;
+        texts.extend(intents.framework.iter().chain(&intents.compare).chain(&intents.decide).map(String::as_str));
+        let lexicon_words: Vec<&String> =
+            lex.synonyms.iter().flat_map(|(k, v)| [k, v]).chain(&lex.ignore).chain(&lex.foreign).collect();
+        for t in texts.iter().copied().chain(lexicon_words.iter().map(|s| s.as_str())) {
+            for w in words(t) {
+                m.vocabulary.insert(w);
+            }
+        }
+        m.vocabulary.extend(m.framework_names.keys().cloned());
+        for w in &m.vocabulary {
+            if w.chars().count() >= 4 && !w.starts_with('{') {
+                for d in deletions(w) {
+                    m.deletions.entry(d).or_default().push(w.clone());
+                }
+            }
+        }
+
+        for (i, a) in kb.aspects.iter().enumerate() {
+            for k in a.keywords.iter().chain(std::iter::once(&a.name.to_lowercase())).chain(std::iter::once(&a.id)) {
+                let seq = m.fold(&words(k), false);
+                if !seq.is_empty() {
+                    m.aspect_keywords.push((seq, i));
+                }
+            }
+        }
+        m.aspect_keywords.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+
+        // Documents.
+        let mut raw_docs: Vec<(DocLabel, bool, Vec<String>)> = Vec::new();
+        for (i, faq) in kb.faqs.iter().enumerate() {
+            for q in std::iter::once(&faq.question).chain(&faq.phrasings) {
+                raw_docs.push((DocLabel::Faq(i), false, m.read_template(q).plain));
+            }
+        }
+        for (templates, label) in [
+            (&intents.framework, DocLabel::AnyFramework),
+            (&intents.compare, DocLabel::AnyAspect),
+            (&intents.decide, DocLabel::Decide),
+        ] {
+            for t in templates {
+                raw_docs.push((label, true, m.read_template(t).slotted));
+            }
+        }
+        let mut df: Vec<u32> = Vec::new();
+        let mut doc_terms: Vec<Vec<u32>> = Vec::new();
+        for (_, _, terms) in &raw_docs {
+            let mut ids: Vec<u32> = terms
+                .iter()
+                .map(|t| {
+                    let next = m.terms.len() as u32;
+                    *m.terms.entry(t.clone()).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            df.resize(m.terms.len(), 0);
+            for &t in &ids {
+                df[t as usize] += 1;
+            }
+            doc_terms.push(ids);
+        }
+        let n = raw_docs.len().max(1) as f32;
+        m.idf = df.iter().map(|&d| (1.0 + n / d as f32).ln()).collect();
+        m.unknown_idf = (1.0 + n).ln();
+        m.postings = [vec![Vec::new(); m.terms.len()], vec![Vec::new(); m.terms.len()]];
+        for (d, ((label, slotted, _), ids)) in raw_docs.into_iter().zip(doc_terms).enumerate() {
+            let weight = ids.iter().map(|&t| m.idf[t as usize]).sum();
+            let sets = m.label_terms.entry(label).or_default();
+            for &t in &ids {
+                m.postings[slotted as usize][t as usize].push(d as u32);
+                sets[slotted as usize].insert(t);
+            }
+            m.docs.push(Doc { label, slotted, weight });
+        }
+        m
+    }
+
+    /// Reads a knowledge text: the same folding as a message, without typo repair (the knowledge is the reference).
+    fn read_template(&self, text: &str) -> Reading {
+        let tokens: Vec<String> = words(text)
+            .into_iter()
+            .map(|w| match w.as_str() {
+                "{framework}" => SLOT_FRAMEWORK.to_string(),
+                "{aspect}" => SLOT_ASPECT.to_string(),
+                _ => w,
+            })
+            .collect();
+        self.read_tokens(tokens, false)
+    }
+
+    /// Cleans, repairs and folds a chat message.
+    fn read(&self, message: &str) -> Reading {
+        let cleaned = clean(message);
+        self.read_tokens(words(&cleaned), true)
+    }
+
+    fn read_tokens(&self, tokens: Vec<String>, repair: bool) -> Reading {
+        let mut r = Reading::default();
+        let mut ours = false;
+        let mut tokens: Vec<String> = tokens
+            .into_iter()
+            .map(|w| {
+                if self.foreign.contains(&w) {
+                    r.foreign = true;
+                }
+                if repair && !self.vocabulary.contains(&w) {
+                    self.repair(&w).unwrap_or(w)
+                } else {
+                    w
+                }
+            })
+            .collect();
+        tokens = self.apply_synonyms(tokens);
+
+        // Frameworks, in order, before stemming (names are matched as typed).
+        for w in &tokens {
+            if let Some(&i) = self.framework_names.get(w) {
+                ours = true;
+                if !r.frameworks.contains(&i) {
+                    r.frameworks.push(i);
+                }
+            }
+        }
+        let stems = self.fold(&tokens, true);
+
+        // Aspects: longest keyword sequences first, each word used once.
+        let mut used = vec![false; stems.len()];
+        let mut aspect_at: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, aspect)
+        for (seq, aspect) in &self.aspect_keywords {
+            if seq.len() > stems.len() {
+                continue;
+            }
+            for start in 0..=stems.len() - seq.len() {
+                let span = start..start + seq.len();
+                if used[span.clone()].iter().any(|&u| u) || stems[span.clone()] != seq[..] {
+                    continue;
+                }
+                used[span].iter_mut().for_each(|u| *u = true);
+                aspect_at.push((start, seq.len(), *aspect));
+            }
+        }
+        aspect_at.sort_unstable();
+        for &(_, _, a) in &aspect_at {
+            if !r.aspects.contains(&a) {
+                r.aspects.push(a);
+            }
+        }
+
+        let mut slotted = Vec::with_capacity(stems.len());
+        let mut i = 0;
+        while i < stems.len() {
+            if let Some(&(_, len, _)) = aspect_at.iter().find(|(s, _, _)| *s == i) {
+                slotted.push(SLOT_ASPECT.to_string());
+                i += len;
+                continue;
+            }
+            let s = &stems[i];
+            if self.framework_names.contains_key(s.as_str()) {
+                slotted.push(SLOT_FRAMEWORK.to_string());
+            } else {
+                slotted.push(s.clone());
+            }
+            i += 1;
+        }
+        r.plain = stems;
+        r.slotted = slotted;
+        r.foreign &= !ours;
+        r
+    }
+
+    /// Drops filler words and stems the rest. Framework names and slots pass through unstemmed.
+    fn fold(&self, tokens: &[String], drop_ignored: bool) -> Vec<String> {
+        tokens
+            .iter()
+            .filter(|w| !(drop_ignored && self.ignore.contains(w.as_str())))
+            .map(|w| {
+                if w.starts_with('§') || self.framework_names.contains_key(w.as_str()) {
+                    w.clone()
+                } else {
+                    self.stemmer.stem(w).into_owned()
+                }
+            })
+            .collect()
+    }
+
+    fn apply_synonyms(&self, tokens: Vec<String>) -> Vec<String> {
+        let mut out = Vec::with_capacity(tokens.len());
+        let mut i = 0;
+        'outer: while i < tokens.len() {
+            for len in (1..=self.longest_synonym.min(tokens.len() - i)).rev() {
+                if let Some(to) = self.synonyms.get(&tokens[i..i + len]) {
+                    out.extend(to.iter().cloned());
+                    i += len;
+                    continue 'outer;
+                }
+            }
+            out.push(tokens[i].clone());
+            i += 1;
+        }
+        out
+    }
+
+    /// The known word one edit away from `word`, when exactly one is (ties resolved towards the more common form).
+    fn repair(&self, word: &str) -> Option<String> {
+        let n = word.chars().count();
+        if n < 4 || word.chars().any(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let mut candidates: Vec<&String> = Vec::new();
+        let mut probe = |key: &str| {
+            if let Some(list) = self.deletions.get(key) {
+                candidates.extend(list.iter());
+            }
+        };
+        probe(word); // a letter missing from the message ("fastpi")
+        for d in deletions(word) {
+            if self.vocabulary.contains(&d) && d.chars().count() >= 4 {
+                return Some(d); // an extra letter in the message ("flaskk")
+            }
+            probe(&d); // a substituted or swapped letter ("djnago")
+        }
+        candidates.sort();
+        candidates.dedup();
+        candidates
+            .into_iter()
+            .filter(|c| strsim::damerau_levenshtein(word, c) <= 1 + usize::from(n >= 8))
+            .min_by_key(|c| (strsim::damerau_levenshtein(word, c), c.len()))
+            .cloned()
+    }
+
+    fn weight(&self, term: &str) -> (Option<u32>, f32) {
+        match self.terms.get(term) {
+            Some(&id) => (Some(id), self.idf[id as usize]),
+            None => (None, self.unknown_idf),
+        }
+    }
+
+    /// Reads and scores a message.
+    pub fn match_message(&self, message: &str) -> Match {
+        let message = truncate_chars(message, MAX_MATCH_CHARS);
+        let r = self.read(message);
+        let mut best_doc: HashMap<DocLabel, f32> = HashMap::new();
+        let mut cover_query: HashMap<DocLabel, f32> = HashMap::new();
+
+        for (variant, query) in [(0usize, &r.plain), (1usize, &r.slotted)] {
+            let mut seen = HashSet::new();
+            let mut query_terms: Vec<(Option<u32>, f32)> = Vec::new();
+            for t in query.iter() {
+                if seen.insert(t.as_str()) {
+                    query_terms.push(self.weight(t));
+                }
+            }
+            let total: f32 = query_terms.iter().map(|(_, w)| w).sum();
+            if total <= 0.0 {
+                continue;
+            }
+            let mut inter: HashMap<u32, f32> = HashMap::new();
+            for &(id, w) in &query_terms {
+                let Some(id) = id else { continue };
+                for &d in &self.postings[variant][id as usize] {
+                    *inter.entry(d).or_default() += w;
+                }
+            }
+            for (d, shared) in inter {
+                let doc = &self.docs[d as usize];
+                debug_assert_eq!(doc.slotted, variant == 1);
+                let cover = (shared / doc.weight).min(1.0);
+                let e = best_doc.entry(doc.label).or_default();
+                *e = e.max(cover);
+            }
+            for (label, sets) in &self.label_terms {
+                let set = &sets[variant];
+                if set.is_empty() {
+                    continue;
+                }
+                let explained: f32 =
+                    query_terms.iter().filter(|(id, _)| id.is_some_and(|id| set.contains(&id))).map(|(_, w)| w).sum();
+                cover_query.insert(*label, explained / total);
+            }
+        }
+
+        let mut ranked: Vec<(Label, f32)> = Vec::new();
+        for (label, doc_cover) in best_doc {
+            let query_cover = cover_query.get(&label).copied().unwrap_or(0.0);
+            let score = doc_cover.powf(ALPHA) * query_cover.powf(BETA);
+            match label {
+                DocLabel::Faq(i) => ranked.push((Label::Faq(i), score)),
+                DocLabel::Decide => ranked.push((Label::Decide, score)),
+                DocLabel::AnyFramework => {
+                    if let Some(&fw) = r.frameworks.first() {
+                        ranked.push((Label::Framework(fw), score));
+                    }
+                }
+                DocLabel::AnyAspect => {
+                    // Every aspect named is a candidate; the first named leads.
+                    for (k, &a) in r.aspects.iter().enumerate() {
+                        ranked.push((Label::Compare(a), score * (1.0 - 0.01 * k as f32)));
+                    }
+                }
+            }
+        }
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+
+        let (label, confidence) = match ranked.first() {
+            _ if r.foreign => (Label::None, 0.0),
+            Some(&(label, score)) if score >= THRESHOLD => (label, score),
+            Some(&(_, score)) => (Label::None, score),
+            None => (Label::None, 0.0),
+        };
+        Match { label, confidence, ranked, frameworks: r.frameworks, aspects: r.aspects, foreign_only: r.foreign }
+    }
+
+    /// The folded terms of a message, for diagnostics (`signpost ask --explain`-style debugging and tests).
+    pub fn explain(&self, message: &str) -> (Vec<String>, Vec<String>) {
+        let r = self.read(message);
+        (r.plain, r.slotted)
+    }
+}
+
+/// Cuts `s` to at most `max` characters on a character boundary.
+pub fn truncate_chars(s: &str, max: usize) -> &str {
+    match s.char_indices().nth(max) {
+        Some((i, _)) => &s[..i],
+        None => s,
+    }
+}
+
+/// Removes what carries no words: Discord mentions and custom emoji, URLs, fenced code blocks.
+fn clean(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    let mut in_fence = false;
+    while !rest.is_empty() {
+        if let Some(after) = rest.strip_prefix("```") {
+            in_fence = !in_fence;
+            rest = after;
+            out.push(' ');
+            continue;
+        }
+        let c = rest.chars().next().unwrap();
+        if in_fence {
+            rest = &rest[c.len_utf8()..];
+            continue;
+        }
+        if c == '<' {
+            // <@123>, <@!123>, <@&123>, <#123>, <:name:123>, <a:name:123>, <t:123:R>, <https://...>
+            if let Some(end) = rest.find('>') {
+                let inner = &rest[1..end];
+                if !inner.is_empty() && !inner.contains(char::is_whitespace) && inner.len() < 120 {
+                    rest = &rest[end + 1..];
+                    out.push(' ');
+                    continue;
+                }
+            }
+        }
+        if rest.starts_with("http://") || rest.starts_with("https://") {
+            let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+            rest = &rest[end..];
+            out.push(' ');
+            continue;
+        }
+        out.push(c);
+        rest = &rest[c.len_utf8()..];
+    }
+    if in_fence {
+        // An unclosed fence: people often forget the closing backticks; keep nothing after it.
+        out.push(' ');
+    }
+    out
+}
+
+/// Lower-case words: letters, digits and the joiners that belong inside a word (`e-commerce`, `w/`, `c#`).
+fn words(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for raw in text
+        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '\'' | '’' | '-' | '/' | '{' | '}' | '#' | '§' | '_')))
+    {
+        let w = raw.trim_matches(|c: char| matches!(c, '\'' | '’' | '-' | '/' | '_'));
+        if w.is_empty() {
+            continue;
+        }
+        let w = w.to_lowercase().replace('’', "'");
+        // Contractions and possessives: "django's" -> "django", "can't" -> "cant", "what's" -> "whats".
+        let w = match w.split_once('\'') {
+            Some((head, "s")) if head.len() > 3 => head.to_string(),
+            Some((head, tail)) => format!("{head}{tail}"),
+            None => w,
+        };
+        if w.contains('/') && w.len() > 3 {
+            // "flask/django" is two words; "w/" and "b/w" are shorthand the lexicon knows.
+            out.extend(w.split('/').filter(|p| !p.is_empty()).map(str::to_string));
+        } else if w.contains('-') && !w.starts_with('{') {
+            // Keep the joined form ("e-commerce") when it is a known phrase; the lexicon decides.
+            out.push(w);
+        } else {
+            out.push(w);
+        }
+    }
+    out
+}
+
+/// Every string made by deleting one character of `word`.
+fn deletions(word: &str) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    (0..chars.len())
+        .map(|skip| chars.iter().enumerate().filter(|&(i, _)| i != skip).map(|(_, c)| c).collect())
+        .collect()
+}

@@ -1,0 +1,68 @@
+//! Transport-neutral answers. Front doors render these; they know no Discord and no terminal.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The answer to one question: the `signpost ask --json` object of PRODUCT.md.
+#[derive(Debug, Clone, Serialize)]
+pub struct Answer {
+    #[serde(flatten)]
+    pub topic: Topic,
+    /// 0..1, two decimals.
+    pub confidence: f64,
+    /// A short heading (the FAQ's canonical question, "Django vs Flask: ORM", ...).
+    pub title: String,
+    /// The answer in plain text with light markdown.
+    pub text: String,
+    /// Other topics worth offering: FAQ ids as they are, other kinds as `compare:<aspect>`, `framework:<id>`,
+    /// `decide`. Close seconds come first.
+    pub suggestions: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum Topic {
+    Faq { id: String },
+    Compare { aspect: Option<String>, frameworks: [String; 2] },
+    Framework { id: String },
+    Decide { guess: Option<Guess> },
+    None,
+}
+
+/// A first lean from what a request for a recommendation already says ("small API" leans one way).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Guess {
+    pub lean: String,
+    pub scores: BTreeMap<String, i32>,
+    /// The answers read from the text, as `(question, answer)`.
+    pub read: Vec<(String, String)>,
+}
+
+impl Answer {
+    /// The label of `shared/eval`: `faq:<id>`, `compare:<aspect>`, `framework:<id>`, `decide` or `none`.
+    pub fn label(&self) -> String {
+        match &self.topic {
+            Topic::Faq { id } => format!("faq:{id}"),
+            Topic::Compare { aspect, .. } => format!("compare:{}", aspect.as_deref().unwrap_or("overview")),
+            Topic::Framework { id } => format!("framework:{id}"),
+            Topic::Decide { .. } => "decide".into(),
+            Topic::None => "none".into(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self.topic {
+            Topic::Faq { .. } => "faq",
+            Topic::Compare { .. } => "compare",
+            Topic::Framework { .. } => "framework",
+            Topic::Decide { .. } => "decide",
+            Topic::None => "none",
+        }
+    }
+}
+
+/// Rounds a score for output, so JSON shows `0.91`, not `0.9100000262`.
+pub fn round2(x: f32) -> f64 {
+    (f64::from(x) * 100.0).round() / 100.0
+}

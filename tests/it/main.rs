@@ -1,0 +1,9 @@
+//! The single integration-test binary: one module per feature (see STYLE: mdBook's testsuite).
+
+mod cli;
+mod dialog;
+mod eval;
+mod fake_discord;
+mod knowledge;
+mod matcher;
+mod smoke;
