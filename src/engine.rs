@@ -7,7 +7,7 @@ use crate::{
     dialog::Machine,
     error::CoreError,
     knowledge::{Framework, KnowledgeBase, KnowledgeError},
-    matcher::{Label, Match, Matcher},
+    matcher::{Label, Match, Matcher, Tuning},
     reply::{round2, Answer, Guess, Topic},
 };
 
@@ -25,7 +25,12 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(kb: KnowledgeBase) -> Self {
-        let matcher = Matcher::new(&kb);
+        Self::with_tuning(kb, Tuning::default())
+    }
+
+    /// An engine whose matcher uses other knobs (for measuring them; see `examples/eval.rs`).
+    pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Self {
+        let matcher = Matcher::with_tuning(&kb, tuning);
         Self { kb: Arc::new(kb), matcher }
     }
 

@@ -49,12 +49,31 @@ pub struct Match {
 /// Messages longer than this are cut before matching: a question never needs more, and it bounds the work.
 pub const MAX_MATCH_CHARS: usize = 2_000;
 
-/// Below this score the matcher abstains.
-pub const THRESHOLD: f32 = 0.40;
+/// The knobs of the score (see the module docs), set on evidence from `tests/eval` (`examples/eval.rs --tune`).
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Exponent on how much of the best document the message covers.
+    pub alpha: f32,
+    /// Exponent on how much of the message the label explains.
+    pub beta: f32,
+    /// Weight of a word the knowledge never uses, as a share of the rarest known word's weight.
+    pub unknown: f32,
+    /// Factor on a document that names only frameworks other than those the message names.
+    pub mismatch: f32,
+    /// Weight of a how-to word ("install", "error"), as a share of the rarest known word's weight.
+    pub howto: f32,
+    /// Below this score the matcher abstains.
+    pub threshold: f32,
+}
 
-/// Tuning of the score (see the module docs): `doc_cover^ALPHA * query_cover^BETA`.
-const ALPHA: f32 = 0.5;
-const BETA: f32 = 1.0;
+impl Default for Tuning {
+    fn default() -> Self {
+        Self { alpha: 0.7, beta: 0.75, unknown: 0.75, mismatch: 0.5, howto: 1.5, threshold: 0.30 }
+    }
+}
+
+/// The default abstention threshold.
+pub const THRESHOLD: f32 = 0.30;
 
 const SLOT_FRAMEWORK: &str = "§framework";
 const SLOT_ASPECT: &str = "§aspect";
@@ -70,6 +89,8 @@ enum DocLabel {
 #[derive(Debug)]
 struct Doc {
     label: DocLabel,
+    /// Bit `i` set when the document names framework `i`.
+    frameworks: u64,
     /// Matched against the slotted reading of a message (question shapes) or the plain one (FAQ phrasings).
     slotted: bool,
     weight: f32,
@@ -77,6 +98,7 @@ struct Doc {
 
 /// A compiled matcher over one knowledge base. Immutable; cheap to share behind an `Arc`.
 pub struct Matcher {
+    tuning: Tuning,
     stemmer: Stemmer,
     /// Surface words any text of the knowledge uses: a message word outside it is a candidate typo.
     vocabulary: HashSet<String>,
@@ -86,10 +108,17 @@ pub struct Matcher {
     longest_synonym: usize,
     ignore: HashSet<String>,
     foreign: HashSet<String>,
+    /// Stems that mark a how-to or debugging question, which the knowledge does not answer.
+    howto: HashSet<String>,
     /// Word (lower case, unstemmed) -> framework index.
     framework_names: HashMap<String, usize>,
     /// Stemmed keyword sequences -> aspect index, longest first.
     aspect_keywords: Vec<(Vec<String>, usize)>,
+    /// How telling each keyword of `aspect_keywords` is (rarer in the questions = more telling).
+    aspect_strength: Vec<f32>,
+    /// Words that tie a message without framework names to the topic ("which framework ...", "which one ...").
+    anchors: HashSet<String>,
+    decide_cues: HashSet<String>,
     terms: HashMap<String, u32>,
     idf: Vec<f32>,
     unknown_idf: f32,
@@ -108,12 +137,20 @@ struct Reading {
     frameworks: Vec<usize>,
     aspects: Vec<usize>,
     foreign: bool,
+    anchored: bool,
+    /// The message asks for advice ("recommend", "should", "choose"): needed for a `decide` answer.
+    decide_cue: bool,
 }
 
 impl Matcher {
     pub fn new(kb: &KnowledgeBase) -> Self {
+        Self::with_tuning(kb, Tuning::default())
+    }
+
+    pub fn with_tuning(kb: &KnowledgeBase, tuning: Tuning) -> Self {
         let lex = &kb.lexicon;
         let mut m = Matcher {
+            tuning,
             stemmer: Stemmer::create(Algorithm::English),
             vocabulary: HashSet::new(),
             deletions: HashMap::new(),
@@ -121,8 +158,12 @@ impl Matcher {
             longest_synonym: 1,
             ignore: lex.ignore.iter().cloned().collect(),
             foreign: lex.foreign.iter().cloned().collect(),
+            howto: HashSet::new(),
             framework_names: HashMap::new(),
             aspect_keywords: Vec::new(),
+            aspect_strength: Vec::new(),
+            anchors: lex.anchors.iter().cloned().collect(),
+            decide_cues: lex.decide_cues.iter().cloned().collect(),
             terms: HashMap::new(),
             idf: Vec::new(),
             unknown_idf: 0.0,
@@ -177,9 +218,10 @@ impl Matcher {
             }
         }
 
+        m.howto = lex.howto.iter().flat_map(|w| m.fold(&words(w), false)).collect();
         for (i, a) in kb.aspects.iter().enumerate() {
             for k in a.keywords.iter().chain(std::iter::once(&a.name.to_lowercase())).chain(std::iter::once(&a.id)) {
-                let seq = m.fold(&words(k), false);
+                let seq = m.fold(&m.apply_synonyms(words(k)), false);
                 if !seq.is_empty() {
                     m.aspect_keywords.push((seq, i));
                 }
@@ -188,10 +230,11 @@ impl Matcher {
         m.aspect_keywords.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
 
         // Documents.
-        let mut raw_docs: Vec<(DocLabel, bool, Vec<String>)> = Vec::new();
+        let mut raw_docs: Vec<(DocLabel, bool, Vec<String>, u64)> = Vec::new();
         for (i, faq) in kb.faqs.iter().enumerate() {
             for q in std::iter::once(&faq.question).chain(&faq.phrasings) {
-                raw_docs.push((DocLabel::Faq(i), false, m.read_template(q).plain));
+                let r = m.read_template(q);
+                raw_docs.push((DocLabel::Faq(i), false, r.plain, mask(&r.frameworks)));
             }
         }
         for (templates, label) in [
@@ -200,12 +243,12 @@ impl Matcher {
             (&intents.decide, DocLabel::Decide),
         ] {
             for t in templates {
-                raw_docs.push((label, true, m.read_template(t).slotted));
+                raw_docs.push((label, true, m.read_template(t).slotted, 0));
             }
         }
         let mut df: Vec<u32> = Vec::new();
         let mut doc_terms: Vec<Vec<u32>> = Vec::new();
-        for (_, _, terms) in &raw_docs {
+        for (_, _, terms, _) in &raw_docs {
             let mut ids: Vec<u32> = terms
                 .iter()
                 .map(|t| {
@@ -225,15 +268,20 @@ impl Matcher {
         m.idf = df.iter().map(|&d| (1.0 + n / d as f32).ln()).collect();
         m.unknown_idf = (1.0 + n).ln();
         m.postings = [vec![Vec::new(); m.terms.len()], vec![Vec::new(); m.terms.len()]];
-        for (d, ((label, slotted, _), ids)) in raw_docs.into_iter().zip(doc_terms).enumerate() {
+        for (d, ((label, slotted, _, frameworks), ids)) in raw_docs.into_iter().zip(doc_terms).enumerate() {
             let weight = ids.iter().map(|&t| m.idf[t as usize]).sum();
             let sets = m.label_terms.entry(label).or_default();
             for &t in &ids {
                 m.postings[slotted as usize][t as usize].push(d as u32);
                 sets[slotted as usize].insert(t);
             }
-            m.docs.push(Doc { label, slotted, weight });
+            m.docs.push(Doc { label, frameworks, slotted, weight });
         }
+        m.aspect_strength = m
+            .aspect_keywords
+            .iter()
+            .map(|(seq, _)| seq.iter().map(|t| m.terms.get(t).map_or(m.unknown_idf, |&id| m.idf[id as usize])).fold(0.0, f32::max))
+            .collect();
         m
     }
 
@@ -273,6 +321,7 @@ impl Matcher {
             })
             .collect();
         tokens = self.apply_synonyms(tokens);
+        r.anchored = tokens.iter().any(|w| self.anchors.contains(w));
 
         // Frameworks, in order, before stemming (names are matched as typed).
         for w in &tokens {
@@ -283,12 +332,13 @@ impl Matcher {
                 }
             }
         }
-        let stems = self.fold(&tokens, true);
+        let mut stems = self.fold(&tokens, true);
 
         // Aspects: longest keyword sequences first, each word used once.
         let mut used = vec![false; stems.len()];
         let mut aspect_at: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, aspect)
-        for (seq, aspect) in &self.aspect_keywords {
+        let mut strength_of: HashMap<usize, f32> = HashMap::new();
+        for (k, (seq, aspect)) in self.aspect_keywords.iter().enumerate() {
             if seq.len() > stems.len() {
                 continue;
             }
@@ -299,6 +349,9 @@ impl Matcher {
                 }
                 used[span].iter_mut().for_each(|u| *u = true);
                 aspect_at.push((start, seq.len(), *aspect));
+                let strength = self.aspect_strength.get(k).copied().unwrap_or(0.0);
+                let e = strength_of.entry(*aspect).or_default();
+                *e = e.max(strength);
             }
         }
         aspect_at.sort_unstable();
@@ -307,6 +360,10 @@ impl Matcher {
                 r.aspects.push(a);
             }
         }
+        // The most telling keyword leads ("does django support async": async, not "support" of ecosystem).
+        r.aspects.sort_by(|a, b| strength_of[b].total_cmp(&strength_of[a]));
+        // Only the leading aspect becomes a slot; other keywords stay words.
+        aspect_at.retain(|&(_, _, a)| Some(&a) == r.aspects.first());
 
         let mut slotted = Vec::with_capacity(stems.len());
         let mut i = 0;
@@ -324,9 +381,15 @@ impl Matcher {
             }
             i += 1;
         }
+        // Which framework comes first carries meaning ("flask over django" is not "django over flask").
+        if let [a, b, ..] = r.frameworks[..] {
+            stems.push(format!("§{a}>{b}"));
+        }
         r.plain = stems;
         r.slotted = slotted;
+        r.anchored |= ours;
         r.foreign &= !ours;
+        r.decide_cue = tokens.iter().any(|w| self.decide_cues.contains(w));
         r
     }
 
@@ -391,9 +454,12 @@ impl Matcher {
     }
 
     fn weight(&self, term: &str) -> (Option<u32>, f32) {
+        if self.howto.contains(term) {
+            return (None, self.unknown_idf * self.tuning.howto);
+        }
         match self.terms.get(term) {
             Some(&id) => (Some(id), self.idf[id as usize]),
-            None => (None, self.unknown_idf),
+            None => (None, self.unknown_idf * self.tuning.unknown),
         }
     }
 
@@ -404,6 +470,7 @@ impl Matcher {
         let mut best_doc: HashMap<DocLabel, f32> = HashMap::new();
         let mut cover_query: HashMap<DocLabel, f32> = HashMap::new();
 
+        let query_mask = mask(&r.frameworks);
         for (variant, query) in [(0usize, &r.plain), (1usize, &r.slotted)] {
             let mut seen = HashSet::new();
             let mut query_terms: Vec<(Option<u32>, f32)> = Vec::new();
@@ -426,7 +493,10 @@ impl Matcher {
             for (d, shared) in inter {
                 let doc = &self.docs[d as usize];
                 debug_assert_eq!(doc.slotted, variant == 1);
-                let cover = (shared / doc.weight).min(1.0);
+                let mut cover = (shared / doc.weight).min(1.0);
+                if doc.frameworks != 0 && query_mask != 0 && doc.frameworks & query_mask == 0 {
+                    cover *= self.tuning.mismatch;
+                }
                 let e = best_doc.entry(doc.label).or_default();
                 *e = e.max(cover);
             }
@@ -444,28 +514,37 @@ impl Matcher {
         let mut ranked: Vec<(Label, f32)> = Vec::new();
         for (label, doc_cover) in best_doc {
             let query_cover = cover_query.get(&label).copied().unwrap_or(0.0);
-            let score = doc_cover.powf(ALPHA) * query_cover.powf(BETA);
+            let score = doc_cover.powf(self.tuning.alpha) * query_cover.powf(self.tuning.beta);
             match label {
                 DocLabel::Faq(i) => ranked.push((Label::Faq(i), score)),
-                DocLabel::Decide => ranked.push((Label::Decide, score)),
+                DocLabel::Decide if r.decide_cue => ranked.push((Label::Decide, score)),
+                DocLabel::Decide => {}
                 DocLabel::AnyFramework => {
+                    // A profile answers "what is X"; a message naming two frameworks is about both.
+                    let factor = if r.frameworks.len() > 1 { self.tuning.mismatch } else { 1.0 };
                     if let Some(&fw) = r.frameworks.first() {
-                        ranked.push((Label::Framework(fw), score));
+                        ranked.push((Label::Framework(fw), score * factor));
                     }
                 }
+                // A comparison needs the message to be about frameworks at all ("best database for python" is not).
                 DocLabel::AnyAspect => {
-                    // Every aspect named is a candidate; the first named leads.
+                    // Every aspect named is a candidate; the most telling leads.
                     for (k, &a) in r.aspects.iter().enumerate() {
                         ranked.push((Label::Compare(a), score * (1.0 - 0.01 * k as f32)));
                     }
                 }
             }
         }
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1));
+        // Best first; on a tie the more specific kind of answer wins (an FAQ over a comparison over a profile).
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(kind_rank(a.0).cmp(&kind_rank(b.0))));
 
+        // Outside a request for advice, an answer needs the message to be about frameworks at all.
+        if !r.anchored {
+            ranked.retain(|(l, _)| *l == Label::Decide);
+        }
         let (label, confidence) = match ranked.first() {
             _ if r.foreign => (Label::None, 0.0),
-            Some(&(label, score)) if score >= THRESHOLD => (label, score),
+            Some(&(label, score)) if score >= self.tuning.threshold => (label, score),
             Some(&(_, score)) => (Label::None, score),
             None => (Label::None, 0.0),
         };
@@ -477,6 +556,20 @@ impl Matcher {
         let r = self.read(message);
         (r.plain, r.slotted)
     }
+}
+
+fn kind_rank(label: Label) -> u8 {
+    match label {
+        Label::Faq(_) => 0,
+        Label::Compare(_) => 1,
+        Label::Framework(_) => 2,
+        Label::Decide => 3,
+        Label::None => 4,
+    }
+}
+
+fn mask(frameworks: &[usize]) -> u64 {
+    frameworks.iter().filter(|&&i| i < 64).fold(0, |m, &i| m | 1 << i)
 }
 
 /// Cuts `s` to at most `max` characters on a character boundary.

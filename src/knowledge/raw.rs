@@ -122,6 +122,12 @@ pub(crate) struct RawLexicon {
     #[serde(default)]
     pub foreign: Vec<S<String>>,
     #[serde(default)]
+    pub anchors: Vec<S<String>>,
+    #[serde(default)]
+    pub howto: Vec<S<String>>,
+    #[serde(default)]
+    pub decide_cues: Vec<S<String>>,
+    #[serde(default)]
     pub intents: RawIntents,
     #[serde(default)]
     pub synonyms: BTreeMap<String, S<String>>,

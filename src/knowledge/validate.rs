@@ -433,5 +433,5 @@ fn check_lexicon(p: &mut Problems, file: &SourceFile, raw: &RawLexicon) -> Lexic
         compare: templates(&raw.intents.compare, Some("{aspect}"), "compare"),
         decide: templates(&raw.intents.decide, None, "decide"),
     };
-    Lexicon { ignore: lower(&raw.ignore), foreign: lower(&raw.foreign), intents, synonyms }
+    Lexicon { ignore: lower(&raw.ignore), foreign: lower(&raw.foreign), anchors: lower(&raw.anchors), howto: lower(&raw.howto), decide_cues: lower(&raw.decide_cues), intents, synonyms }
 }

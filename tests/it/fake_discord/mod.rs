@@ -1,1 +1,506 @@
-#![allow(dead_code)]
+//! A fake Discord for end-to-end tests: Discord's REST API (under `/api/v10`) and gateway websocket on
+//! `127.0.0.1` (a free port), driven by the real serenity/poise client.
+//!
+//! # Connecting a bot
+//! ```ignore
+//! let fake = FakeDiscord::start().await;
+//! let http = fake.http(); // HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true)
+//! let client = serenity::ClientBuilder::new_with_http(http, intents).framework(framework).await?;
+//! // serenity asks GET /api/v10/gateway for the websocket URL, then IDENTIFYs.
+//! fake.wait_ready(WAIT).await;
+//! ```
+//! The rate limiter must stay disabled: with it, serenity 0.12 ignores the proxy. [`bare_bot::spawn`]
+//! runs a minimal poise bot this way.
+//!
+//! # Known ids
+//! [`BOT_USER_ID`], [`APPLICATION_ID`] (distinct on purpose), [`GUILD_ID`], [`CHANNEL_ID`] (`#general`),
+//! [`OTHER_CHANNEL_ID`] (`#help`), [`HUMAN_USER_ID`] ([`TestUser::human`]), [`OTHER_HUMAN_USER_ID`],
+//! [`OTHER_BOT_USER_ID`], [`TOKEN`]; [`snowflake`] makes fresh ids.
+//!
+//! # Sending events (module `inject`)
+//! All synchronous: they build the payload, check it against serenity's types (panicking with the serde
+//! error if serenity would drop it), and queue it; events sent before the bot is connected wait for its
+//! session. [`FakeDiscord::dispatch`] (raw), [`FakeDiscord::slash_command`] (`"group sub"` for
+//! subcommands, options via [`opt`]), [`FakeDiscord::autocomplete`] ([`opt_focused`]),
+//! [`FakeDiscord::component_click`] and [`FakeDiscord::select_choice`] (on a stored message: by id, object,
+//! or [`MessageRef::Auto`] = newest message with that custom id), [`FakeDiscord::modal_submit`],
+//! [`FakeDiscord::message_context_menu`], [`FakeDiscord::message_create`],
+//! [`FakeDiscord::dm_message_create`], [`FakeDiscord::bot_message_create`],
+//! [`FakeDiscord::message_create_with`] (replies). Interactions return an [`InteractionRef`] (id, token).
+//!
+//! # Looking at what the bot did
+//! Every HTTP request is a [`Recorded`] (method, path without `/api/v10`, query, JSON body, time, status,
+//! answer, related interaction, problem). [`FakeDiscord::wait_request`] (panics with a dump on timeout),
+//! [`FakeDiscord::try_wait_request`], [`FakeDiscord::wait_callback`], [`FakeDiscord::requests`],
+//! [`FakeDiscord::interaction_responses`] (callback, @original edits, followups of one interaction),
+//! [`FakeDiscord::original_message`] (the stored response message, after edits), [`FakeDiscord::message`],
+//! [`FakeDiscord::messages_in`], [`FakeDiscord::channel`], [`FakeDiscord::threads`].
+//!
+//! # Checks
+//! Every request body is validated against Discord's openapi.json (see `openapi`); a violation is
+//! recorded ([`FakeDiscord::openapi_violations`]) and answered 400 / 50035 like Discord.
+//! Requests the fake finds wrong (unknown route, unknown interaction, a second acknowledgement, a followup
+//! before the callback, ...) are answered with Discord's error and listed by
+//! [`FakeDiscord::unexpected_requests`]. [`FakeDiscord::assert_clean`] asserts none of these happened.
+//!
+//! # Failures and reconnects
+//! [`FakeDiscord::fail_route`] (`"POST", "/channels/123/threads"`, 403, Missing Permissions...),
+//! [`FakeDiscord::drop_gateway`] (close 4000: serenity RESUMEs on a new connection),
+//! [`FakeDiscord::set_resume_behavior`] ([`ResumeBehavior::Invalidate`]: op 9, then a fresh IDENTIFY,
+//! which serenity delays ~5 s), [`FakeDiscord::request_reconnect`] (op 7).
+//!
+//! Every wait takes a timeout ([`WAIT`] is a sensible default), so a broken test fails instead of hanging.
+
+#![allow(dead_code, unused_imports)]
+
+pub mod bare_bot;
+mod gateway;
+mod inject;
+mod model;
+pub mod openapi;
+mod rest;
+mod state;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::get;
+use axum::serve::ListenerExt;
+use serde_json::{json, Value};
+use tokio::task::JoinHandle;
+
+pub use gateway::HEARTBEAT_INTERVAL_MS;
+pub use inject::{opt, opt_focused, InteractionRef, MessageRef, MessageSpec, Where};
+pub use model::{
+    bot_user_json, check, check_dispatch, member_permissions, now_iso, snowflake, try_check, user_json, TestUser,
+    APPLICATION_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, EVERYONE_ROLE_ID, GUILD_ID, HUMAN_USER_ID, OTHER_BOT_USER_ID,
+    OTHER_CHANNEL_ID, OTHER_HUMAN_USER_ID, OWNER_USER_ID, TOKEN,
+};
+pub use state::{Recorded, ResumeBehavior, Violation};
+
+use state::{FailRule, Shared, State};
+
+/// A sensible default timeout for waits (generous for a loaded CI machine, short enough to fail fast).
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// A running fake Discord. Dropping it stops the server.
+pub struct FakeDiscord {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: JoinHandle<()>,
+}
+
+impl Drop for FakeDiscord {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+/// Logs to the test output at `RUST_LOG` (default `warn`); call at the top of a test while debugging.
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_test_writer().try_init();
+}
+
+impl FakeDiscord {
+    /// Binds `127.0.0.1:0` and serves REST (`/api/v10/...`) and the gateway (`/gateway`) on it. Panics if
+    /// Discord's openapi.json cannot be found (see [`openapi::spec_path`]).
+    pub async fn start() -> FakeDiscord {
+        if let Err(e) = openapi::preload() {
+            panic!("fake Discord needs Discord's OpenAPI description: {e}");
+        }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let addr = listener.local_addr().expect("local addr");
+        let shared = Shared::new(format!("ws://{addr}/gateway"));
+        let app = axum::Router::new()
+            .route("/gateway", get(gateway::upgrade))
+            .fallback(rest::handle)
+            .with_state(shared.clone());
+        // Without TCP_NODELAY a frame now and then waits ~40 ms for a delayed ACK.
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
+        let server = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        FakeDiscord { shared, addr, server }
+    }
+
+    /// `http://127.0.0.1:PORT`, for `HttpBuilder::proxy`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The gateway URL the fake hands out (`ws://127.0.0.1:PORT/gateway`).
+    pub fn gateway_url(&self) -> String {
+        format!("ws://{}/gateway", self.addr)
+    }
+
+    /// A serenity `Http` pointed at the fake: the fake's token, proxy = [`Self::base_url`], rate limiter
+    /// disabled (required for the proxy to be used), application id preset.
+    pub fn http(&self) -> serenity::http::Http {
+        serenity::http::HttpBuilder::new(TOKEN)
+            .proxy(self.base_url())
+            .ratelimiter_disabled(true)
+            .application_id(serenity::model::id::ApplicationId::new(APPLICATION_ID))
+            .build()
+    }
+
+    // ---------------------------------------------------------------- waiting
+
+    /// Waits until `f` returns `Some` (re-checked on every change of the fake's state), or the timeout.
+    async fn wait_for<T>(&self, timeout: Duration, mut f: impl FnMut(&State) -> Option<T>) -> Option<T> {
+        let mut rx = self.shared.changed.subscribe();
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            rx.borrow_and_update();
+            if let Some(t) = f(&self.shared.lock()) {
+                return Some(t);
+            }
+            match tokio::time::timeout_at(deadline, rx.changed()).await {
+                Ok(Ok(())) => {}
+                _ => return f(&self.shared.lock()),
+            }
+        }
+    }
+
+    fn timeout_panic(&self, what: &str, timeout: Duration) -> ! {
+        panic!("fake Discord: timed out after {timeout:?} waiting for {what}\n{}", self.describe())
+    }
+
+    /// A dump of the gateway state, the last requests, violations and harness errors.
+    pub fn describe(&self) -> String {
+        self.shared.lock().describe()
+    }
+
+    /// Waits until a client has IDENTIFYed and READY was sent to it.
+    pub async fn wait_ready(&self, timeout: Duration) {
+        if self.wait_for(timeout, |s| (s.gateway.ready_count > 0).then_some(())).await.is_none() {
+            self.timeout_panic("READY", timeout);
+        }
+    }
+
+    /// Waits until a gateway session is live (after READY or RESUMED), e.g. after [`Self::drop_gateway`].
+    pub async fn wait_connected(&self, timeout: Duration) {
+        if self.wait_for(timeout, |s| s.gateway.outbox.as_ref().map(|_| ())).await.is_none() {
+            self.timeout_panic("a live gateway session", timeout);
+        }
+    }
+
+    /// Waits for the first command registration and returns the registered list (Discord's answer).
+    pub async fn wait_commands(&self, timeout: Duration) -> Value {
+        match self.wait_for(timeout, |s| s.commands.clone()).await {
+            Some(c) => c,
+            None => self.timeout_panic("command registration", timeout),
+        }
+    }
+
+    /// Waits for a request matching `pred` (among all requests so far and to come).
+    pub async fn wait_request(&self, pred: impl Fn(&Recorded) -> bool, timeout: Duration) -> Recorded {
+        self.wait_request_since(0, pred, timeout).await
+    }
+
+    /// Waits for a request with index >= `mark` (see [`Self::mark`]) matching `pred`.
+    pub async fn wait_request_since(&self, mark: usize, pred: impl Fn(&Recorded) -> bool, timeout: Duration) -> Recorded {
+        match self.try_wait_request_since(mark, pred, timeout).await {
+            Some(r) => r,
+            None => self.timeout_panic("a matching request", timeout),
+        }
+    }
+
+    /// Like [`Self::wait_request`], but `None` on timeout (for "the bot does not answer" checks).
+    pub async fn try_wait_request(&self, pred: impl Fn(&Recorded) -> bool, timeout: Duration) -> Option<Recorded> {
+        self.try_wait_request_since(0, pred, timeout).await
+    }
+
+    pub async fn try_wait_request_since(
+        &self,
+        mark: usize,
+        pred: impl Fn(&Recorded) -> bool,
+        timeout: Duration,
+    ) -> Option<Recorded> {
+        self.wait_for(timeout, |s| s.requests.iter().skip(mark).find(|r| pred(r)).cloned()).await
+    }
+
+    /// Waits for the interaction's callback (`POST /interactions/{id}/{token}/callback`).
+    pub async fn wait_callback(&self, i: &InteractionRef, timeout: Duration) -> Recorded {
+        let id = i.id;
+        match self.wait_for(timeout, |s| s.requests.iter().find(|r| r.is_callback() && r.interaction_id == Some(id)).cloned()).await {
+            Some(r) => r,
+            None => self.timeout_panic(&format!("the callback of interaction {id}"), timeout),
+        }
+    }
+
+    /// Waits until `n` requests related to the interaction (callback, webhook edits, followups) were made.
+    pub async fn wait_interaction_responses(&self, i: &InteractionRef, n: usize, timeout: Duration) -> Vec<Recorded> {
+        let id = i.id;
+        let got = self
+            .wait_for(timeout, |s| {
+                let v: Vec<Recorded> = s.requests.iter().filter(|r| r.interaction_id == Some(id)).cloned().collect();
+                (v.len() >= n).then_some(v)
+            })
+            .await;
+        match got {
+            Some(v) => v,
+            None => self.timeout_panic(&format!("{n} responses to interaction {id}"), timeout),
+        }
+    }
+
+    /// Waits until no request arrived for `quiet` (at most `timeout`): the bot is done for now.
+    pub async fn wait_idle(&self, quiet: Duration, timeout: Duration) {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let n = self.shared.lock().requests.len();
+            tokio::time::sleep(quiet).await;
+            if self.shared.lock().requests.len() == n || tokio::time::Instant::now() >= deadline {
+                return;
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- recorded requests
+
+    /// The number of requests so far: pass it to `*_since` waits to look only at what follows.
+    pub fn mark(&self) -> usize {
+        self.shared.lock().requests.len()
+    }
+
+    /// Every request so far.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.shared.lock().requests.clone()
+    }
+
+    /// The requests matching `pred`.
+    pub fn requests_matching(&self, pred: impl Fn(&Recorded) -> bool) -> Vec<Recorded> {
+        self.shared.lock().requests.iter().filter(|r| pred(r)).cloned().collect()
+    }
+
+    /// The callback, @original edits and followups of one interaction, in order.
+    pub fn interaction_responses(&self, i: &InteractionRef) -> Vec<Recorded> {
+        self.requests_matching(|r| r.interaction_id == Some(i.id))
+    }
+
+    /// How long the bot took to acknowledge the interaction (from queuing it to the callback).
+    pub fn callback_latency(&self, i: &InteractionRef) -> Option<Duration> {
+        let st = self.shared.lock();
+        let rec = st.interactions.get(&i.id)?;
+        Some(rec.acked_at?.duration_since(rec.sent_at))
+    }
+
+    /// The interaction's original response message as stored now (after edits), if any.
+    pub fn original_message(&self, i: &InteractionRef) -> Option<Value> {
+        let st = self.shared.lock();
+        st.originals.get(&i.token).and_then(|id| st.messages.get(id)).cloned()
+    }
+
+    /// A stored message (the bot's or an injected one).
+    pub fn message(&self, id: u64) -> Option<Value> {
+        self.shared.lock().messages.get(&id).cloned()
+    }
+
+    /// The stored messages of a channel, oldest first.
+    pub fn messages_in(&self, channel_id: u64) -> Vec<Value> {
+        let st = self.shared.lock();
+        st.message_order
+            .iter()
+            .filter_map(|id| st.messages.get(id))
+            .filter(|m| model::id_of(&m["channel_id"]) == Some(channel_id))
+            .cloned()
+            .collect()
+    }
+
+    /// A channel the fake knows.
+    pub fn channel(&self, id: u64) -> Option<Value> {
+        self.shared.lock().channels.get(&id).cloned()
+    }
+
+    /// The threads created so far.
+    pub fn threads(&self) -> Vec<Value> {
+        let st = self.shared.lock();
+        let mut v: Vec<Value> =
+            st.channels.values().filter(|c| matches!(c["type"].as_u64(), Some(10..=12))).cloned().collect();
+        v.sort_by_key(|c| model::id_of(&c["id"]));
+        v
+    }
+
+    /// The last command list registered (Discord's answer), if any.
+    pub fn commands_registered(&self) -> Option<Value> {
+        self.shared.lock().commands.clone()
+    }
+
+    /// Every command registration: (path, answer).
+    pub fn command_registrations(&self) -> Vec<(String, Value)> {
+        self.shared.lock().command_registrations.clone()
+    }
+
+    // ---------------------------------------------------------------- checks
+
+    /// Request bodies that do not fit Discord's OpenAPI description or bot limits.
+    pub fn openapi_violations(&self) -> Vec<Violation> {
+        self.shared.lock().violations.clone()
+    }
+
+    /// Requests the fake found wrong (see [`Recorded::problem`]).
+    pub fn unexpected_requests(&self) -> Vec<Recorded> {
+        self.requests_matching(|r| r.problem.is_some())
+    }
+
+    /// Answers of the fake that serenity would not parse (bugs of the fake).
+    pub fn harness_errors(&self) -> Vec<String> {
+        self.shared.lock().harness_errors.clone()
+    }
+
+    /// Gateway notes: events not delivered for missing intents, protocol errors of the client.
+    pub fn gateway_notes(&self) -> Vec<String> {
+        let st = self.shared.lock();
+        st.gateway.dropped.iter().chain(&st.gateway.protocol_errors).cloned().collect()
+    }
+
+    /// Panics unless there were no OpenAPI violations, unexpected requests, harness errors or gateway
+    /// protocol errors.
+    pub fn assert_clean(&self) {
+        let st = self.shared.lock();
+        let unexpected: Vec<String> = st.requests.iter().filter(|r| r.problem.is_some()).map(Recorded::summary).collect();
+        if st.violations.is_empty()
+            && unexpected.is_empty()
+            && st.harness_errors.is_empty()
+            && st.gateway.protocol_errors.is_empty()
+        {
+            return;
+        }
+        let mut msg = String::from("fake Discord saw problems:\n");
+        for v in &st.violations {
+            msg += &format!("OpenAPI violation: {v}");
+        }
+        for u in &unexpected {
+            msg += &format!("unexpected request: {u}\n");
+        }
+        for e in &st.harness_errors {
+            msg += &format!("harness error: {e}\n");
+        }
+        for e in &st.gateway.protocol_errors {
+            msg += &format!("gateway protocol error: {e}\n");
+        }
+        panic!("{msg}");
+    }
+
+    // ---------------------------------------------------------------- failures and settings
+
+    /// Makes every request with `method` (`"*"` for any) and a path (without `/api/v10`) starting with
+    /// `path_prefix` answer `status` with `body`, until [`Self::clear_failures`].
+    pub fn fail_route(&self, method: &str, path_prefix: &str, status: u16, body: Value) {
+        self.add_failure(method, path_prefix, status, body, None);
+    }
+
+    /// Like [`Self::fail_route`] for the next `times` matching requests only.
+    pub fn fail_route_times(&self, method: &str, path_prefix: &str, status: u16, body: Value, times: usize) {
+        self.add_failure(method, path_prefix, status, body, Some(times));
+    }
+
+    /// 403 `{"code": 50013, "message": "Missing Permissions"}` on matching requests.
+    pub fn fail_missing_permissions(&self, method: &str, path_prefix: &str) {
+        self.fail_route(method, path_prefix, 403, json!({"message": "Missing Permissions", "code": 50013}));
+    }
+
+    fn add_failure(&self, method: &str, path_prefix: &str, status: u16, body: Value, remaining: Option<usize>) {
+        let path_prefix = path_prefix.strip_prefix("/api/v10").unwrap_or(path_prefix).to_string();
+        self.shared.lock().failures.push(FailRule { method: method.to_string(), path_prefix, status, body, remaining });
+    }
+
+    pub fn clear_failures(&self) {
+        self.shared.lock().failures.clear();
+    }
+
+    /// Whether a body violating the OpenAPI description is answered 400 / 50035 (default) or served anyway.
+    pub fn set_reject_invalid_bodies(&self, reject: bool) {
+        self.shared.lock().reject_invalid_bodies = reject;
+    }
+
+    /// Whether the bot's own messages come back as MESSAGE_CREATE, as on Discord (default true).
+    pub fn set_echo_bot_messages(&self, echo: bool) {
+        self.shared.lock().echo_bot_messages = echo;
+    }
+
+    /// Answers callbacks later than `deadline` with 404 Unknown interaction, as Discord does after 3 s
+    /// (default: no deadline, so a slow CI machine does not fail tests; see [`Self::callback_latency`]).
+    pub fn set_callback_deadline(&self, deadline: Option<Duration>) {
+        self.shared.lock().callback_deadline = deadline;
+    }
+
+    /// Adds a text channel to the guild (CHANNEL_CREATE is dispatched) and returns its id.
+    pub fn add_text_channel(&self, name: &str) -> u64 {
+        let id = snowflake();
+        let ch = model::text_channel_json(id, GUILD_ID, name);
+        let mut st = self.shared.lock();
+        st.channels.insert(id, ch.clone());
+        st.dispatch("CHANNEL_CREATE", ch);
+        drop(st);
+        self.shared.bump();
+        id
+    }
+
+    /// Registers a user the fake knows by id (for mentions and DM channels).
+    pub fn add_user(&self, user: &TestUser) {
+        self.shared.lock().users.insert(user.id, user.clone());
+    }
+
+    // ---------------------------------------------------------------- gateway
+
+    /// Closes the gateway websocket with code 4000; serenity reconnects and RESUMEs (or IDENTIFYs again).
+    /// Returns whether a session was live. Dispatches sent meanwhile wait for the next session.
+    pub fn drop_gateway(&self) -> bool {
+        self.close_gateway(4000, "fake Discord dropped the connection")
+    }
+
+    /// Closes the gateway websocket with `code` (e.g. 4009 session timed out, 1000 normal).
+    pub fn close_gateway(&self, code: u16, reason: &str) -> bool {
+        let r = self.shared.lock().close_gateway(code, reason);
+        self.shared.bump();
+        r
+    }
+
+    /// Sends op 7 (reconnect) on the live connection: the client should RESUME on a new one.
+    pub fn request_reconnect(&self) -> bool {
+        let r = self.shared.lock().request_reconnect();
+        self.shared.bump();
+        r
+    }
+
+    /// What the gateway does with RESUME (default [`ResumeBehavior::Accept`]).
+    pub fn set_resume_behavior(&self, b: ResumeBehavior) {
+        self.shared.lock().resume_behavior = b;
+    }
+
+    pub fn identify_count(&self) -> usize {
+        self.shared.lock().gateway.identify_count
+    }
+    pub fn resume_count(&self) -> usize {
+        self.shared.lock().gateway.resume_count
+    }
+    pub fn ready_count(&self) -> usize {
+        self.shared.lock().gateway.ready_count
+    }
+    pub fn resumed_count(&self) -> usize {
+        self.shared.lock().gateway.resumed_count
+    }
+    pub fn gateway_connections(&self) -> usize {
+        self.shared.lock().gateway.connections
+    }
+    pub fn heartbeats(&self) -> usize {
+        self.shared.lock().gateway.heartbeats
+    }
+    /// The last IDENTIFY payload (`d`), with intents, properties, shard...
+    pub fn last_identify(&self) -> Option<Value> {
+        self.shared.lock().gateway.last_identify.clone()
+    }
+    /// The intents of the last IDENTIFY.
+    pub fn intents(&self) -> u64 {
+        self.shared.lock().gateway.intents
+    }
+    /// Dispatches sent in the current session: (sequence, event, data); the newest are kept.
+    pub fn dispatches_sent(&self) -> Vec<(u64, String, Value)> {
+        self.shared.lock().gateway.sent.clone()
+    }
+}

@@ -402,6 +402,8 @@ pub fn guild_create_json(channels: &[Value]) -> Value {
         "stickers": [],
         "premium_progress_bar_enabled": false,
         "safety_alerts_channel_id": null,
+    });
+    let state = json!({
         "joined_at": "2024-01-01T00:00:00.000000+00:00",
         "large": false,
         "unavailable": false,
@@ -421,6 +423,10 @@ pub fn guild_create_json(channels: &[Value]) -> Value {
         "embedded_activities": [],
         "lazy": true,
     });
+    let mut v = v;
+    if let (Some(o), Value::Object(extra)) = (v.as_object_mut(), state) {
+        o.extend(extra);
+    }
     check_dispatch("GUILD_CREATE", &v).unwrap_or_else(|e| panic!("{e}\n{}", pretty(&v)));
     v
 }

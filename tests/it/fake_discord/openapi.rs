@@ -177,7 +177,15 @@ fn errors_of(v: &jsonschema::Validator, body: &Value) -> Vec<String> {
         .map(|e| {
             let at = e.instance_path().to_string();
             let at = if at.is_empty() { "/".to_string() } else { at };
-            super::model::truncate(&format!("at {at}: {e}"), 400)
+            // jsonschema's message starts with the offending value: shorten a long one.
+            let mut msg = e.to_string();
+            let inst = e.instance().to_string();
+            if inst.len() > 80 {
+                if let Some(rest) = msg.strip_prefix(inst.as_str()) {
+                    msg = format!("{}...{rest}", super::model::truncate(&inst, 60).split("...").next().unwrap_or(""));
+                }
+            }
+            super::model::truncate(&format!("at {at} (schema {}): {msg}", e.schema_path()), 600)
         })
         .collect()
 }
