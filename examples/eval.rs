@@ -44,7 +44,8 @@ fn search(kb: &KnowledgeBase, files: &[(String, String)]) {
                 for threshold in [0.25, 0.3, 0.35, 0.4, 0.45, 0.5] {
                     let t = Tuning { alpha, beta, unknown, threshold, ..Tuning::default() };
                     let engine = Engine::with_tuning(kb.clone(), t);
-                    let scores: Vec<f64> = files.iter().map(|(_, tsv)| signpost::eval::run(&engine, tsv).accuracy()).collect();
+                    let scores: Vec<f64> =
+                        files.iter().map(|(_, tsv)| signpost::eval::run(&engine, tsv).accuracy()).collect();
                     let mean = scores.iter().sum::<f64>() / scores.len() as f64;
                     results.push((mean, scores, t));
                 }

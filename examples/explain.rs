@@ -6,7 +6,12 @@ fn main() {
     let (plain, slotted) = engine.matcher().explain(&q);
     println!("plain:   {plain:?}\nslotted: {slotted:?}");
     let m = engine.matcher().match_message(&q);
-    println!("frameworks {:?} aspects {:?} foreign {}", m.frameworks, m.aspects.iter().map(|&a| &engine.kb().aspects[a].id).collect::<Vec<_>>(), m.foreign_only);
+    println!(
+        "frameworks {:?} aspects {:?} foreign {}",
+        m.frameworks,
+        m.aspects.iter().map(|&a| &engine.kb().aspects[a].id).collect::<Vec<_>>(),
+        m.foreign_only
+    );
     for (label, score) in m.ranked.iter().take(6) {
         println!("  {score:.3} {label:?}");
     }

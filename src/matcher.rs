@@ -113,11 +113,13 @@ pub struct Matcher {
     /// Word (lower case, unstemmed) -> framework index.
     framework_names: HashMap<String, usize>,
     /// Stemmed keyword sequences -> aspect index, longest first.
-    aspect_keywords: Vec<(Vec<String>, usize)>,
+    /// (stems, aspect, weak): a weak keyword ("easy") names its aspect only when no other aspect is named.
+    aspect_keywords: Vec<(Vec<String>, usize, bool)>,
     /// How telling each keyword of `aspect_keywords` is (rarer in the questions = more telling).
     aspect_strength: Vec<f32>,
     /// Words that tie a message without framework names to the topic ("which framework ...", "which one ...").
     anchors: HashSet<String>,
+    weak_anchors: HashSet<String>,
     decide_cues: HashSet<String>,
     terms: HashMap<String, u32>,
     idf: Vec<f32>,
@@ -163,6 +165,7 @@ impl Matcher {
             aspect_keywords: Vec::new(),
             aspect_strength: Vec::new(),
             anchors: lex.anchors.iter().cloned().collect(),
+            weak_anchors: lex.weak_anchors.iter().cloned().collect(),
             decide_cues: lex.decide_cues.iter().cloned().collect(),
             terms: HashMap::new(),
             idf: Vec::new(),
@@ -178,8 +181,16 @@ impl Matcher {
         }
         for (i, fw) in kb.frameworks.iter().enumerate() {
             for name in std::iter::once(&fw.id).chain(&fw.aliases).chain(std::iter::once(&fw.name.to_lowercase())) {
-                for w in words(name) {
-                    m.framework_names.insert(w, i);
+                match words(name).as_slice() {
+                    [] => {}
+                    [w] => {
+                        m.framework_names.insert(w.clone(), i);
+                    }
+                    // "fast api" names FastAPI only as a phrase; "fast" alone is about speed.
+                    phrase => {
+                        m.longest_synonym = m.longest_synonym.max(phrase.len());
+                        m.synonyms.insert(phrase.to_vec(), vec![fw.id.clone()]);
+                    }
                 }
             }
         }
@@ -223,7 +234,13 @@ impl Matcher {
             for k in a.keywords.iter().chain(std::iter::once(&a.name.to_lowercase())).chain(std::iter::once(&a.id)) {
                 let seq = m.fold(&m.apply_synonyms(words(k)), false);
                 if !seq.is_empty() {
-                    m.aspect_keywords.push((seq, i));
+                    m.aspect_keywords.push((seq, i, false));
+                }
+            }
+            for k in &a.weak_keywords {
+                let seq = m.fold(&m.apply_synonyms(words(k)), false);
+                if !seq.is_empty() {
+                    m.aspect_keywords.push((seq, i, true));
                 }
             }
         }
@@ -280,7 +297,7 @@ impl Matcher {
         m.aspect_strength = m
             .aspect_keywords
             .iter()
-            .map(|(seq, _)| seq.iter().map(|t| m.terms.get(t).map_or(m.unknown_idf, |&id| m.idf[id as usize])).fold(0.0, f32::max))
+            .map(|(seq, _, weak)| if *weak { 0.0 } else { 1.0 } * seq.iter().map(|t| m.terms.get(t).map_or(m.unknown_idf, |&id| m.idf[id as usize])).fold(0.0, f32::max))
             .collect();
         m
     }
@@ -309,19 +326,12 @@ impl Matcher {
         let mut ours = false;
         let mut tokens: Vec<String> = tokens
             .into_iter()
-            .map(|w| {
-                if self.foreign.contains(&w) {
-                    r.foreign = true;
-                }
-                if repair && !self.vocabulary.contains(&w) {
-                    self.repair(&w).unwrap_or(w)
-                } else {
-                    w
-                }
-            })
+            .map(|w| if repair && !self.vocabulary.contains(&w) { self.repair(&w).unwrap_or(w) } else { w })
             .collect();
         tokens = self.apply_synonyms(tokens);
+        r.foreign = tokens.iter().any(|w| self.foreign.contains(w));
         r.anchored = tokens.iter().any(|w| self.anchors.contains(w));
+        let weakly_anchored = tokens.iter().any(|w| self.weak_anchors.contains(w));
 
         // Frameworks, in order, before stemming (names are matched as typed).
         for w in &tokens {
@@ -338,7 +348,7 @@ impl Matcher {
         let mut used = vec![false; stems.len()];
         let mut aspect_at: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, aspect)
         let mut strength_of: HashMap<usize, f32> = HashMap::new();
-        for (k, (seq, aspect)) in self.aspect_keywords.iter().enumerate() {
+        for (k, (seq, aspect, _)) in self.aspect_keywords.iter().enumerate() {
             if seq.len() > stems.len() {
                 continue;
             }
@@ -387,8 +397,8 @@ impl Matcher {
         }
         r.plain = stems;
         r.slotted = slotted;
-        r.anchored |= ours;
-        r.foreign &= !ours;
+        r.foreign &= !ours && !r.anchored;
+        r.anchored |= ours || weakly_anchored;
         r.decide_cue = tokens.iter().any(|w| self.decide_cues.contains(w));
         r
     }
@@ -437,18 +447,23 @@ impl Matcher {
                 candidates.extend(list.iter());
             }
         };
-        probe(word); // a letter missing from the message ("fastpi")
+        // Short words are too often other real words ("heard" is not "hard"), so the shorter the word, the fewer
+        // kinds of edit are tried.
+        probe(word); // a letter missing from the message ("fastpi", "flsk")
         for d in deletions(word) {
-            if self.vocabulary.contains(&d) && d.chars().count() >= 4 {
+            if n >= 6 && self.vocabulary.contains(&d) {
                 return Some(d); // an extra letter in the message ("flaskk")
             }
-            probe(&d); // a substituted or swapped letter ("djnago")
+            if n >= 5 {
+                probe(&d); // a substituted or swapped letter ("djnago")
+            }
         }
         candidates.sort();
         candidates.dedup();
         candidates
             .into_iter()
             .filter(|c| strsim::damerau_levenshtein(word, c) <= 1 + usize::from(n >= 8))
+            .filter(|c| c.chars().count() + 1 >= n || n >= 5)
             .min_by_key(|c| (strsim::damerau_levenshtein(word, c), c.len()))
             .cloned()
     }

@@ -43,6 +43,9 @@ pub struct Aspect {
     pub id: String,
     pub name: String,
     pub keywords: Vec<String>,
+    /// Keywords that name this aspect only when no other aspect is named ("easy" in "easy to deploy" is about
+    /// deployment).
+    pub weak_keywords: Vec<String>,
     pub verdict: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub based_on: Option<String>,
@@ -101,6 +104,8 @@ pub struct Lexicon {
     pub anchors: Vec<String>,
     /// Words of how-to and debugging questions ("install", "error"): the knowledge answers choices, not how-tos.
     pub howto: Vec<String>,
+    /// Anchors too common to override a message about other frameworks ("which").
+    pub weak_anchors: Vec<String>,
     /// Words that ask for advice; a `decide` answer needs one.
     pub decide_cues: Vec<String>,
     /// Question shapes per kind of answer, with `{framework}` and `{aspect}` placeholders.

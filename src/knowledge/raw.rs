@@ -58,6 +58,8 @@ pub(crate) struct RawAspect {
     pub name: S<String>,
     #[serde(default)]
     pub keywords: Vec<S<String>>,
+    #[serde(default)]
+    pub weak_keywords: Vec<S<String>>,
     pub verdict: S<String>,
     pub based_on: Option<S<String>>,
     pub texts: S<BTreeMap<String, S<String>>>,
@@ -123,6 +125,8 @@ pub(crate) struct RawLexicon {
     pub foreign: Vec<S<String>>,
     #[serde(default)]
     pub anchors: Vec<S<String>>,
+    #[serde(default)]
+    pub weak_anchors: Vec<S<String>>,
     #[serde(default)]
     pub howto: Vec<S<String>>,
     #[serde(default)]

@@ -202,6 +202,7 @@ fn check_aspects(p: &mut Problems, file: &SourceFile, raw: &RawAspects, framewor
                 id: raw::text(&a.id),
                 name: raw::text(&a.name),
                 keywords: a.keywords.iter().map(|k| k.get_ref().to_lowercase()).collect(),
+                weak_keywords: a.weak_keywords.iter().map(|k| k.get_ref().to_lowercase()).collect(),
                 verdict: raw::text(&a.verdict),
                 based_on: a.based_on.as_ref().map(raw::text),
                 texts: texts.iter().map(|(k, v)| (k.clone(), raw::text(v))).collect(),
@@ -433,5 +434,14 @@ fn check_lexicon(p: &mut Problems, file: &SourceFile, raw: &RawLexicon) -> Lexic
         compare: templates(&raw.intents.compare, Some("{aspect}"), "compare"),
         decide: templates(&raw.intents.decide, None, "decide"),
     };
-    Lexicon { ignore: lower(&raw.ignore), foreign: lower(&raw.foreign), anchors: lower(&raw.anchors), howto: lower(&raw.howto), decide_cues: lower(&raw.decide_cues), intents, synonyms }
+    Lexicon {
+        ignore: lower(&raw.ignore),
+        foreign: lower(&raw.foreign),
+        anchors: lower(&raw.anchors),
+        howto: lower(&raw.howto),
+        weak_anchors: lower(&raw.weak_anchors),
+        decide_cues: lower(&raw.decide_cues),
+        intents,
+        synonyms,
+    }
 }

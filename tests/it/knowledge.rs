@@ -222,7 +222,8 @@ fn every_broken_case_matches_its_snapshot() {
         let stderr = text(&out.stderr).replace(dir, "$DIR");
 
         if out.status.code() != Some(1) {
-            failures.push(format!("{name}: exit code {:?}, want 1\nstdout:\n{stdout}stderr:\n{stderr}", out.status.code()));
+            failures
+                .push(format!("{name}: exit code {:?}, want 1\nstdout:\n{stdout}stderr:\n{stderr}", out.status.code()));
             continue;
         }
         let n = stdout.lines().count();
@@ -274,10 +275,7 @@ fn valid_fixture_passes_check() {
     let out = check(&dir);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "stdout:\n{stdout}stderr:\n{}", text(&out.stderr));
-    assert_eq!(
-        stdout,
-        format!("{}: OK (2 frameworks, 2 aspects, 3 FAQ entries, 3 dialog steps)\n", dir.display()),
-    );
+    assert_eq!(stdout, format!("{}: OK (2 frameworks, 2 aspects, 3 FAQ entries, 3 dialog steps)\n", dir.display()));
     assert_eq!(text(&out.stderr), "");
 
     let kb = KnowledgeBase::load(&dir).expect("valid/ loads through the library");

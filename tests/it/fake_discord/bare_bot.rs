@@ -32,12 +32,11 @@ pub async fn ping(ctx: Context<'_>) -> Result<(), Error> {
 
 /// Replies with an embed
 #[poise::command(slash_command)]
-pub async fn embed(
-    ctx: Context<'_>,
-    #[description = "Title of the embed"] title: Option<String>,
-) -> Result<(), Error> {
-    ctx.send(CreateReply::default().embed(sample_embed(title)).allowed_mentions(serenity::CreateAllowedMentions::new()))
-        .await?;
+pub async fn embed(ctx: Context<'_>, #[description = "Title of the embed"] title: Option<String>) -> Result<(), Error> {
+    ctx.send(
+        CreateReply::default().embed(sample_embed(title)).allowed_mentions(serenity::CreateAllowedMentions::new()),
+    )
+    .await?;
     Ok(())
 }
 

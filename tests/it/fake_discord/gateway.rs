@@ -132,7 +132,8 @@ fn apply_intents(intents: u64, event: &str, data: &mut Value) -> Result<(), Stri
     match event {
         "MESSAGE_CREATE" | "MESSAGE_UPDATE" | "MESSAGE_DELETE" => {
             let in_guild = data.get("guild_id").is_some_and(|g| !g.is_null());
-            let (need, name) = if in_guild { (GUILD_MESSAGES, "GUILD_MESSAGES") } else { (DIRECT_MESSAGES, "DIRECT_MESSAGES") };
+            let (need, name) =
+                if in_guild { (GUILD_MESSAGES, "GUILD_MESSAGES") } else { (DIRECT_MESSAGES, "DIRECT_MESSAGES") };
             if intents & need == 0 {
                 return Err(format!("{event} {} not delivered: the bot did not ask for the {name} intent", data["id"]));
             }
@@ -212,7 +213,9 @@ fn identify(st: &mut State, conn: &mut Conn, tx: &mpsc::UnboundedSender<Outgoing
     let mut channels: Vec<Value> = st
         .channels
         .values()
-        .filter(|c| model::id_of(&c["guild_id"]) == Some(GUILD_ID) && matches!(c["type"].as_u64(), Some(0 | 2 | 4 | 5 | 15)))
+        .filter(|c| {
+            model::id_of(&c["guild_id"]) == Some(GUILD_ID) && matches!(c["type"].as_u64(), Some(0 | 2 | 4 | 5 | 15))
+        })
         .cloned()
         .collect();
     channels.sort_by_key(|c| model::id_of(&c["id"]));

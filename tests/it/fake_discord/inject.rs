@@ -77,7 +77,13 @@ pub struct MessageSpec {
 
 impl MessageSpec {
     pub fn new(place: Where, author: &TestUser, content: &str) -> Self {
-        MessageSpec { place, author: author.clone(), content: content.to_string(), mentions: Vec::new(), reply_to: None }
+        MessageSpec {
+            place,
+            author: author.clone(),
+            content: content.to_string(),
+            mentions: Vec::new(),
+            reply_to: None,
+        }
     }
 }
 
@@ -223,7 +229,13 @@ impl FakeDiscord {
     }
 
     /// A message by another bot (`author.bot` forced to true) in a guild channel.
-    pub fn bot_message_create(&self, channel_id: u64, author: &TestUser, content: &str, mentions: &[TestUser]) -> Value {
+    pub fn bot_message_create(
+        &self,
+        channel_id: u64,
+        author: &TestUser,
+        content: &str,
+        mentions: &[TestUser],
+    ) -> Value {
         let mut author = author.clone();
         author.bot = true;
         self.message_create(channel_id, &author, content, mentions, Some(GUILD_ID))
@@ -292,7 +304,8 @@ impl FakeDiscord {
         }
         let registered = self.shared.lock().commands.clone();
         let id = match &registered {
-            Some(Value::Array(cmds)) => match cmds.iter().find(|c| c["name"] == json!(top) && c["type"] == json!(kind)) {
+            Some(Value::Array(cmds)) => match cmds.iter().find(|c| c["name"] == json!(top) && c["type"] == json!(kind))
+            {
                 Some(c) => c["id"].clone(),
                 None => {
                     let names: Vec<&Value> = cmds.iter().map(|c| &c["name"]).collect();
@@ -331,7 +344,9 @@ impl FakeDiscord {
                     .find(|m| model::custom_ids(&m["components"]).iter().any(|c| c == cid));
                 match found {
                     Some(m) => m.clone(),
-                    None => panic!("no stored message has a component {cid:?}; custom ids seen: {:?}", all_custom_ids(&st)),
+                    None => {
+                        panic!("no stored message has a component {cid:?}; custom ids seen: {:?}", all_custom_ids(&st))
+                    }
                 }
             }
         };
@@ -342,7 +357,9 @@ impl FakeDiscord {
                     msg["id"],
                     model::custom_ids(&msg["components"])
                 ),
-                Some(c) if c["disabled"] == json!(true) => panic!("component {cid:?} is disabled: it cannot be clicked"),
+                Some(c) if c["disabled"] == json!(true) => {
+                    panic!("component {cid:?} is disabled: it cannot be clicked")
+                }
                 Some(_) => {}
             }
         }
@@ -449,5 +466,9 @@ fn find_component(msg: &Value, custom_id: &str) -> Option<Value> {
 }
 
 fn all_custom_ids(st: &State) -> Vec<String> {
-    st.message_order.iter().filter_map(|id| st.messages.get(id)).flat_map(|m| model::custom_ids(&m["components"])).collect()
+    st.message_order
+        .iter()
+        .filter_map(|id| st.messages.get(id))
+        .flat_map(|m| model::custom_ids(&m["components"]))
+        .collect()
 }

@@ -203,7 +203,12 @@ impl FakeDiscord {
     }
 
     /// Waits for a request with index >= `mark` (see [`Self::mark`]) matching `pred`.
-    pub async fn wait_request_since(&self, mark: usize, pred: impl Fn(&Recorded) -> bool, timeout: Duration) -> Recorded {
+    pub async fn wait_request_since(
+        &self,
+        mark: usize,
+        pred: impl Fn(&Recorded) -> bool,
+        timeout: Duration,
+    ) -> Recorded {
         match self.try_wait_request_since(mark, pred, timeout).await {
             Some(r) => r,
             None => self.timeout_panic("a matching request", timeout),
@@ -227,7 +232,10 @@ impl FakeDiscord {
     /// Waits for the interaction's callback (`POST /interactions/{id}/{token}/callback`).
     pub async fn wait_callback(&self, i: &InteractionRef, timeout: Duration) -> Recorded {
         let id = i.id;
-        match self.wait_for(timeout, |s| s.requests.iter().find(|r| r.is_callback() && r.interaction_id == Some(id)).cloned()).await {
+        match self
+            .wait_for(timeout, |s| s.requests.iter().find(|r| r.is_callback() && r.interaction_id == Some(id)).cloned())
+            .await
+        {
             Some(r) => r,
             None => self.timeout_panic(&format!("the callback of interaction {id}"), timeout),
         }
@@ -362,7 +370,8 @@ impl FakeDiscord {
     /// protocol errors.
     pub fn assert_clean(&self) {
         let st = self.shared.lock();
-        let unexpected: Vec<String> = st.requests.iter().filter(|r| r.problem.is_some()).map(Recorded::summary).collect();
+        let unexpected: Vec<String> =
+            st.requests.iter().filter(|r| r.problem.is_some()).map(Recorded::summary).collect();
         if st.violations.is_empty()
             && unexpected.is_empty()
             && st.harness_errors.is_empty()

@@ -252,7 +252,15 @@ pub fn dm_channel_json(id: u64, recipient: &TestUser) -> Value {
 }
 
 /// A thread channel (type 11 public, 12 private) under `parent_id`.
-pub fn thread_json(id: u64, kind: u64, guild_id: u64, parent_id: u64, name: &str, auto_archive: u64, invitable: bool) -> Value {
+pub fn thread_json(
+    id: u64,
+    kind: u64,
+    guild_id: u64,
+    parent_id: u64,
+    name: &str,
+    auto_archive: u64,
+    invitable: bool,
+) -> Value {
     let now = now_iso();
     let mut meta = json!({
         "archived": false,
@@ -482,7 +490,8 @@ pub fn partial_channel_json(channel: &Value) -> Value {
         "type": channel["type"],
         "flags": 0,
     });
-    for key in ["name", "guild_id", "parent_id", "thread_metadata", "nsfw", "topic", "position", "rate_limit_per_user"] {
+    for key in ["name", "guild_id", "parent_id", "thread_metadata", "nsfw", "topic", "position", "rate_limit_per_user"]
+    {
         if let Some(v) = channel.get(key) {
             c[key] = v.clone();
         }
@@ -512,8 +521,7 @@ pub fn mentioned_ids(content: &str, allowed: Option<&Value>) -> Vec<u64> {
     match allowed {
         None | Some(Value::Null) => ids,
         Some(a) => {
-            let parse_users =
-                a.get("parse").and_then(Value::as_array).is_some_and(|p| p.iter().any(|x| x == "users"));
+            let parse_users = a.get("parse").and_then(Value::as_array).is_some_and(|p| p.iter().any(|x| x == "users"));
             let listed: Vec<u64> = a
                 .get("users")
                 .and_then(Value::as_array)

@@ -173,21 +173,74 @@ fn validate(check: &BodyCheck, body: &Value) -> Vec<String> {
 }
 
 fn errors_of(v: &jsonschema::Validator, body: &Value) -> Vec<String> {
-    v.iter_errors(body)
-        .map(|e| {
-            let at = e.instance_path().to_string();
+    let mut out = Vec::new();
+    for e in v.iter_errors(body) {
+        flatten(&e, &mut out);
+    }
+    out
+}
+
+/// Unfolds `anyOf`/`oneOf` errors ("not valid under any of the schemas") into the errors of the branch
+/// that was meant: branches that fail only because the value has another type, or another `type`
+/// discriminator, are skipped.
+fn flatten(e: &jsonschema::ValidationError<'_>, out: &mut Vec<String>) {
+    use jsonschema::error::ValidationErrorKind as K;
+    if let K::AnyOf { context } | K::OneOfNotValid { context } = e.kind() {
+        let at = e.instance_path().to_string();
+        let discriminator = format!("{at}/type");
+        let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+            .iter()
+            .filter(|branch| {
+                !branch.iter().any(|b| {
+                    let p = b.instance_path().to_string();
+                    (p == at && matches!(b.kind(), K::Type { .. })) || p == discriminator
+                })
+            })
+            .collect();
+        let consts: Option<Vec<String>> = meant
+            .iter()
+            .map(|branch| match branch.as_slice() {
+                [b] if b.instance_path().to_string() == at => match b.kind() {
+                    K::Constant { expected_value } => Some(expected_value.to_string()),
+                    _ => None,
+                },
+                _ => None,
+            })
+            .collect();
+        if let Some(consts) = consts.filter(|c| c.len() > 1) {
             let at = if at.is_empty() { "/".to_string() } else { at };
-            // jsonschema's message starts with the offending value: shorten a long one.
-            let mut msg = e.to_string();
-            let inst = e.instance().to_string();
-            if inst.len() > 80 {
-                if let Some(rest) = msg.strip_prefix(inst.as_str()) {
-                    msg = format!("{}...{rest}", super::model::truncate(&inst, 60).split("...").next().unwrap_or(""));
+            out.push(format!(
+                "at {at}: {} is none of {} (schema {})",
+                e.instance(),
+                consts.join(", "),
+                e.schema_path()
+            ));
+            return;
+        }
+        if !meant.is_empty() {
+            for branch in meant {
+                for b in branch {
+                    flatten(b, out);
                 }
             }
-            super::model::truncate(&format!("at {at} (schema {}): {msg}", e.schema_path()), 600)
-        })
-        .collect()
+            return;
+        }
+    }
+    out.push(describe(e));
+}
+
+fn describe(e: &jsonschema::ValidationError<'_>) -> String {
+    let at = e.instance_path().to_string();
+    let at = if at.is_empty() { "/".to_string() } else { at };
+    // jsonschema's message starts with the offending value: shorten a long one.
+    let mut msg = e.to_string();
+    let inst = e.instance().to_string();
+    if inst.len() > 80 {
+        if let Some(rest) = msg.strip_prefix(inst.as_str()) {
+            msg = format!("{}...{rest}", inst.chars().take(60).collect::<String>());
+        }
+    }
+    super::model::truncate(&format!("at {at}: {msg} (schema {})", e.schema_path()), 600)
 }
 
 fn compiled(spec: &Spec, template: &str, method: &str) -> Arc<Result<BodyCheck, String>> {
@@ -287,30 +340,30 @@ fn collect_refs(v: &Value, out: &mut VecDeque<String>) {
 ///   `POST /channels/{id}/messages`, the limit of Nitro users);
 /// - all embeds of one message together hold at most 6,000 characters.
 pub fn discord_rules(template: &str, method: &str, body: &Value) -> Vec<String> {
-    let message = if template.ends_with("/callback") {
+    let (message, at) = if template.ends_with("/callback") {
         match body.get("type").and_then(Value::as_u64) {
-            Some(4 | 7) => body.get("data"),
-            _ => None,
+            Some(4 | 7) => (body.get("data"), "/data"),
+            _ => (None, ""),
         }
     } else if template.contains("/messages") || template.starts_with("/webhooks/") {
-        Some(body)
+        (Some(body), "")
     } else if template.ends_with("/threads") && method == "post" {
-        body.get("message")
+        (body.get("message"), "/message")
     } else {
-        None
+        (None, "")
     };
     let Some(message) = message else { return Vec::new() };
     let mut errors = Vec::new();
     if let Some(content) = message.get("content").and_then(Value::as_str) {
         let n = content.chars().count();
         if n > 2000 {
-            errors.push(format!("at /content: {n} characters; a bot may send at most 2000"));
+            errors.push(format!("at {at}/content: {n} characters; a bot may send at most 2000"));
         }
     }
     if let Some(embeds) = message.get("embeds").and_then(Value::as_array) {
         let total: usize = embeds.iter().map(embed_chars).sum();
         if total > 6000 {
-            errors.push(format!("at /embeds: {total} characters in all embeds; Discord allows at most 6000"));
+            errors.push(format!("at {at}/embeds: {total} characters in all embeds; Discord allows at most 6000"));
         }
     }
     errors

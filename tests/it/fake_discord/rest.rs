@@ -173,9 +173,10 @@ fn check_auth(path: &str, headers: &HeaderMap) -> Option<Reply> {
 }
 
 fn take_failure(st: &mut State, method: &str, path: &str) -> Option<Reply> {
-    let idx = st.failures.iter().position(|r| {
-        (r.method == "*" || r.method.eq_ignore_ascii_case(method)) && path.starts_with(&r.path_prefix)
-    })?;
+    let idx = st
+        .failures
+        .iter()
+        .position(|r| (r.method == "*" || r.method.eq_ignore_ascii_case(method)) && path.starts_with(&r.path_prefix))?;
     let rule = &mut st.failures[idx];
     let reply = Reply { status: rule.status, body: Some(rule.body.clone()), problem: None };
     if let Some(n) = &mut rule.remaining {
@@ -262,7 +263,9 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
             match m {
                 "GET" => Reply::ok(st.messages[&mid].clone()),
                 "PATCH" => {
-                    if model::id_of(&st.messages[&mid]["author"]["id"]) != Some(BOT_USER_ID) && b.get("content").is_some() {
+                    if model::id_of(&st.messages[&mid]["author"]["id"]) != Some(BOT_USER_ID)
+                        && b.get("content").is_some()
+                    {
                         return Reply::bad(
                             403,
                             50005,
@@ -545,7 +548,8 @@ fn callback(st: &mut State, id: u64, token: &str, body: &Value) -> Reply {
         }
         5 => {
             let flags = data.get("flags").and_then(Value::as_u64).unwrap_or(0) & 64;
-            let msg = create_message(st, rec.channel_id, &json!({"content": "", "flags": flags | 128}), msg_kind, Some(id));
+            let msg =
+                create_message(st, rec.channel_id, &json!({"content": "", "flags": flags | 128}), msg_kind, Some(id));
             let mid = model::id_of(&msg["id"]).unwrap_or(0);
             st.originals.insert(rec.token.clone(), mid);
         }

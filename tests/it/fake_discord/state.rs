@@ -229,8 +229,10 @@ impl State {
             ws_url,
         };
         s.channels.insert(model::CHANNEL_ID, model::text_channel_json(model::CHANNEL_ID, model::GUILD_ID, "general"));
-        s.channels
-            .insert(model::OTHER_CHANNEL_ID, model::text_channel_json(model::OTHER_CHANNEL_ID, model::GUILD_ID, "help"));
+        s.channels.insert(
+            model::OTHER_CHANNEL_ID,
+            model::text_channel_json(model::OTHER_CHANNEL_ID, model::GUILD_ID, "help"),
+        );
         for u in [
             TestUser::bot_self(),
             TestUser::human(),
