@@ -150,11 +150,11 @@ pub struct Flip {
 /// How sure a verdict is: scores are divided by this before the softmax (a 3-point lead is clear but not certain).
 const TEMPERATURE: f32 = 3.0;
 
+/// The answered steps of a dialog, each with its chosen option.
+pub type Path<'d> = Vec<(&'d Step, &'d DialogOption)>;
+
 /// Replays `state` from the start: the steps visited, and the step now waiting for an answer (`None` when done).
-fn replay<'d>(
-    dialog: &'d Dialog,
-    state: &State,
-) -> Result<(Vec<(&'d Step, &'d DialogOption)>, Option<&'d Step>), DialogError> {
+fn replay<'d>(dialog: &'d Dialog, state: &State) -> Result<(Path<'d>, Option<&'d Step>), DialogError> {
     let find = |id: &str| dialog.steps.iter().find(|s| s.id == id).ok_or(DialogError::Stale);
     let mut path = Vec::with_capacity(state.answers.len());
     let mut current = Some(find(&dialog.start)?);
@@ -276,7 +276,7 @@ impl<'kb> Machine<'kb> {
             })
             .filter(|&(_, hits)| hits > 0)
             .collect();
-        scores.sort_by(|a, b| b.1.cmp(&a.1));
+        scores.sort_by_key(|s| std::cmp::Reverse(s.1));
         match scores.as_slice() {
             [(i, _)] => Some(*i),
             [(i, a), (_, b), ..] if a > b => Some(*i),

@@ -244,7 +244,7 @@ impl Matcher {
                 }
             }
         }
-        m.aspect_keywords.sort_by(|a, b| b.0.len().cmp(&a.0.len()));
+        m.aspect_keywords.sort_by_key(|k| std::cmp::Reverse(k.0.len()));
 
         // Documents.
         let mut raw_docs: Vec<(DocLabel, bool, Vec<String>, u64)> = Vec::new();

@@ -141,7 +141,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, problems: &mut Pro
         let name = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
         match fs::read_to_string(&path) {
             Ok(text) => files.push(SourceFile::new(name, text)),
-            Err(e) => problems.file(name, format!("cannot read file: {e}")),
+            Err(e) => problems.file(path.display().to_string(), format!("cannot read file: {e}")),
         }
     }
 }

@@ -72,9 +72,7 @@ impl KnowledgeBase {
     /// Resolves what a user typed as a framework: its id, name or an alias, case-insensitively.
     pub fn resolve_framework(&self, input: &str) -> Option<&Framework> {
         let input = input.trim().to_lowercase();
-        self.frameworks
-            .iter()
-            .find(|f| f.id == input || f.name.to_lowercase() == input || f.aliases.iter().any(|a| *a == input))
+        self.frameworks.iter().find(|f| f.id == input || f.name.to_lowercase() == input || f.aliases.contains(&input))
     }
 
     /// Resolves an aspect by id or name, case-insensitively (`REST APIs`, `rest-api`, `rest api`).

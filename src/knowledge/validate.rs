@@ -53,14 +53,22 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
         p.file("frameworks/", "no framework files (frameworks/<id>.toml)");
     }
 
+    let framework_files = frameworks;
     let frameworks: Vec<(&SourceFile, RawFramework)> =
-        frameworks.into_iter().filter_map(|f| p.parse(f).map(|raw| (f, raw))).collect();
+        framework_files.iter().filter_map(|f| p.parse(f).map(|raw| (*f, raw))).collect();
     let aspects = aspects_file.and_then(|f| p.parse::<RawAspects>(f).map(|raw| (f, raw)));
     let faqs = faq_file.and_then(|f| p.parse::<RawFaqs>(f).map(|raw| (f, raw)));
     let dialog = dialog_file.and_then(|f| p.parse::<RawDialog>(f).map(|raw| (f, raw)));
     let lexicon = lexicon_file.and_then(|f| p.parse::<RawLexicon>(f).map(|raw| (f, raw)));
 
-    let framework_ids: Vec<String> = frameworks.iter().map(|(_, fw)| fw.id.get_ref().clone()).collect();
+    let mut framework_ids: Vec<String> = frameworks.iter().map(|(_, fw)| fw.id.get_ref().clone()).collect();
+    // A framework file that does not parse still names its framework: keep that id known, so one broken file
+    // does not turn every `beta = ...` in aspects.toml and dialog.toml into "unknown framework".
+    for f in &framework_files {
+        if !frameworks.iter().any(|(parsed, _)| std::ptr::eq(*parsed, *f)) {
+            framework_ids.push(f.name["frameworks/".len()..].trim_end_matches(".toml").to_string());
+        }
+    }
     let kb = KnowledgeBase {
         frameworks: frameworks.iter().map(|(f, fw)| check_framework(&mut p, f, fw)).collect(),
         aspects: aspects.map(|(f, a)| check_aspects(&mut p, f, &a, &framework_ids)).unwrap_or_default(),
@@ -229,8 +237,10 @@ fn check_faqs(p: &mut Problems, file: &SourceFile, raw: &RawFaqs) -> Vec<Faq> {
             let key = phrasing_key(text.get_ref());
             if key.is_empty() {
                 p.at(file, text.span(), "a question or phrasing must contain words");
-            } else if let Some(owner) = phrasings.insert(key, q.id.get_ref()) {
+            } else if let Some(owner) = phrasings.get(&key) {
                 p.at(file, text.span(), format!("duplicate phrasing `{}` (already used by `{owner}`)", text.get_ref()));
+            } else {
+                phrasings.insert(key, q.id.get_ref());
             }
         }
     }
@@ -287,7 +297,11 @@ fn check_dialog(p: &mut Problems, file: &SourceFile, raw: &RawDialog, frameworks
             p.at(
                 file,
                 step.id.span(),
-                format!("step `{}` has {n} options; a step needs 2 to {MAX_OPTIONS}", step.id.get_ref()),
+                format!(
+                    "step `{}` has {n} option{}; a step needs 2 to {MAX_OPTIONS}",
+                    step.id.get_ref(),
+                    if n == 1 { "" } else { "s" }
+                ),
             );
         }
         unique(p, step.option.iter().map(|o| (file, &o.id)), "option id in this step");
@@ -318,12 +332,12 @@ fn check_dialog(p: &mut Problems, file: &SourceFile, raw: &RawDialog, frameworks
                 }
             }
             match option.next.as_ref().or(step.next.as_ref()) {
-                Some(next) if option.next.is_some() => {
-                    if known_step(p, next) {
-                        targets.push(next);
-                    }
-                }
-                Some(next) => targets.push(next),
+                // Only real steps become edges; `known_step` reports the others.
+                Some(next) if option.next.is_some() && known_step(p, next) => targets.push(next),
+                Some(_) if option.next.is_some() => {}
+                // The step's own `next` is shared by all its options: one edge, not one per option.
+                Some(next) if !targets.iter().any(|t| std::ptr::eq(*t, next)) => targets.push(next),
+                Some(_) => {}
                 None => {}
             }
         }

@@ -8,8 +8,8 @@ use serde_json::json;
 use tokio::sync::mpsc;
 
 use crate::fake_discord::{
-    bare_bot, openapi, opt, opt_focused, FakeDiscord, MessageRef, Recorded, ResumeBehavior, TestUser, Where,
-    APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, WAIT,
+    bare_bot, init_logging, openapi, opt, opt_focused, opt_user, FakeDiscord, MessageRef, Recorded, ResumeBehavior,
+    TestUser, Where, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, WAIT,
 };
 
 fn is_post_to_channel(r: &Recorded, channel: u64) -> bool {
@@ -18,6 +18,7 @@ fn is_post_to_channel(r: &Recorded, channel: u64) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bare_bot_end_to_end() {
+    init_logging();
     let t0 = Instant::now();
     let fake = FakeDiscord::start().await;
     let bot = bare_bot::spawn(&fake).await;
@@ -413,9 +414,65 @@ async fn message_content_intent_is_enforced() {
     fake.message_create(CHANNEL_ID, &human, "secret", &[], Some(GUILD_ID));
     assert!(next_event(&mut rx, &fake).await.contains("  bot=false"), "content should be empty");
     let bot = TestUser::bot_self();
-    fake.message_create(CHANNEL_ID, &human, &format!("{} hi", bot.mention()), &[bot.clone()], Some(GUILD_ID));
+    fake.message_create(
+        CHANNEL_ID,
+        &human,
+        &format!("{} hi", bot.mention()),
+        std::slice::from_ref(&bot),
+        Some(GUILD_ID),
+    );
     assert!(next_event(&mut rx, &fake).await.contains(" hi bot=false"));
     fake.dm_message_create(&human, "dm text");
     assert!(next_event(&mut rx, &fake).await.contains("dm text"));
     task.abort();
+}
+
+/// Injected commands follow the registered definitions, as Discord's would.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn command_options_follow_the_registration() {
+    let fake = FakeDiscord::start().await;
+    let http = fake.http();
+    let ask = serenity::CreateCommand::new("ask")
+        .description("Ask a question")
+        .add_option(
+            serenity::CreateCommandOption::new(serenity::CommandOptionType::String, "question", "What").required(true),
+        )
+        .add_option(serenity::CreateCommandOption::new(serenity::CommandOptionType::Number, "weight", "How much"))
+        .add_option(serenity::CreateCommandOption::new(serenity::CommandOptionType::User, "who", "Whom"));
+    let decide = serenity::CreateCommand::new("decide").description("Decide").add_option(
+        serenity::CreateCommandOption::new(serenity::CommandOptionType::SubCommand, "start", "Start a decision"),
+    );
+    let registered = serenity::Command::set_global_commands(&http, vec![ask, decide]).await.expect("register");
+    assert_eq!(registered.len(), 2);
+    let human = TestUser::human();
+
+    let i = fake.slash_command(
+        "ask",
+        json!([opt("question", "flask?"), opt("weight", 2), opt_user("who", &TestUser::other_human())]),
+        &human,
+    );
+    let data = &i.payload["data"];
+    assert_eq!(data["id"], json!(registered[0].id.to_string()));
+    assert_eq!(data["options"][1]["type"], 10, "the registered type wins over the guessed one");
+    assert_eq!(data["resolved"]["users"][crate::fake_discord::OTHER_HUMAN_USER_ID.to_string()]["username"], "bob");
+    fake.slash_command("decide start", json!([]), &human);
+
+    let panics = |f: &dyn Fn()| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).is_err();
+    assert!(panics(&|| {
+        fake.slash_command("nope", json!([]), &human);
+    }));
+    assert!(panics(&|| {
+        fake.slash_command("ask", json!([]), &human);
+    }));
+    assert!(panics(&|| {
+        fake.slash_command("ask", json!([opt("question", "q"), opt("colour", "red")]), &human);
+    }));
+    assert!(panics(&|| {
+        fake.slash_command("ask", json!([opt("question", 5)]), &human);
+    }));
+    assert!(panics(&|| {
+        fake.slash_command("decide stop", json!([]), &human);
+    }));
+    fake.autocomplete("ask", json!([opt_focused("question", "fla")]), &human);
+    assert!(fake.unexpected_requests().is_empty());
 }

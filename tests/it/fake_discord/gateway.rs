@@ -60,8 +60,9 @@ async fn connection(shared: Arc<Shared>, mut socket: WebSocket) {
                         shared.lock().gateway.protocol_errors.push("client sent a binary frame".into());
                     }
                     Some(Ok(Message::Close(_))) => {
-                        // Flushes tungstenite's queued close reply: serenity's shard shutdown waits for it.
-                        let _ = socket.send(Message::Close(None)).await;
+                        // tungstenite queued the close reply; the next read flushes it (serenity's shard
+                        // shutdown waits for that reply) and then sees the end of the stream.
+                        let _ = tokio::time::timeout(std::time::Duration::from_secs(2), socket.recv()).await;
                         break;
                     }
                     Some(Ok(_)) => {}

@@ -100,6 +100,16 @@ pub fn opt(name: &str, value: impl Into<Value>) -> Value {
     json!({"name": name, "type": kind, "value": value})
 }
 
+/// A user option (type 6): the interaction carries the user in `resolved`.
+pub fn opt_user(name: &str, user: &TestUser) -> Value {
+    json!({"name": name, "type": 6, "value": user.id.to_string()})
+}
+
+/// A channel option (type 7): the interaction carries the channel in `resolved`.
+pub fn opt_channel(name: &str, channel_id: u64) -> Value {
+    json!({"name": name, "type": 7, "value": channel_id.to_string()})
+}
+
 /// A focused option for `autocomplete`: what the user has typed so far.
 pub fn opt_focused(name: &str, partial: &str) -> Value {
     json!({"name": name, "type": 3, "value": partial, "focused": true})
@@ -124,7 +134,7 @@ impl FakeDiscord {
 
     /// Like [`Self::slash_command`], somewhere else (a channel, or the user's DM with the bot).
     pub fn slash_command_in(&self, place: Where, name: &str, options: Value, user: &TestUser) -> InteractionRef {
-        let data = self.command_data(name, options, 1);
+        let data = self.command_data(name, options, 1, false);
         self.send_interaction(2, data, user, place, None)
     }
 
@@ -133,7 +143,7 @@ impl FakeDiscord {
     pub fn autocomplete(&self, name: &str, options: Value, user: &TestUser) -> InteractionRef {
         let focused = options.to_string().contains("\"focused\":true");
         assert!(focused, "autocomplete needs an option with \"focused\": true: {options}");
-        let data = self.command_data(name, options, 1);
+        let data = self.command_data(name, options, 1, true);
         self.send_interaction(4, data, user, Where::default(), None)
     }
 
@@ -187,7 +197,7 @@ impl FakeDiscord {
     pub fn message_context_menu(&self, name: &str, target: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
         let msg = self.resolve_message(target.into(), None);
         let mid = msg["id"].as_str().unwrap_or_default().to_string();
-        let mut data = self.command_data(name, json!([]), 3);
+        let mut data = self.command_data(name, json!([]), 3, false);
         data["target_id"] = json!(mid);
         data["resolved"] = json!({"messages": {mid.clone(): msg.clone()}});
         let place = place_of(&msg);
@@ -288,7 +298,10 @@ impl FakeDiscord {
         msg
     }
 
-    fn command_data(&self, name: &str, options: Value, kind: u64) -> Value {
+    /// The `data` of a command interaction. When commands were registered, the options are checked
+    /// against the registration like Discord would (known names, value types, required options unless
+    /// `partial`), and take the registered option types; user and channel options get `resolved` entries.
+    fn command_data(&self, name: &str, options: Value, kind: u64, partial: bool) -> Value {
         // Slash command names cannot hold spaces: a space separates subcommands. Context menu names can.
         let (top, subs): (String, Vec<&str>) = if kind == 1 {
             let mut parts = name.split(' ');
@@ -298,25 +311,44 @@ impl FakeDiscord {
         };
         let mut options = if options.is_null() { json!([]) } else { options };
         assert!(options.is_array(), "command options must be a JSON array: {options}");
+        let st = self.shared.lock();
+        let id = match &st.commands {
+            Some(Value::Array(cmds)) => {
+                let Some(cmd) = cmds.iter().find(|c| c["name"] == json!(top) && c["type"] == json!(kind)) else {
+                    let names: Vec<&Value> = cmds.iter().map(|c| &c["name"]).collect();
+                    panic!("command {top:?} (type {kind}) is not registered; registered: {names:?}")
+                };
+                let mut defs = cmd["options"].as_array().cloned().unwrap_or_default();
+                for sub in &subs {
+                    let Some(d) =
+                        defs.iter().find(|o| o["name"] == json!(sub) && matches!(o["type"].as_u64(), Some(1 | 2)))
+                    else {
+                        panic!(
+                            "/{top} has no subcommand {sub:?}; it has {:?}",
+                            defs.iter().map(|o| &o["name"]).collect::<Vec<_>>()
+                        )
+                    };
+                    defs = d["options"].as_array().cloned().unwrap_or_default();
+                }
+                if let Value::Array(given) = &mut options {
+                    conform(name, given, &defs, partial);
+                }
+                cmd["id"].clone()
+            }
+            _ => json!(model::snowflake().to_string()),
+        };
+        let resolved = resolved_for(&st, &options);
+        drop(st);
         for (i, sub) in subs.iter().enumerate().rev() {
             let t = if i + 1 == subs.len() { 1 } else { 2 };
             options = json!([{"type": t, "name": sub, "options": options}]);
         }
-        let registered = self.shared.lock().commands.clone();
-        let id = match &registered {
-            Some(Value::Array(cmds)) => match cmds.iter().find(|c| c["name"] == json!(top) && c["type"] == json!(kind))
-            {
-                Some(c) => c["id"].clone(),
-                None => {
-                    let names: Vec<&Value> = cmds.iter().map(|c| &c["name"]).collect();
-                    panic!("command {top:?} (type {kind}) is not registered; registered: {names:?}")
-                }
-            },
-            _ => json!(model::snowflake().to_string()),
-        };
         let mut data = json!({"id": id, "name": top, "type": kind});
         if kind == 1 {
             data["options"] = options;
+            if let Some(r) = resolved {
+                data["resolved"] = r;
+            }
         }
         data
     }
@@ -471,4 +503,68 @@ fn all_custom_ids(st: &State) -> Vec<String> {
         .filter_map(|id| st.messages.get(id))
         .flat_map(|m| model::custom_ids(&m["components"]))
         .collect()
+}
+
+/// Checks given options against their registered definitions and takes the registered types.
+fn conform(command: &str, given: &mut [Value], defs: &[Value], partial: bool) {
+    for o in given.iter_mut() {
+        let name = o["name"].clone();
+        let Some(def) = defs.iter().find(|d| d["name"] == name) else {
+            let names: Vec<&Value> = defs.iter().map(|d| &d["name"]).collect();
+            panic!("/{command} has no option {name}; registered options: {names:?}")
+        };
+        let ty = def["type"].as_u64().unwrap_or(3);
+        let v = &o["value"];
+        let fits = match ty {
+            3 => v.is_string(),
+            4 => v.is_i64() || v.is_u64() || (partial && v.is_string()),
+            5 => v.is_boolean(),
+            10 => v.is_number() || (partial && v.is_string()),
+            6..=9 | 11 => v.is_string() || v.is_u64(),
+            _ => true,
+        };
+        assert!(fits, "/{command} option {name} is registered with type {ty}; {v} does not fit");
+        if let Some(choices) = def["choices"].as_array().filter(|c| !c.is_empty() && !partial) {
+            assert!(
+                choices.iter().any(|c| &c["value"] == v),
+                "/{command} option {name}: {v} is not one of its choices"
+            );
+        }
+        o["type"] = json!(ty);
+    }
+    if !partial {
+        for d in defs.iter().filter(|d| d["required"] == json!(true)) {
+            assert!(given.iter().any(|o| o["name"] == d["name"]), "/{command} needs its required option {}", d["name"]);
+        }
+    }
+}
+
+/// `resolved` entries for user (6) and channel (7) options.
+fn resolved_for(st: &State, options: &Value) -> Option<Value> {
+    let mut users = Map::new();
+    let mut channels = Map::new();
+    for o in options.as_array().into_iter().flatten() {
+        let Some(id) = model::id_of(&o["value"]) else { continue };
+        match o["type"].as_u64() {
+            Some(6) => {
+                users.insert(id.to_string(), model::user_json(&st.user(id)));
+            }
+            Some(7) => {
+                let Some(ch) = st.channels.get(&id) else { panic!("channel option: the fake knows no channel {id}") };
+                channels.insert(id.to_string(), model::partial_channel_json(ch));
+            }
+            _ => {}
+        }
+    }
+    if users.is_empty() && channels.is_empty() {
+        return None;
+    }
+    let mut r = json!({});
+    if !users.is_empty() {
+        r["users"] = Value::Object(users);
+    }
+    if !channels.is_empty() {
+        r["channels"] = Value::Object(channels);
+    }
+    Some(r)
 }

@@ -71,7 +71,7 @@ use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
 pub use gateway::HEARTBEAT_INTERVAL_MS;
-pub use inject::{opt, opt_focused, InteractionRef, MessageRef, MessageSpec, Where};
+pub use inject::{opt, opt_channel, opt_focused, opt_user, InteractionRef, MessageRef, MessageSpec, Where};
 pub use model::{
     bot_user_json, check, check_dispatch, member_permissions, now_iso, snowflake, try_check, user_json, TestUser,
     APPLICATION_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, EVERYONE_ROLE_ID, GUILD_ID, HUMAN_USER_ID, OTHER_BOT_USER_ID,

@@ -328,6 +328,19 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
                 Reply::err(404, 10008, "Unknown Message")
             }
         }
+        ("GET", ["users", uid]) => match parse_id(uid).and_then(|id| st.users.get(&id)) {
+            Some(u) => Reply::ok(model::user_json(u)),
+            None => Reply::err(404, 10013, "Unknown User"),
+        },
+        ("GET", ["guilds", g, "members", uid]) => {
+            if parse_id(g) != Some(model::GUILD_ID) {
+                return Reply::bad(404, 10004, "Unknown Guild", format!("guild {g} unknown to the fake"));
+            }
+            match parse_id(uid).and_then(|id| st.users.get(&id)) {
+                Some(u) => Reply::ok(model::member_json(u)),
+                None => Reply::err(404, 10007, "Unknown Member"),
+            }
+        }
         ("POST", ["users", "@me", "channels"]) => {
             let Some(uid) = b.get("recipient_id").and_then(model::id_of) else {
                 return Reply::bad(400, 50035, "Invalid Form Body", "no recipient_id".into());
@@ -523,7 +536,7 @@ fn callback(st: &mut State, id: u64, token: &str, body: &Value) -> Reply {
         2 => matches!(ty, 4 | 5 | 9),
         3 => matches!(ty, 4 | 5 | 6 | 7 | 9),
         4 => ty == 8,
-        5 => matches!(ty, 4 | 5 | 6 | 7),
+        5 => (4..=7).contains(&ty),
         _ => false,
     };
     if !ok_for_kind {

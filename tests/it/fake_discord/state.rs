@@ -271,13 +271,10 @@ impl State {
 
     /// Makes sure the channel exists (a guild text channel if new).
     pub fn ensure_channel(&mut self, channel_id: u64, guild_id: Option<u64>) {
-        if !self.channels.contains_key(&channel_id) {
-            let ch = match guild_id {
-                Some(g) => model::text_channel_json(channel_id, g, &format!("channel-{channel_id}")),
-                None => model::dm_channel_json(channel_id, &TestUser::human()),
-            };
-            self.channels.insert(channel_id, ch);
-        }
+        self.channels.entry(channel_id).or_insert_with(|| match guild_id {
+            Some(g) => model::text_channel_json(channel_id, g, &format!("channel-{channel_id}")),
+            None => model::dm_channel_json(channel_id, &TestUser::human()),
+        });
     }
 
     pub fn guild_of(&self, channel_id: u64) -> Option<u64> {
