@@ -236,6 +236,28 @@ impl Engine {
         Some(self.answer("", &m))
     }
 
+    /// The answer a suggestion stands for (`which-is-better`, `compare:orm`, `framework:flask`, `decide`), as
+    /// offered in an answer's `suggestions`.
+    pub fn suggestion_answer(&self, suggestion: &str) -> Option<Answer> {
+        let kb = &*self.kb;
+        let label = if let Some(aspect) = suggestion.strip_prefix("compare:") {
+            Label::Compare(kb.aspects.iter().position(|a| a.id == aspect)?)
+        } else if let Some(fw) = suggestion.strip_prefix("framework:") {
+            Label::Framework(kb.frameworks.iter().position(|f| f.id == fw)?)
+        } else if suggestion == "decide" {
+            Label::Decide
+        } else {
+            Label::Faq(kb.faqs.iter().position(|f| f.id == suggestion)?)
+        };
+        let frameworks = match label {
+            Label::Framework(i) => vec![i],
+            _ => Vec::new(),
+        };
+        let m =
+            Match { label, confidence: 1.0, ranked: Vec::new(), frameworks, aspects: Vec::new(), foreign_only: false };
+        Some(self.answer("", &m))
+    }
+
     /// The profile of a framework given by id, name or alias.
     pub fn framework_answer(&self, input: &str) -> Result<Answer, CoreError> {
         let fw = compare::resolve_framework(&self.kb, input)?;

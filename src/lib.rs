@@ -14,23 +14,28 @@
 //! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`, with a compact,
 //!   versioned state and a verdict that explains itself.
 //! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
+//! - [`session`]: decision sessions per user and channel, with idle expiry, in an embedded store (redb).
 //! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog
 //!   steps.
 //!
-//! Front doors:
+//! Front doors (and what they share):
+//! - [`config`]: settings of the Discord bot, `signpost.toml` then the environment.
 //! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `serve`).
 //! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads.
 //!   The only module that imports serenity or poise.
 
 pub mod cli;
 pub mod compare;
+pub mod config;
 pub mod conversation;
 pub mod dialog;
+pub mod discord;
 pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod knowledge;
 pub mod matcher;
 pub mod reply;
+pub mod session;
 
 pub use engine::Engine;

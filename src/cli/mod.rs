@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod export;
 mod render;
+pub mod serve;
 
 use std::path::PathBuf;
 
@@ -37,6 +38,8 @@ pub enum Command {
     Check,
     /// Print the whole knowledge base.
     Export(export::Args),
+    /// Run the Discord bot (token from DISCORD_TOKEN; settings from signpost.toml and the environment).
+    Serve(serve::Args),
 }
 
 /// Exit codes: 0 success, 1 invalid knowledge, 2 bad input (unknown framework, empty question, ...).
@@ -69,5 +72,6 @@ pub fn run(cli: Cli) -> Result<(), Exit> {
         Command::Chat(args) => chat::run(&cli, args),
         Command::Check => check::run(&cli),
         Command::Export(args) => export::run(&cli, args),
+        Command::Serve(args) => serve::run(&cli, args),
     }
 }

@@ -1,1 +1,546 @@
-// Tests for dialog: written below.
+//! The guided decision through `dialog::Machine` and `conversation::turn`, on the real `knowledge/dialog.toml`.
+//!
+//! The first test walks every path of the dialog (a DFS over option indices) and checks each verdict against an
+//! independent recount of the weights, and each `flip` by replaying the path with that one answer swapped.
+
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    str::FromStr,
+    sync::OnceLock,
+    time::Instant,
+};
+
+use signpost::{
+    conversation::{self, Reply},
+    dialog::{DialogError, Input, Machine, Outcome, Question, State, Verdict},
+    knowledge::{DialogOption, KnowledgeBase, Step},
+    reply::Topic,
+    Engine,
+};
+
+fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::load(None).expect("built-in knowledge loads"))
+}
+
+fn kb() -> &'static KnowledgeBase {
+    engine().kb()
+}
+
+fn machine() -> Machine<'static> {
+    engine().dialog()
+}
+
+fn state(answers: &[u8]) -> State {
+    State { answers: answers.to_vec() }
+}
+
+fn step_of(id: &str) -> &'static Step {
+    kb().step(id).unwrap_or_else(|| panic!("no step {id}"))
+}
+
+fn option_index(step: &str, option: &str) -> usize {
+    step_of(step).options.iter().position(|o| o.id == option).unwrap_or_else(|| panic!("no option {step}/{option}"))
+}
+
+#[track_caller]
+fn expect_question(outcome: &Outcome) -> &Question {
+    match outcome {
+        Outcome::Question(q) => q,
+        other => panic!("expected a question, got {other:?}"),
+    }
+}
+
+/// The longest a Discord custom_id may be, and the room a front door keeps for its own prefix.
+const CUSTOM_ID_MAX: usize = 100;
+const CUSTOM_ID_PREFIX: usize = 40;
+
+/// What the DFS saw.
+#[derive(Default)]
+struct Walk {
+    paths: usize,
+    replayed: usize,
+    flips: usize,
+    longest_path: usize,
+    shortest_path: usize,
+    longest_state: String,
+    wins: BTreeMap<String, usize>,
+    steps_seen: BTreeSet<String>,
+}
+
+/// The score of each framework for a list of chosen options, recounted from the knowledge.
+fn recount(options: &[&DialogOption]) -> BTreeMap<String, i32> {
+    let mut scores: BTreeMap<String, i32> = kb().frameworks.iter().map(|f| (f.id.clone(), 0)).collect();
+    for o in options {
+        for (fw, w) in &o.weights {
+            *scores.get_mut(fw).unwrap_or_else(|| panic!("option {} weighs unknown framework {fw}", o.id)) += w;
+        }
+    }
+    scores
+}
+
+/// The highest total; a tie goes to the framework listed first in the knowledge.
+fn best(scores: &BTreeMap<String, i32>) -> String {
+    let top = scores.values().max().copied().unwrap();
+    kb().frameworks.iter().find(|f| scores[&f.id] == top).unwrap().id.clone()
+}
+
+/// Replaying every path's flip doubles the work; every path is replayed when this is 1.
+const REPLAY_EVERY: usize = 1;
+
+fn check_verdict(v: &Verdict, answers: &[u8], path: &[(&'static Step, &'static DialogOption)], walk: &mut Walk) {
+    let kb = kb();
+    let at = State { answers: answers.to_vec() }.to_string();
+    let ids: BTreeSet<&str> = kb.frameworks.iter().map(|f| f.id.as_str()).collect();
+    assert!(ids.contains(v.recommendation.as_str()), "{at}: unknown recommendation {}", v.recommendation);
+    assert_eq!(v.scores.keys().map(String::as_str).collect::<BTreeSet<_>>(), ids, "{at}: scores cover every framework");
+    let chosen: Vec<&DialogOption> = path.iter().map(|(_, o)| *o).collect();
+    let scores = recount(&chosen);
+    assert_eq!(v.scores, scores, "{at}: scores are the sums of the chosen options' weights");
+    assert_eq!(v.recommendation, best(&scores), "{at}: the recommendation has the highest score");
+    assert!(v.confidence > 0.0 && v.confidence <= 1.0, "{at}: confidence {}", v.confidence);
+    assert_eq!(v.reasons.len(), answers.len(), "{at}: one reason per answer");
+    for (r, (s, o)) in v.reasons.iter().zip(path) {
+        assert_eq!(
+            (r.step.as_str(), r.answer.as_str(), r.reason.as_str()),
+            (s.id.as_str(), o.label.as_str(), o.reason.as_str())
+        );
+        assert_eq!(r.question, s.text);
+    }
+
+    // The flip, when there is one: an answered step, another option of it, another framework, and replaying the
+    // path with that answer swapped really recommends it.
+    let alternatives = path.iter().enumerate().flat_map(|(k, (s, o))| {
+        s.options
+            .iter()
+            .enumerate()
+            .filter(move |(_, alt)| alt.id != o.id && s.next_after(alt) == s.next_after(o))
+            .map(move |(i, alt)| (k, i, alt))
+    });
+    match &v.flip {
+        Some(f) => {
+            walk.flips += 1;
+            let k = path
+                .iter()
+                .position(|(s, _)| s.id == f.step)
+                .unwrap_or_else(|| panic!("{at}: flip step {} was not answered", f.step));
+            let (s, o) = path[k];
+            assert_eq!(f.question, s.text, "{at}");
+            let i = s
+                .options
+                .iter()
+                .position(|x| x.label == f.answer)
+                .unwrap_or_else(|| panic!("{at}: flip answer {:?} is not an option of {}", f.answer, s.id));
+            assert_ne!(s.options[i].id, o.id, "{at}: the flip is the answer already given");
+            assert_ne!(f.recommendation, v.recommendation, "{at}: the flip names the same framework");
+            assert!(ids.contains(f.recommendation.as_str()), "{at}: flip to unknown {}", f.recommendation);
+            let mut swapped = chosen.clone();
+            swapped[k] = &s.options[i];
+            assert_eq!(best(&recount(&swapped)), f.recommendation, "{at}: recount of the flip");
+            if walk.paths % REPLAY_EVERY == 0 {
+                walk.replayed += 1;
+                let mut answers = answers.to_vec();
+                answers[k] = i as u8;
+                match machine().current(&State { answers }) {
+                    Ok(Outcome::Verdict(w)) => assert_eq!(w.recommendation, f.recommendation, "{at}: replayed flip"),
+                    other => panic!("{at}: replaying the flip gave {other:?}"),
+                }
+            }
+        }
+        None => {
+            for (k, _, alt) in alternatives {
+                let mut swapped = chosen.clone();
+                swapped[k] = alt;
+                assert_eq!(
+                    best(&recount(&swapped)),
+                    v.recommendation,
+                    "{at}: answering {} would flip it, yet no flip is named",
+                    alt.id
+                );
+            }
+        }
+    }
+}
+
+fn walk_from(
+    answers: &mut Vec<u8>,
+    path: &mut Vec<(&'static Step, &'static DialogOption)>,
+    q: &Question,
+    walk: &mut Walk,
+) {
+    let m = machine();
+    let step = step_of(&q.step);
+    walk.steps_seen.insert(step.id.clone());
+    assert_eq!(q.number, answers.len() + 1, "question number");
+    assert_eq!(q.text, step.text);
+    assert_eq!(
+        q.options.iter().map(|o| (o.id.as_str(), o.label.as_str())).collect::<Vec<_>>(),
+        step.options.iter().map(|o| (o.id.as_str(), o.label.as_str())).collect::<Vec<_>>()
+    );
+    let before = State { answers: answers.clone() };
+    for i in 0..step.options.len() {
+        let (next, outcome) = m.step(&before, Input::Choose(i)).expect("a valid choice");
+        answers.push(i as u8);
+        path.push((step, &step.options[i]));
+        assert_eq!(next.answers, *answers, "the state records the choice");
+        match &outcome {
+            Outcome::Question(q) => {
+                assert_eq!(step.next_after(&step.options[i]), Some(q.step.as_str()), "the dialog follows `next`");
+                walk_from(answers, path, q, walk);
+            }
+            Outcome::Verdict(v) => {
+                assert_eq!(step.next_after(&step.options[i]), None, "a verdict only after the last step");
+                walk.paths += 1;
+                walk.longest_path = walk.longest_path.max(answers.len());
+                walk.shortest_path =
+                    if walk.shortest_path == 0 { answers.len() } else { walk.shortest_path.min(answers.len()) };
+                let encoded = next.to_string();
+                assert_eq!(State::from_str(&encoded), Ok(next.clone()), "round trip of {encoded}");
+                if encoded.len() > walk.longest_state.len() {
+                    walk.longest_state = encoded;
+                }
+                *walk.wins.entry(v.recommendation.clone()).or_default() += 1;
+                check_verdict(v, answers, path, walk);
+            }
+            other => panic!("choosing option {i} of {} gave {other:?}", step.id),
+        }
+        answers.pop();
+        path.pop();
+    }
+}
+
+#[test]
+fn every_path_ends_in_a_verdict_that_explains_itself() {
+    let t0 = Instant::now();
+    let (start, q) = machine().start().expect("the dialog starts");
+    assert_eq!(start, State::new());
+    assert_eq!(q.step, kb().dialog.start);
+    let mut walk = Walk::default();
+    walk_from(&mut Vec::new(), &mut Vec::new(), &q, &mut walk);
+    eprintln!(
+        "dialog: {} paths (every one walked), {}..={} answers, {} with a flip, {} flips replayed, wins {:?}, longest state {:?}, {:.1?}",
+        walk.paths, walk.shortest_path, walk.longest_path, walk.flips, walk.replayed, walk.wins, walk.longest_state, t0.elapsed()
+    );
+    assert!(walk.paths > 1_000, "the dialog branches: {} paths", walk.paths);
+    let steps: BTreeSet<String> = kb().dialog.steps.iter().map(|s| s.id.clone()).collect();
+    assert_eq!(walk.steps_seen, steps, "every step is reachable");
+    for f in &kb().frameworks {
+        assert!(walk.wins.get(&f.id).copied().unwrap_or(0) > 0, "{} is recommended on some path", f.id);
+    }
+    assert!(walk.flips > 0);
+    assert!(
+        walk.longest_state.len() + CUSTOM_ID_PREFIX <= CUSTOM_ID_MAX,
+        "the longest state {:?} fits a custom_id with a {CUSTOM_ID_PREFIX}-character prefix",
+        walk.longest_state
+    );
+}
+
+#[test]
+fn back_at_the_first_step_stays_there() {
+    let m = machine();
+    let (s, q) = m.start().unwrap();
+    let (s2, out) = m.step(&s, Input::Back).unwrap();
+    assert_eq!(s2, State::new());
+    assert_eq!(expect_question(&out).step, q.step);
+    assert_eq!(expect_question(&out).number, 1);
+}
+
+#[test]
+fn back_returns_to_the_previous_question() {
+    let m = machine();
+    // Down the main line (content site -> rendering -> size -> ...), back at every depth.
+    let mut s = State::new();
+    let mut shown = vec![expect_question(&m.current(&s).unwrap()).clone()];
+    loop {
+        let (next, out) = m.step(&s, Input::Choose(0)).unwrap();
+        let Outcome::Question(q) = out else { break };
+        let (back, out) = m.step(&next, Input::Back).unwrap();
+        assert_eq!(back, s, "back undoes exactly one answer");
+        assert_eq!(expect_question(&out).step, shown.last().unwrap().step);
+        shown.push(q);
+        s = next;
+    }
+    assert!(shown.len() >= 7, "{} questions on the main line", shown.len());
+
+    // Across a branch: a JSON API skips the rendering question, so back from "size" goes to "project".
+    let api = option_index("project", "json-api") as u8;
+    let (s, out) = m.step(&State::new(), Input::Choose(api as usize)).unwrap();
+    assert_eq!(expect_question(&out).step, "size");
+    let (s, out) = m.step(&s, Input::Back).unwrap();
+    assert_eq!((s, expect_question(&out).step.as_str()), (State::new(), "project"));
+
+    // From the inference branch, back from "size" is "inference".
+    let ml = option_index("project", "ml-serving") as u8;
+    let (s, out) = m.step(&state(&[ml, 1]), Input::Back).unwrap();
+    assert_eq!((s, expect_question(&out).step.as_str()), (state(&[ml]), "inference"));
+}
+
+#[test]
+fn back_on_a_finished_dialog_reopens_the_last_question() {
+    let m = machine();
+    let done = state(&[0, 0, 0, 0, 0, 0, 0, 0]);
+    assert!(matches!(m.current(&done).unwrap(), Outcome::Verdict(_)));
+    let (s, out) = m.step(&done, Input::Back).unwrap();
+    assert_eq!(s, state(&[0, 0, 0, 0, 0, 0, 0]));
+    assert_eq!(expect_question(&out).step, "control");
+    assert_eq!(m.step(&done, Input::Choose(0)).unwrap_err(), DialogError::Finished);
+    assert_eq!(m.step(&done, Input::Text("2".into())).unwrap_err(), DialogError::Finished);
+}
+
+#[test]
+fn restart_and_cancel_work_at_every_depth() {
+    let m = machine();
+    for depth in 0..=8 {
+        let s = state(&vec![0; depth]);
+        let (r, out) = m.step(&s, Input::Restart).unwrap();
+        assert_eq!(r, State::new(), "restart at depth {depth}");
+        let q = expect_question(&out);
+        assert_eq!((q.step.as_str(), q.number), (kb().dialog.start.as_str(), 1));
+        let (_, out) = m.step(&s, Input::Cancel).unwrap();
+        assert!(matches!(out, Outcome::Cancelled), "cancel at depth {depth}: {out:?}");
+    }
+}
+
+#[test]
+fn typed_commands_are_read_as_commands() {
+    for (text, want) in [
+        ("back", Input::Back),
+        ("  BACK ", Input::Back),
+        ("/back", Input::Back),
+        ("undo", Input::Back),
+        ("restart", Input::Restart),
+        ("Start over", Input::Restart),
+        ("cancel", Input::Cancel),
+        ("/cancel", Input::Cancel),
+        ("stop", Input::Cancel),
+    ] {
+        assert_eq!(Input::parse(text), want, "{text:?}");
+    }
+    assert_eq!(Input::parse("go back to the start"), Input::Text("go back to the start".into()));
+}
+
+#[test]
+fn free_text_picks_the_right_option() {
+    let m = machine();
+    // (step, typed text, option id)
+    let cases = [
+        ("project", "2", "json-api"),
+        ("project", " 2. ", "json-api"),
+        ("project", "2)", "json-api"),
+        ("project", "json-api", "json-api"),
+        ("project", "a json api for a single-page app or mobile app", "json-api"),
+        ("project", "A JSON API FOR A SINGLE-PAGE APP OR MOBILE APP", "json-api"),
+        ("project", "mostly a JSON API for a mobile app", "json-api"),
+        ("project", "an online shop with a cart and checkout", "ecommerce"),
+        ("project", "just a hackathon prototype", "prototype"),
+        ("project", "serving a pytorch model for inference", "ml-serving"),
+        ("project", "a blog for my band", "content-site"),
+        ("rendering", "we'll use React for the front end", "separate-frontend"),
+        ("rendering", "htmx sprinkles on top of templates", "htmx"),
+        ("rendering", "no idea yet", "not-sure"),
+        ("size", "1", "small"),
+        ("size", "LARGE CODEBASE: MANY MODELS, FEATURES AND DEVELOPERS", "large-codebase"),
+        ("size", "tiny, a handful of endpoints", "small"),
+        ("builtins", "we just need login and a database layer", "some"),
+        ("builtins", "batteries included please, everything", "most"),
+        ("realtime", "yes, websockets for a multiplayer game", "heavy"),
+        ("realtime", "nope, plain request response", "none"),
+        ("team", "we already know django", "knows-django"),
+        ("team", "pydantic and type hints all day", "typed-async"),
+        ("timeline", "asap, we launch in two weeks", "asap"),
+        ("control", "minimal and explicit, we choose the libraries", "control"),
+        ("control", "no-preference", "no-preference"),
+    ];
+    let mut wrong = Vec::new();
+    for (step, text, want) in cases {
+        let got = m.interpret(step_of(step), text).map(|i| step_of(step).options[i].id.as_str());
+        if got != Some(want) {
+            wrong.push(format!("{step}: {text:?} -> {got:?}, want {want}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+
+    // Through `step`: the free text moves the dialog on like a click would.
+    let (s, out) = m.step(&State::new(), Input::Text("mostly a JSON API for a mobile app".into())).unwrap();
+    assert_eq!(s, state(&[option_index("project", "json-api") as u8]));
+    assert_eq!(expect_question(&out).step, "size");
+}
+
+#[test]
+fn nonsense_and_out_of_range_answers_ask_again() {
+    let m = machine();
+    let at_size = state(&[1]);
+    let n = step_of("size").options.len();
+    let inputs = [
+        Input::Text("purple elephant banana".into()),
+        Input::Text("0".into()),
+        Input::Text(format!("{}", n + 1)),
+        Input::Text("-1".into()),
+        Input::Text("🤷".into()),
+        Input::Choose(n),
+        Input::Choose(usize::MAX),
+    ];
+    for input in inputs {
+        let (s, out) = m.step(&at_size, input.clone()).unwrap();
+        assert_eq!(s, at_size, "{input:?} leaves the state alone");
+        match out {
+            Outcome::Reprompt { message, question } => {
+                assert_eq!(question.step, "size", "{input:?}");
+                assert_eq!(question.number, 2);
+                assert!(message.contains(&format!("1 to {n}")), "{input:?}: {message}");
+            }
+            other => panic!("{input:?}: expected a reprompt, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn state_encodes_as_version_and_answers() {
+    assert_eq!(state(&[0, 2, 1]).to_string(), "1:0.2.1");
+    assert_eq!(State::new().to_string(), "1:");
+    for s in ["1:", "1:0", "1:0.2.1", "1:5.4.4.3.3.4.3.3", "1:255"] {
+        let parsed = State::from_str(s).unwrap_or_else(|e| panic!("{s}: {e}"));
+        assert_eq!(parsed.to_string(), s);
+    }
+    assert_eq!(State::from_str("1:0.2.1").unwrap(), state(&[0, 2, 1]));
+    for bad in [
+        "", "1", "0:0.1", "2:0.1", "255:", "x:0", "1:a", "1:0..1", "1:0.", "1:.0", "1:256", "1:-1", "1:0,1", "1: 0",
+        "garbage", "::", "1:0:1",
+    ] {
+        assert_eq!(State::from_str(bad), Err(DialogError::BadState), "{bad:?}");
+    }
+}
+
+#[test]
+fn a_state_that_no_longer_fits_the_dialog_is_stale() {
+    let m = machine();
+    let options = step_of(&kb().dialog.start).options.len() as u8;
+    for stale in [state(&[options]), state(&[0, 99]), state(&[0; 20]), state(&[255, 255])] {
+        assert_eq!(m.current(&stale).unwrap_err(), DialogError::Stale, "{stale}");
+        assert_eq!(m.step(&stale, Input::Choose(0)).unwrap_err(), DialogError::Stale, "{stale}");
+    }
+    // The errors read as messages for a user.
+    for e in [DialogError::Stale, DialogError::BadState, DialogError::Finished] {
+        assert!(e.to_string().contains("/decide"), "{e}");
+    }
+}
+
+// --- conversation::turn ---
+
+fn only_question(replies: &[Reply]) -> (&Question, Option<&str>) {
+    match replies {
+        [Reply::Question { question, notice }] => (question, notice.as_deref()),
+        other => panic!("expected one question, got {other:?}"),
+    }
+}
+
+#[test]
+fn decide_starts_the_dialog() {
+    for text in ["decide", "/decide", "  Decide ", "!decide"] {
+        let t = conversation::turn(engine(), None, text);
+        assert_eq!(t.state, Some(State::new()), "{text:?}");
+        let (q, notice) = only_question(&t.replies);
+        assert_eq!((q.step.as_str(), notice), (kb().dialog.start.as_str(), None));
+    }
+    // Mid-dialog, it starts again.
+    let t = conversation::turn(engine(), Some(&state(&[0, 1, 2])), "decide");
+    assert_eq!(t.state, Some(State::new()));
+}
+
+#[test]
+fn a_question_asked_mid_dialog_is_answered_and_the_step_asked_again() {
+    for (at, step) in [(State::new(), "project"), (state(&[0, 0]), "size"), (state(&[1, 2, 0]), "realtime")] {
+        let t = conversation::turn(engine(), Some(&at), "is flask faster than django?");
+        assert_eq!(t.state.as_ref(), Some(&at), "the state is unchanged");
+        match &t.replies[..] {
+            [Reply::Answer(a), Reply::Question { question, notice }] => {
+                assert!(["faq:is-flask-faster", "compare:performance"].contains(&a.label().as_str()), "{}", a.label());
+                assert_eq!(question.step, step);
+                assert_eq!(question.number, at.answers.len() + 1);
+                assert!(notice.is_some(), "the question comes back with a notice");
+            }
+            other => panic!("expected an answer and the same question, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_recommendation_request_outside_a_dialog_starts_it() {
+    let t = conversation::turn(engine(), None, "which framework should i use for my online shop?");
+    assert_eq!(t.state, Some(State::new()));
+    match &t.replies[..] {
+        [Reply::Answer(a), Reply::Question { question, .. }] => {
+            assert!(matches!(a.topic, Topic::Decide { .. }), "{}", a.label());
+            assert_eq!(question.step, kb().dialog.start);
+        }
+        other => panic!("expected the decide answer and the first question, got {other:?}"),
+    }
+}
+
+#[test]
+fn outside_a_dialog_questions_are_answered_and_bad_input_explained() {
+    let t = conversation::turn(engine(), None, "is flask faster than django?");
+    assert!(t.state.is_none());
+    assert!(matches!(&t.replies[..], [Reply::Answer(_)]), "{:?}", t.replies);
+    for bad in ["", "   ", &"x".repeat(5_000)] {
+        let t = conversation::turn(engine(), None, bad);
+        assert!(t.state.is_none());
+        assert!(matches!(&t.replies[..], [Reply::Error(m)] if !m.is_empty()), "{:?}", t.replies);
+    }
+}
+
+#[test]
+fn a_whole_dialog_through_turns() {
+    let e = engine();
+    let mut s = conversation::turn(e, None, "decide").state;
+    // Number, label, free text, nonsense, back, cancel, restart, then to the end.
+    let t = conversation::turn(e, s.as_ref(), "2");
+    assert_eq!(only_question(&t.replies).0.step, "size");
+    s = t.state;
+    let t = conversation::turn(e, s.as_ref(), "medium: a real product with steady, moderate traffic");
+    assert_eq!(only_question(&t.replies).0.step, "builtins");
+    s = t.state;
+    let t = conversation::turn(e, s.as_ref(), "we just need login and a database layer");
+    assert_eq!(only_question(&t.replies).0.step, "realtime");
+    assert_eq!(t.state, Some(state(&[1, 1, 1])));
+    s = t.state;
+    let t = conversation::turn(e, s.as_ref(), "purple elephant banana");
+    let (q, notice) = only_question(&t.replies);
+    assert_eq!((q.step.as_str(), notice.is_some()), ("realtime", true));
+    assert_eq!(t.state, s, "nonsense loses nothing");
+    let t = conversation::turn(e, s.as_ref(), "back");
+    assert_eq!(only_question(&t.replies).0.step, "builtins");
+    assert_eq!(t.state, Some(state(&[1, 1])));
+    s = t.state;
+    let t = conversation::turn(e, s.as_ref(), "restart");
+    assert_eq!(only_question(&t.replies).0.step, "project");
+    assert_eq!(t.state, Some(State::new()));
+    let t = conversation::turn(e, Some(&state(&[1, 1])), "cancel");
+    assert!(t.state.is_none());
+    assert!(matches!(&t.replies[..], [Reply::Cancelled]));
+
+    let mut s = Some(State::new());
+    let mut verdict = None;
+    for i in 0..20 {
+        let t = conversation::turn(e, s.as_ref(), "1");
+        s = t.state;
+        if let [Reply::Verdict(v)] = &t.replies[..] {
+            verdict = Some(v.clone());
+            assert!(s.is_none(), "the dialog ends with the verdict");
+            assert_eq!(v.reasons.len(), i + 1);
+            break;
+        }
+    }
+    let v = verdict.expect("answering 1 everywhere reaches a verdict");
+    assert_eq!(v.recommendation, "django", "content site, server-rendered, small... leans Django: {v:?}");
+}
+
+#[test]
+fn a_stale_state_from_a_session_gives_a_message_not_a_crash() {
+    let t = conversation::step(engine(), &state(&[99]), Input::Choose(0));
+    assert!(t.state.is_none());
+    assert!(matches!(&t.replies[..], [Reply::Error(m)] if m.contains("/decide")), "{:?}", t.replies);
+    let t = conversation::turn(engine(), Some(&state(&[99])), "2");
+    assert!(t.state.is_none());
+    assert!(matches!(&t.replies[..], [Reply::Error(_)]), "{:?}", t.replies);
+}

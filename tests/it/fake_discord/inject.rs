@@ -223,7 +223,10 @@ impl FakeDiscord {
             }
             None => {
                 let mut st = self.shared.lock();
-                st.ensure_channel(channel_id, None);
+                if let std::collections::hash_map::Entry::Vacant(e) = st.channels.entry(channel_id) {
+                    e.insert(model::dm_channel_json(channel_id, author));
+                    st.dm_channels.entry(author.id).or_insert(channel_id);
+                }
                 drop(st);
                 return self.message_in_channel(channel_id, None, author, content, mentions, None);
             }

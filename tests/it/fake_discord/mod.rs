@@ -5,51 +5,96 @@
 //! ```ignore
 //! let fake = FakeDiscord::start().await;
 //! let http = fake.http(); // HttpBuilder::new(TOKEN).proxy(fake.base_url()).ratelimiter_disabled(true)
-//! let client = serenity::ClientBuilder::new_with_http(http, intents).framework(framework).await?;
-//! // serenity asks GET /api/v10/gateway for the websocket URL, then IDENTIFYs.
-//! fake.wait_ready(WAIT).await;
+//! let mut client = serenity::ClientBuilder::new_with_http(http, intents).framework(framework).await?;
+//! tokio::spawn(async move { client.start().await });
+//! fake.wait_ready(WAIT).await;                 // IDENTIFY done, READY sent
+//! let commands = fake.wait_commands(WAIT).await; // poise registered its commands
+//! let i = fake.slash_command("ask", json!([opt("question", "flask or django?")]), &TestUser::human());
+//! let cb = fake.wait_callback(&i, WAIT).await; // POST /interactions/{id}/{token}/callback
+//! assert_eq!(cb.callback_type(), Some(4));
+//! assert!(cb.content().unwrap().contains("Flask"));
+//! fake.assert_clean();                         // no OpenAPI violation, no unexpected request
 //! ```
-//! The rate limiter must stay disabled: with it, serenity 0.12 ignores the proxy. [`bare_bot::spawn`]
-//! runs a minimal poise bot this way.
+//! The rate limiter must stay disabled: with it, serenity 0.12 ignores the proxy. serenity asks
+//! `GET /api/v10/gateway` for the websocket URL (`ws://127.0.0.1:PORT/gateway`, it appends `?v=10`).
+//! [`bare_bot::spawn`] runs a minimal poise bot this way (the reference for benchmarks).
 //!
-//! # Known ids
-//! [`BOT_USER_ID`], [`APPLICATION_ID`] (distinct on purpose), [`GUILD_ID`], [`CHANNEL_ID`] (`#general`),
-//! [`OTHER_CHANNEL_ID`] (`#help`), [`HUMAN_USER_ID`] ([`TestUser::human`]), [`OTHER_HUMAN_USER_ID`],
-//! [`OTHER_BOT_USER_ID`], [`TOKEN`]; [`snowflake`] makes fresh ids.
+//! # The world
+//! One guild [`GUILD_ID`] with `#general` [`CHANNEL_ID`] and `#help` [`OTHER_CHANNEL_ID`]; the bot
+//! [`BOT_USER_ID`] (application [`APPLICATION_ID`], distinct on purpose, owner [`OWNER_USER_ID`]); humans
+//! [`TestUser::human`] (`alice`, [`HUMAN_USER_ID`]) and [`TestUser::other_human`] (`bob`); another bot
+//! [`TestUser::other_bot`]; token [`TOKEN`]. [`snowflake`] makes fresh ids; [`id_of`] reads one from JSON.
+//! IDENTIFY gets READY and GUILD_CREATE (members, `@everyone` permissions, channels).
 //!
-//! # Sending events (module `inject`)
-//! All synchronous: they build the payload, check it against serenity's types (panicking with the serde
-//! error if serenity would drop it), and queue it; events sent before the bot is connected wait for its
-//! session. [`FakeDiscord::dispatch`] (raw), [`FakeDiscord::slash_command`] (`"group sub"` for
-//! subcommands, options via [`opt`]), [`FakeDiscord::autocomplete`] ([`opt_focused`]),
-//! [`FakeDiscord::component_click`] and [`FakeDiscord::select_choice`] (on a stored message: by id, object,
-//! or [`MessageRef::Auto`] = newest message with that custom id), [`FakeDiscord::modal_submit`],
-//! [`FakeDiscord::message_context_menu`], [`FakeDiscord::message_create`],
-//! [`FakeDiscord::dm_message_create`], [`FakeDiscord::bot_message_create`],
-//! [`FakeDiscord::message_create_with`] (replies). Interactions return an [`InteractionRef`] (id, token).
+//! # Sending events
+//! Synchronous: each builds the payload the way Discord does, checks it by deserialising it into
+//! serenity's types (panicking with the serde error: serenity would drop it silently), and queues it;
+//! events sent while no session is live wait for the next READY/RESUMED.
+//! - [`FakeDiscord::dispatch`]`(event, data)`: any dispatch, checked as serenity's `GatewayEvent`.
+//! - [`FakeDiscord::slash_command`]`(name, options, user)` (`"group sub"` for subcommands; options with
+//!   [`opt`], [`opt_user`], [`opt_channel`]); [`FakeDiscord::slash_command_in`] for another channel or
+//!   [`Where::Dm`]. Once commands are registered, the command and its options must match the registration
+//!   (names, value types, required options, choices), and take the registered types and command id.
+//! - [`FakeDiscord::autocomplete`] (one option made with [`opt_focused`]).
+//! - [`FakeDiscord::component_click`] / [`FakeDiscord::select_choice`]`(custom_id, .., message, user)` on
+//!   a stored message: an id, a message object, or [`MessageRef::Auto`] (newest message with that custom
+//!   id). Unknown or disabled components panic, as Discord could not send that click.
+//! - [`FakeDiscord::modal_submit`], [`FakeDiscord::message_context_menu`], [`FakeDiscord::send_interaction`].
+//! - [`FakeDiscord::message_create`]`(channel, author, content, mentions, guild_id)`,
+//!   [`FakeDiscord::dm_message_create`], [`FakeDiscord::bot_message_create`],
+//!   [`FakeDiscord::message_create_with`]`(`[`MessageSpec`]`)` (replies). They return the message object.
 //!
-//! # Looking at what the bot did
-//! Every HTTP request is a [`Recorded`] (method, path without `/api/v10`, query, JSON body, time, status,
-//! answer, related interaction, problem). [`FakeDiscord::wait_request`] (panics with a dump on timeout),
-//! [`FakeDiscord::try_wait_request`], [`FakeDiscord::wait_callback`], [`FakeDiscord::requests`],
-//! [`FakeDiscord::interaction_responses`] (callback, @original edits, followups of one interaction),
-//! [`FakeDiscord::original_message`] (the stored response message, after edits), [`FakeDiscord::message`],
-//! [`FakeDiscord::messages_in`], [`FakeDiscord::channel`], [`FakeDiscord::threads`].
+//! Interactions return an [`InteractionRef`] (id, token, channel, payload).
+//!
+//! # What the bot did
+//! Every HTTP request is a [`Recorded`]: method, path without `/api/v10`, query, JSON body (multipart:
+//! its `payload_json`), time since start, status, the fake's answer, the interaction it belongs to, and
+//! the problem the fake found with it, if any. Helpers on it: `content()`, `embeds()`, `custom_ids()`,
+//! `callback_type()`, `is_ephemeral()`, `message_data()`.
+//! - Waits (all panic with a dump of the fake's state on timeout): [`FakeDiscord::wait_ready`],
+//!   [`FakeDiscord::wait_connected`], [`FakeDiscord::wait_commands`], [`FakeDiscord::wait_request`],
+//!   [`FakeDiscord::wait_request_since`] (after a [`FakeDiscord::mark`]), [`FakeDiscord::wait_callback`],
+//!   [`FakeDiscord::wait_interaction_responses`]; [`FakeDiscord::try_wait_request`] returns `None`
+//!   instead (to check the bot stays silent); [`FakeDiscord::wait_idle`].
+//! - Snapshots: [`FakeDiscord::requests`], [`FakeDiscord::requests_matching`],
+//!   [`FakeDiscord::interaction_responses`] (callback, @original edits, followups),
+//!   [`FakeDiscord::interaction_responses_for`]`(id or token)`, [`FakeDiscord::callback_latency`],
+//!   [`FakeDiscord::original_message`] (the response message as stored now, after edits),
+//!   [`FakeDiscord::message`], [`FakeDiscord::messages_in`], [`FakeDiscord::channel`],
+//!   [`FakeDiscord::threads`], [`FakeDiscord::commands_registered`], [`FakeDiscord::describe`].
+//!
+//! The fake keeps messages, channels and threads: the bot can fetch, edit, reply to and open threads on
+//! what it or the test created; its own messages come back as MESSAGE_CREATE (not ephemeral ones), as on
+//! Discord ([`FakeDiscord::set_echo_bot_messages`]). REST answers omit `guild_id`, as Discord's do.
+//! Dispatches honour the IDENTIFY intents: no guild messages without GUILD_MESSAGES, no DMs without
+//! DIRECT_MESSAGES, empty content without MESSAGE_CONTENT (except DMs, mentions of the bot, its own
+//! messages); what was withheld is listed by [`FakeDiscord::gateway_notes`].
 //!
 //! # Checks
-//! Every request body is validated against Discord's openapi.json (see `openapi`); a violation is
-//! recorded ([`FakeDiscord::openapi_violations`]) and answered 400 / 50035 like Discord.
-//! Requests the fake finds wrong (unknown route, unknown interaction, a second acknowledgement, a followup
-//! before the callback, ...) are answered with Discord's error and listed by
-//! [`FakeDiscord::unexpected_requests`]. [`FakeDiscord::assert_clean`] asserts none of these happened.
+//! Every request body is validated against Discord's openapi.json (module [`openapi`]; the file comes
+//! from `$SIGNPOST_DISCORD_OPENAPI`, else `../shared/discord/openapi.json` beside the repository, else
+//! a parent directory's `shared/discord/openapi.json`), plus Discord's bot limits the spec does not say
+//! (content <= 2000 characters, embeds <= 6000). A violation is recorded
+//! ([`FakeDiscord::openapi_violations`]) and answered 400 / 50035 like Discord
+//! ([`FakeDiscord::set_reject_invalid_bodies`]). Requests the fake finds wrong (unknown route, unknown
+//! interaction or token, a second acknowledgement, a followup or @original before the callback, a
+//! callback type that does not fit the interaction, a bad `Authorization`) get Discord's error and are
+//! listed by [`FakeDiscord::unexpected_requests`]. [`FakeDiscord::assert_clean`] asserts that none of
+//! these, nor a harness error or gateway protocol error, happened.
 //!
 //! # Failures and reconnects
-//! [`FakeDiscord::fail_route`] (`"POST", "/channels/123/threads"`, 403, Missing Permissions...),
-//! [`FakeDiscord::drop_gateway`] (close 4000: serenity RESUMEs on a new connection),
-//! [`FakeDiscord::set_resume_behavior`] ([`ResumeBehavior::Invalidate`]: op 9, then a fresh IDENTIFY,
-//! which serenity delays ~5 s), [`FakeDiscord::request_reconnect`] (op 7).
+//! - [`FakeDiscord::fail_route`]`(method, path_prefix, status, body)` (method `"*"` for any; prefix with
+//!   or without `/api/v10`), [`FakeDiscord::fail_route_times`], [`FakeDiscord::fail_missing_permissions`]
+//!   (403 / 50013), [`FakeDiscord::clear_failures`].
+//! - [`FakeDiscord::drop_gateway`] closes the websocket (4000); serenity RESUMEs on a new connection and
+//!   gets the dispatches it missed, then RESUMED. With [`FakeDiscord::set_resume_behavior`]`(`
+//!   [`ResumeBehavior::Invalidate`]`)` RESUME gets op 9 and serenity IDENTIFYs again, ~5 s later (its
+//!   shard queuer waits 5 s between shard starts). [`FakeDiscord::request_reconnect`] sends op 7.
+//! - [`FakeDiscord::set_callback_deadline`]: answer late callbacks 404 / 10062 like Discord after 3 s
+//!   (off by default, so a slow CI machine does not fail tests).
 //!
-//! Every wait takes a timeout ([`WAIT`] is a sensible default), so a broken test fails instead of hanging.
+//! Every wait takes a timeout ([`WAIT`] = 10 s is a sensible default), so a broken test fails instead of
+//! hanging.
 
 #![allow(dead_code, unused_imports)]
 
@@ -73,9 +118,9 @@ use tokio::task::JoinHandle;
 pub use gateway::HEARTBEAT_INTERVAL_MS;
 pub use inject::{opt, opt_channel, opt_focused, opt_user, InteractionRef, MessageRef, MessageSpec, Where};
 pub use model::{
-    bot_user_json, check, check_dispatch, member_permissions, now_iso, snowflake, try_check, user_json, TestUser,
-    APPLICATION_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, EVERYONE_ROLE_ID, GUILD_ID, HUMAN_USER_ID, OTHER_BOT_USER_ID,
-    OTHER_CHANNEL_ID, OTHER_HUMAN_USER_ID, OWNER_USER_ID, TOKEN,
+    bot_user_json, check, check_dispatch, id_of, member_permissions, now_iso, snowflake, try_check, user_json,
+    TestUser, APPLICATION_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, EVERYONE_ROLE_ID, GUILD_ID, HUMAN_USER_ID,
+    OTHER_BOT_USER_ID, OTHER_CHANNEL_ID, OTHER_HUMAN_USER_ID, OWNER_USER_ID, TOKEN,
 };
 pub use state::{Recorded, ResumeBehavior, Violation};
 
@@ -288,6 +333,15 @@ impl FakeDiscord {
     /// The callback, @original edits and followups of one interaction, in order.
     pub fn interaction_responses(&self, i: &InteractionRef) -> Vec<Recorded> {
         self.requests_matching(|r| r.interaction_id == Some(i.id))
+    }
+
+    /// Like [`Self::interaction_responses`], by interaction id or token.
+    pub fn interaction_responses_for(&self, id_or_token: &str) -> Vec<Recorded> {
+        let id = id_or_token.parse::<u64>().ok().or_else(|| self.shared.lock().tokens.get(id_or_token).copied());
+        match id {
+            Some(id) => self.requests_matching(|r| r.interaction_id == Some(id)),
+            None => Vec::new(),
+        }
     }
 
     /// How long the bot took to acknowledge the interaction (from queuing it to the callback).

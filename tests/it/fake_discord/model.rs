@@ -532,6 +532,17 @@ pub fn mentioned_ids(content: &str, allowed: Option<&Value>) -> Vec<u64> {
     }
 }
 
+/// Does `content` ping `@everyone`/`@here`, given `allowed_mentions` (absent: everything may ping)?
+pub fn pings_everyone(content: &str, allowed: Option<&Value>) -> bool {
+    if !content.contains("@everyone") && !content.contains("@here") {
+        return false;
+    }
+    match allowed {
+        None | Some(Value::Null) => true,
+        Some(a) => a.get("parse").and_then(Value::as_array).is_some_and(|p| p.iter().any(|x| x == "everyone")),
+    }
+}
+
 /// A snowflake in JSON (string or number) as u64.
 pub fn id_of(v: &Value) -> Option<u64> {
     match v {

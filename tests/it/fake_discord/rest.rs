@@ -237,7 +237,7 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
         ("POST", ["channels", c, "messages"]) => {
             let Some(c) = channel_or_404(st, c) else { return unknown_channel(path) };
             let kind = if b.get("message_reference").is_some_and(|r| !r.is_null()) { 19 } else { 0 };
-            Reply::ok(create_message(st, c, b, kind, None))
+            Reply::ok(rest_view(create_message(st, c, b, kind, false)))
         }
         ("GET", ["channels", c, "messages"]) => {
             let Some(c) = channel_or_404(st, c) else { return unknown_channel(path) };
@@ -250,6 +250,7 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
                 .filter(|m| model::id_of(&m["channel_id"]) == Some(c))
                 .take(limit)
                 .cloned()
+                .map(rest_view)
                 .collect();
             Reply::ok(Value::Array(list))
         }
@@ -261,7 +262,7 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
                 _ => return Reply::err(404, 10008, "Unknown Message"),
             }
             match m {
-                "GET" => Reply::ok(st.messages[&mid].clone()),
+                "GET" => Reply::ok(rest_view(st.messages[&mid].clone())),
                 "PATCH" => {
                     if model::id_of(&st.messages[&mid]["author"]["id"]) != Some(BOT_USER_ID)
                         && b.get("content").is_some()
@@ -273,7 +274,7 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
                             format!("PATCH of message {mid} not written by the bot"),
                         );
                     }
-                    Reply::ok(edit_message(st, mid, b))
+                    Reply::ok(rest_view(edit_message(st, mid, b)))
                 }
                 _ => {
                     st.messages.remove(&mid);
@@ -353,6 +354,16 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
     }
 }
 
+/// A message as the REST API returns it: unlike gateway events, without `guild_id` and `member`
+/// (a bot that relies on `Message::guild_id` of a REST answer would fail on Discord).
+fn rest_view(mut msg: Value) -> Value {
+    if let Some(o) = msg.as_object_mut() {
+        o.remove("guild_id");
+        o.remove("member");
+    }
+    msg
+}
+
 fn missing(v: Option<&Value>) -> bool {
     matches!(v, None | Some(Value::Null))
 }
@@ -421,7 +432,8 @@ fn register_commands(st: &mut State, path: &str, app: &str, guild: Option<u64>, 
 }
 
 /// Builds, checks, stores and (unless ephemeral) echoes over the gateway a message written by the bot.
-fn create_message(st: &mut State, channel_id: u64, body: &Value, kind: u64, interaction: Option<u64>) -> Value {
+/// `from_webhook`: an interaction response or followup (`webhook_id` = the application).
+fn create_message(st: &mut State, channel_id: u64, body: &Value, kind: u64, from_webhook: bool) -> Value {
     let guild_id = st.guild_of(channel_id);
     let content = body.get("content").and_then(Value::as_str).unwrap_or("");
     let mention_users: Vec<TestUser> =
@@ -431,6 +443,7 @@ fn create_message(st: &mut State, channel_id: u64, body: &Value, kind: u64, inte
     let mut msg =
         model::message_json(id, channel_id, guild_id, &TestUser::bot_self(), content, &mention_users, kind, flags);
     msg["tts"] = json!(body.get("tts").and_then(Value::as_bool).unwrap_or(false));
+    msg["mention_everyone"] = json!(model::pings_everyone(content, body.get("allowed_mentions")));
     msg["embeds"] = model::response_embeds(body.get("embeds").unwrap_or(&Value::Null));
     msg["components"] = model::response_components(body.get("components").unwrap_or(&Value::Null));
     if let Some(r) = body.get("message_reference").filter(|r| !r.is_null()) {
@@ -447,10 +460,9 @@ fn create_message(st: &mut State, channel_id: u64, body: &Value, kind: u64, inte
         }
         msg["message_reference"] = mr;
     }
-    if let Some(iid) = interaction {
+    if from_webhook {
         msg["webhook_id"] = json!(APPLICATION_ID.to_string());
         msg["application_id"] = json!(APPLICATION_ID.to_string());
-        let _ = iid;
     }
     if let Err(e) = model::check_message(&msg) {
         st.harness_errors.push(format!("message answer does not parse: {e}: {msg}"));
@@ -555,14 +567,13 @@ fn callback(st: &mut State, id: u64, token: &str, body: &Value) -> Reply {
     let msg_kind = if rec.kind == 2 { 20 } else { 0 };
     match ty {
         4 => {
-            let msg = create_message(st, rec.channel_id, &data, msg_kind, Some(id));
+            let msg = create_message(st, rec.channel_id, &data, msg_kind, true);
             let mid = model::id_of(&msg["id"]).unwrap_or(0);
             st.originals.insert(rec.token.clone(), mid);
         }
         5 => {
             let flags = data.get("flags").and_then(Value::as_u64).unwrap_or(0) & 64;
-            let msg =
-                create_message(st, rec.channel_id, &json!({"content": "", "flags": flags | 128}), msg_kind, Some(id));
+            let msg = create_message(st, rec.channel_id, &json!({"content": "", "flags": flags | 128}), msg_kind, true);
             let mid = model::id_of(&msg["id"]).unwrap_or(0);
             st.originals.insert(rec.token.clone(), mid);
         }
@@ -602,8 +613,7 @@ fn followup(st: &mut State, app: &str, token: &str, body: &Value) -> Reply {
             "followup message before the interaction was acknowledged".into(),
         );
     }
-    let id = st.tokens[token];
-    Reply::ok(create_message(st, rec.channel_id, body, 0, Some(id)))
+    Reply::ok(rest_view(create_message(st, rec.channel_id, body, 0, true)))
 }
 
 fn webhook_message(st: &mut State, method: &str, app: &str, token: &str, mid: &str, body: &Value) -> Reply {
@@ -631,8 +641,8 @@ fn webhook_message(st: &mut State, method: &str, app: &str, token: &str, mid: &s
         _ => return Reply::err(404, 10008, "Unknown Message"),
     }
     match method {
-        "GET" => Reply::ok(st.messages[&mid].clone()),
-        "PATCH" => Reply::ok(edit_message(st, mid, body)),
+        "GET" => Reply::ok(rest_view(st.messages[&mid].clone())),
+        "PATCH" => Reply::ok(rest_view(edit_message(st, mid, body))),
         _ => {
             st.messages.remove(&mid);
             st.originals.retain(|_, m| *m != mid);

@@ -1,0 +1,81 @@
+//! `signpost serve`: run the Discord bot until SIGTERM or Ctrl-C.
+
+use std::{path::PathBuf, sync::Arc};
+
+use tracing::info;
+
+use super::{Cli, Exit, EXIT_KNOWLEDGE};
+use crate::{
+    config::Config,
+    discord::{self, Bot},
+    session::SessionStore,
+    Engine,
+};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Settings file (default: ./signpost.toml when present). The environment overrides it.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn,poise=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+
+    let mut config = Config::load(args.config.as_deref()).map_err(Exit::usage)?;
+    if config.token.is_none() {
+        return Err(Exit::usage(
+            "DISCORD_TOKEN is not set. Set it to your bot's token to run the bot, or try `signpost chat` to use Signpost in this terminal without Discord.",
+        ));
+    }
+    if let Some(dir) = &cli.knowledge {
+        config.knowledge = Some(dir.clone());
+    }
+    let engine =
+        Engine::load(config.knowledge.as_deref()).map_err(|e| Exit { code: EXIT_KNOWLEDGE, message: e.to_string() })?;
+    let store = SessionStore::open(&config.data_dir, config.session_ttl)
+        .map_err(|e| Exit { code: 1, message: e.to_string() })?;
+    info!(
+        data_dir = %config.data_dir.display(),
+        session_ttl = ?config.session_ttl,
+        knowledge = %config.knowledge.as_ref().map_or("built-in".to_string(), |d| d.display().to_string()),
+        help_channels = config.help_channels.len(),
+        "starting"
+    );
+    let bot = Arc::new(Bot::new(&config, engine, store));
+    let runtime =
+        tokio::runtime::Runtime::new().map_err(|e| Exit { code: 1, message: format!("starting tokio: {e}") })?;
+    runtime
+        .block_on(discord::run(config, bot, shutdown_signal()))
+        .map_err(|e| Exit { code: 1, message: format!("{e:#}") })?;
+    info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,210 @@
+//! Settings of `signpost serve`: `signpost.toml` (every key optional, unknown keys rejected), then the
+//! environment, which wins. The token only ever comes from the environment and is never printed.
+
+use std::{fmt, path::PathBuf, time::Duration};
+
+use serde::Deserialize;
+
+/// The bot token. `Debug` and `Display` never show it.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Token(<redacted>)")
+    }
+}
+
+/// `signpost.toml`, as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
+struct FileConfig {
+    discord_proxy: Option<String>,
+    data_dir: Option<PathBuf>,
+    session_ttl: Option<String>,
+    guild_id: Option<u64>,
+    help_channels: Option<Vec<u64>>,
+    knowledge: Option<PathBuf>,
+    help_channel_min_confidence: Option<f32>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub token: Option<Token>,
+    /// Base URL of an HTTP proxy for Discord's REST API (which then owns rate limiting).
+    pub discord_proxy: Option<String>,
+    pub data_dir: PathBuf,
+    pub session_ttl: Duration,
+    /// Register commands in this guild only (instant, for development); otherwise globally.
+    pub guild_id: Option<u64>,
+    /// Channels in which every message gets an answer (when the answer is confident).
+    pub help_channels: Vec<u64>,
+    /// A knowledge directory to load (and reload) instead of the built-in copy.
+    pub knowledge: Option<PathBuf>,
+    /// In help channels, answer only at or above this confidence.
+    pub help_channel_min_confidence: f32,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {message}")]
+    Parse { path: String, message: String },
+    #[error("{name}: {message}")]
+    Env { name: &'static str, message: String },
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            token: None,
+            discord_proxy: None,
+            data_dir: PathBuf::from("./signpost-data"),
+            session_ttl: Duration::from_secs(15 * 60),
+            guild_id: None,
+            help_channels: Vec::new(),
+            knowledge: None,
+            help_channel_min_confidence: 0.5,
+        }
+    }
+}
+
+impl Config {
+    /// Reads `file` when given (it must exist) or `./signpost.toml` when present, then the environment.
+    pub fn load(file: Option<&std::path::Path>) -> Result<Self, ConfigError> {
+        let (path, required) = match file {
+            Some(p) => (p.to_path_buf(), true),
+            None => (PathBuf::from("signpost.toml"), false),
+        };
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => Some(t),
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(source) => return Err(ConfigError::Read { path: path.display().to_string(), source }),
+        };
+        Self::from_parts(text.as_deref(), &path.display().to_string(), |k| std::env::var(k).ok())
+    }
+
+    /// Builds the configuration from a file's text and an environment lookup (tests pass their own).
+    pub fn from_parts(
+        file: Option<&str>,
+        path: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, ConfigError> {
+        let parsed: FileConfig = match file {
+            Some(text) => toml::from_str(text).map_err(|e| {
+                let at = e.span().map(|s| position(text, s.start)).unwrap_or_default();
+                ConfigError::Parse { path: format!("{path}{at}"), message: e.message().trim().to_string() }
+            })?,
+            None => FileConfig::default(),
+        };
+        let mut c = Config::default();
+        let ttl_text = |name: &'static str, s: &str| {
+            humantime::parse_duration(s.trim()).map_err(|e| ConfigError::Env {
+                name,
+                message: format!("`{s}` is not a duration such as 90s, 15m or 2h ({e})"),
+            })
+        };
+        if let Some(v) = parsed.discord_proxy {
+            c.discord_proxy = Some(v);
+        }
+        if let Some(v) = parsed.data_dir {
+            c.data_dir = v;
+        }
+        if let Some(v) = parsed.session_ttl {
+            c.session_ttl = ttl_text("session_ttl", &v)?;
+        }
+        c.guild_id = parsed.guild_id;
+        c.help_channels = parsed.help_channels.unwrap_or_default();
+        c.knowledge = parsed.knowledge;
+        if let Some(v) = parsed.help_channel_min_confidence {
+            c.help_channel_min_confidence = v;
+        }
+
+        let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
+        c.token = var("DISCORD_TOKEN").map(|t| Token(t.trim().to_string()));
+        if let Some(v) = var("SIGNPOST_DISCORD_PROXY") {
+            c.discord_proxy = Some(v.trim().trim_end_matches('/').to_string());
+        }
+        if let Some(v) = var("SIGNPOST_DATA_DIR") {
+            c.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = var("SIGNPOST_SESSION_TTL") {
+            c.session_ttl = ttl_text("SIGNPOST_SESSION_TTL", &v)?;
+        }
+        if let Some(v) = var("SIGNPOST_GUILD_ID") {
+            c.guild_id = Some(snowflake("SIGNPOST_GUILD_ID", &v)?);
+        }
+        if let Some(v) = var("SIGNPOST_HELP_CHANNELS") {
+            c.help_channels = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| snowflake("SIGNPOST_HELP_CHANNELS", s))
+                .collect::<Result<_, _>>()?;
+        }
+        if let Some(v) = var("SIGNPOST_KNOWLEDGE") {
+            c.knowledge = Some(PathBuf::from(v));
+        }
+        if c.session_ttl.is_zero() {
+            return Err(ConfigError::Env { name: "session_ttl", message: "must be longer than zero".into() });
+        }
+        Ok(c)
+    }
+}
+
+fn snowflake(name: &'static str, s: &str) -> Result<u64, ConfigError> {
+    s.trim().parse().map_err(|_| ConfigError::Env { name, message: format!("`{s}` is not a Discord id (a number)") })
+}
+
+fn position(text: &str, offset: usize) -> String {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    format!(":{line}:{col}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env<'a>(vars: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<String> + 'a {
+        move |k| vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.to_string())
+    }
+
+    #[test]
+    fn defaults_without_file_or_environment() {
+        let c = Config::from_parts(None, "signpost.toml", env(&[])).unwrap();
+        assert!(c.token.is_none());
+        assert_eq!(c.session_ttl, Duration::from_secs(900));
+        assert_eq!(c.data_dir, PathBuf::from("./signpost-data"));
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let file = "session_ttl = \"2h\"\nguild_id = 1\nhelp_channels = [5]\n";
+        let vars = [("SIGNPOST_SESSION_TTL", "90s"), ("SIGNPOST_HELP_CHANNELS", "7, 8"), ("DISCORD_TOKEN", "abc.def")];
+        let c = Config::from_parts(Some(file), "signpost.toml", env(&vars)).unwrap();
+        assert_eq!(c.session_ttl, Duration::from_secs(90));
+        assert_eq!(c.guild_id, Some(1));
+        assert_eq!(c.help_channels, vec![7, 8]);
+        assert_eq!(c.token.as_ref().unwrap().expose(), "abc.def");
+        assert!(!format!("{c:?}").contains("abc.def"), "the token never shows in Debug output");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let e = Config::from_parts(Some("sesion_ttl = \"1m\""), "signpost.toml", env(&[])).unwrap_err();
+        assert!(e.to_string().starts_with("signpost.toml:1:1: unknown field `sesion_ttl`"), "{e}");
+        let e = Config::from_parts(None, "x", env(&[("SIGNPOST_SESSION_TTL", "soon")])).unwrap_err();
+        assert!(e.to_string().contains("SIGNPOST_SESSION_TTL: `soon` is not a duration"), "{e}");
+        let e = Config::from_parts(None, "x", env(&[("SIGNPOST_GUILD_ID", "general")])).unwrap_err();
+        assert!(e.to_string().contains("is not a Discord id"), "{e}");
+    }
+}

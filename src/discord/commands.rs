@@ -1,0 +1,253 @@
+//! Slash commands and the "Ask Signpost" message command. The `///` lines are the help text Discord users see.
+
+use poise::serenity_prelude as serenity;
+use tracing::{error, warn};
+
+use super::{
+    decision::{self, Started},
+    render::{self, Out},
+    Context, Error,
+};
+use crate::{compare, error::CoreError};
+
+/// Ask a question about choosing a Python web framework
+#[poise::command(slash_command)]
+pub async fn ask(
+    ctx: Context<'_>,
+    #[description = "Your question, e.g. \"is flask faster than django?\""]
+    #[max_length = 4000]
+    question: String,
+) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    let out = match engine.ask(&question) {
+        Ok(answer) => render::answer(&engine, &answer),
+        Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+    };
+    ctx.send(out.reply()).await?;
+    Ok(())
+}
+
+async fn framework_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let engine = ctx.data().engine();
+    let partial = partial.trim().to_lowercase();
+    let choices = engine
+        .kb()
+        .frameworks
+        .iter()
+        .filter(|f| partial.is_empty() || f.id.contains(&partial) || f.name.to_lowercase().contains(&partial))
+        .take(25)
+        .map(|f| serenity::AutocompleteChoice::new(f.name.clone(), f.id.clone()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+async fn aspect_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let engine = ctx.data().engine();
+    let partial = partial.trim().to_lowercase();
+    let choices = engine
+        .kb()
+        .aspects
+        .iter()
+        .filter(|a| {
+            partial.is_empty()
+                || a.id.contains(&partial)
+                || a.name.to_lowercase().contains(&partial)
+                || a.keywords.iter().any(|k| k.starts_with(&partial))
+        })
+        .take(25)
+        .map(|a| serenity::AutocompleteChoice::new(a.name.clone(), a.id.clone()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Compare two frameworks on one aspect, or on every aspect
+#[poise::command(slash_command)]
+pub async fn compare(
+    ctx: Context<'_>,
+    #[description = "First framework"]
+    #[autocomplete = "framework_choices"]
+    first: String,
+    #[description = "Second framework"]
+    #[autocomplete = "framework_choices"]
+    second: String,
+    #[description = "What to compare (performance, orm, security, ...); leave empty for an overview"]
+    #[autocomplete = "aspect_choices"]
+    aspect: Option<String>,
+) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
+    let out = match engine.compare(&first, &second, aspect.as_deref()) {
+        Ok(c) => match &c.aspect {
+            Some(a) => {
+                let answer = crate::reply::Answer {
+                    topic: crate::reply::Topic::Compare { aspect: Some(a.clone()), frameworks: c.frameworks.clone() },
+                    confidence: 1.0,
+                    title: c.title.clone(),
+                    text: c.to_text(),
+                    suggestions: Vec::new(),
+                };
+                render::answer(&engine, &answer)
+            }
+            None => overview(&c),
+        },
+        Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+    };
+    ctx.send(out.reply()).await?;
+    Ok(())
+}
+
+/// Every aspect's verdict, one field each (17 aspects fit in one embed's 25 fields).
+fn overview(c: &compare::Comparison) -> Out {
+    let mut embed = serenity::CreateEmbed::new().title(render::fit(&c.title, render::MAX_TITLE)).color(0x2f80ed);
+    let mut used = c.title.len();
+    for row in c.rows.iter().take(render::MAX_FIELDS) {
+        let value = render::fit(&row.verdict, render::MAX_FIELD);
+        used += row.name.len() + value.len();
+        if used > render::MAX_EMBED_TOTAL - 200 {
+            break;
+        }
+        embed = embed.field(render::fit(&row.name, render::MAX_TITLE), value, false);
+    }
+    embed = embed.footer(serenity::CreateEmbedFooter::new("Signpost · add an aspect for the details"));
+    Out { embeds: vec![embed], ..Out::default() }
+}
+
+/// Get a recommendation: a few questions in a thread, then a verdict with its reasons
+#[poise::command(slash_command)]
+pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
+    // Opening a thread takes two requests: acknowledge first, well inside Discord's 3 seconds.
+    ctx.defer().await?;
+    let in_guild = ctx.guild_id().is_some();
+    match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild).await? {
+        Started::Thread(thread) => {
+            ctx.send(
+                Out::text(format!("I opened <#{thread}> for your decision: answer a few questions there.")).reply(),
+            )
+            .await?;
+        }
+        Started::InPlace(out) => {
+            ctx.send(out.reply()).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn faq_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let engine = ctx.data().engine();
+    let partial = partial.trim().to_lowercase();
+    let choices = engine
+        .kb()
+        .faqs
+        .iter()
+        .filter(|f| partial.is_empty() || f.id.contains(&partial) || f.question.to_lowercase().contains(&partial))
+        .take(25)
+        .map(|f| serenity::AutocompleteChoice::new(render::fit(&f.question, 100), f.id.clone()))
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(choices)
+}
+
+/// Browse the frequently asked questions, or open one
+#[poise::command(slash_command)]
+pub async fn faq(
+    ctx: Context<'_>,
+    #[description = "A question or topic; leave empty to browse them all"]
+    #[autocomplete = "faq_choices"]
+    topic: Option<String>,
+) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    let user = ctx.author().id.get();
+    let out = match topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        None => render::faq_browser(engine.kb(), user, 0, None, &engine).ephemeral(),
+        // An id picked from autocomplete, or free text matched like any question.
+        Some(t) => match engine.faq_answer(t) {
+            Some(a) => render::answer(&engine, &a),
+            None => match engine.ask(t) {
+                Ok(a) => render::answer(&engine, &a),
+                Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+            },
+        },
+    };
+    ctx.send(out.reply()).await?;
+    Ok(())
+}
+
+/// What a framework is: features, strengths, weaknesses, who uses it
+#[poise::command(slash_command)]
+pub async fn framework(
+    ctx: Context<'_>,
+    #[description = "django, flask, fastapi, ..."]
+    #[autocomplete = "framework_choices"]
+    name: String,
+) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    let out = match engine.framework_answer(&name) {
+        Ok(a) => render::answer(&engine, &a),
+        Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+    };
+    ctx.send(out.reply()).await?;
+    Ok(())
+}
+
+/// Answer the selected message with Signpost's knowledge
+#[poise::command(context_menu_command = "Ask Signpost")]
+pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
+    let engine = ctx.data().engine();
+    let link = message.link();
+    let author = message.author.global_name.as_deref().unwrap_or(&message.author.name).to_string();
+    let mut out = match engine.ask(&message.content) {
+        Ok(answer) => render::answer(&engine, &answer),
+        Err(CoreError::EmptyQuestion) => {
+            return send_ephemeral(ctx, "That message has no text I can answer (only attachments or embeds?).").await;
+        }
+        Err(e) => return send_ephemeral(ctx, &format!("Sorry: {e}")).await,
+    };
+    // Names and links the message it answers; the author's name is plain text, and nobody is pinged.
+    out.content =
+        Some(render::fit(&format!("Answering [this message]({link}) from {}:", escape(&author)), render::MAX_CONTENT));
+    ctx.send(out.reply()).await?;
+    Ok(())
+}
+
+/// Reload the knowledge directory (bot owners only)
+#[poise::command(slash_command, owners_only, hide_in_help)]
+pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
+    let text = match ctx.data().reload() {
+        Ok(summary) => format!("Knowledge {summary}."),
+        Err(problems) => format!("Not reloaded; the running knowledge stays.\n```\n{problems}\n```"),
+    };
+    ctx.send(Out::text(text).ephemeral().reply()).await?;
+    Ok(())
+}
+
+async fn send_ephemeral(ctx: Context<'_>, text: &str) -> Result<(), Error> {
+    ctx.send(Out::text(text).ephemeral().reply()).await?;
+    Ok(())
+}
+
+/// Keeps a display name from turning into markdown.
+fn escape(name: &str) -> String {
+    name.chars().flat_map(|c| if "*_~`|>[]()\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
+}
+
+/// One place for every error: the user gets a short ephemeral message, the log gets the details.
+pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, Error>) {
+    match e {
+        poise::FrameworkError::Setup { error, .. } => error!(error = %error, "setup failed"),
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = %error, "command failed");
+            let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+        }
+        poise::FrameworkError::EventHandler { error, event, .. } => {
+            error!(event = event.snake_case_name(), error = %error, "event handler failed");
+        }
+        poise::FrameworkError::NotAnOwner { ctx, .. } => {
+            warn!(user = ctx.author().id.get(), "non-owner tried an owner command");
+            let _ = ctx.send(Out::text("Only the bot's owners can do that.").ephemeral().reply()).await;
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                error!(error = %e, "error while handling an error");
+            }
+        }
+    }
+}

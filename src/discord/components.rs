@@ -1,0 +1,117 @@
+//! Clicks on the bot's buttons and select menus. Every click is answered (an update or an ephemeral message),
+//! never left to Discord's "This interaction failed".
+
+use poise::serenity_prelude as serenity;
+use serenity::{ComponentInteraction, ComponentInteractionDataKind, Context, CreateInteractionResponse};
+use tracing::{debug, warn};
+
+use super::{
+    decision::{self, Started},
+    ids::{Action, ComponentId},
+    render::{self, Out},
+    Bot, Error,
+};
+
+pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), Error> {
+    let clicker = c.user.id.get();
+    let id = match ComponentId::parse(&c.data.custom_id) {
+        Ok(id) => id,
+        Err(_) => {
+            warn!(custom_id = %render::fit(&c.data.custom_id, 100), user = clicker, "unrecognised component id");
+            let out = Out::text(
+                "I don't recognise that button; it may come from an older version of Signpost. Try the command again.",
+            )
+            .ephemeral();
+            return respond(ctx, c, &out).await;
+        }
+    };
+    debug!(?id, user = clicker, "component click");
+    match id {
+        ComponentId::Dialog { key, version, action } => {
+            let session = match decision::session_for(bot, key, clicker, Some(version))? {
+                Ok(s) => s,
+                Err(refusal) => return respond(ctx, c, &refusal.out(bot)).await,
+            };
+            let selected = match &c.data.kind {
+                ComponentInteractionDataKind::StringSelect { values } => values.first().map(String::as_str),
+                _ => None,
+            };
+            let Some(input) = action.input(selected) else {
+                return respond(ctx, c, &Out::text("That choice is not one of the options.").ephemeral()).await;
+            };
+            let (outs, _) = decision::apply_input(bot, key, &session, input)?;
+            let mut outs = outs.into_iter();
+            let first = outs.next().unwrap_or_default();
+            // The clicked message becomes the next step (or the verdict); extra replies follow it.
+            let update = if matches!(action, Action::Cancel) { Out { components: Vec::new(), ..first } } else { first };
+            c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update.update())).await?;
+            for out in outs {
+                c.create_followup(&ctx.http, followup(&out)).await?;
+            }
+            Ok(())
+        }
+        ComponentId::NewDecision => {
+            // Opening a thread is two requests: acknowledge first, well inside Discord's 3 seconds.
+            c.defer_ephemeral(&ctx.http).await?;
+            let in_guild = c.guild_id.is_some();
+            match decision::start(&ctx.http, bot, &c.user, c.channel_id, in_guild).await? {
+                Started::Thread(thread) => {
+                    c.edit_response(&ctx.http, Out::text(format!("Your decision continues in <#{thread}>.")).edit())
+                        .await?;
+                }
+                Started::InPlace(out) => {
+                    c.edit_response(&ctx.http, out.edit()).await?;
+                }
+            }
+            Ok(())
+        }
+        ComponentId::Suggestion(s) => {
+            let engine = bot.engine();
+            let answer = engine.suggestion_answer(&s);
+            let out = match answer {
+                Some(a) => render::answer(&engine, &a).ephemeral(),
+                None => Out::text("That topic is no longer in my knowledge.").ephemeral(),
+            };
+            respond(ctx, c, &out).await
+        }
+        ComponentId::FaqSelect { user, page } | ComponentId::FaqPage { user, page } if user != clicker => {
+            let _ = page;
+            respond(ctx, c, &Out::text("This list belongs to someone else: run `/faq` to browse your own.").ephemeral())
+                .await
+        }
+        ComponentId::FaqSelect { user, page } => {
+            let engine = bot.engine();
+            let chosen = match &c.data.kind {
+                ComponentInteractionDataKind::StringSelect { values } => {
+                    values.first().and_then(|id| engine.faq_answer(id))
+                }
+                _ => None,
+            };
+            let out = render::faq_browser(engine.kb(), user, page, chosen.as_ref(), &engine);
+            c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(out.update())).await?;
+            Ok(())
+        }
+        ComponentId::FaqPage { user, page } => {
+            let engine = bot.engine();
+            let out = render::faq_browser(engine.kb(), user, page, None, &engine);
+            c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(out.update())).await?;
+            Ok(())
+        }
+    }
+}
+
+async fn respond(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Result<(), Error> {
+    c.create_response(&ctx.http, CreateInteractionResponse::Message(out.response())).await?;
+    Ok(())
+}
+
+fn followup(out: &Out) -> serenity::CreateInteractionResponseFollowup {
+    let mut f = serenity::CreateInteractionResponseFollowup::new()
+        .embeds(out.embeds.clone())
+        .components(out.components.clone())
+        .allowed_mentions(render::no_mentions());
+    if let Some(c) = &out.content {
+        f = f.content(c);
+    }
+    f
+}

@@ -1,0 +1,102 @@
+//! Messages: free text in a running decision, and conversational prompts (a mention, a DM, a help channel).
+
+use poise::serenity_prelude as serenity;
+use serenity::{Context, Message};
+use tracing::{debug, info};
+
+use super::{decision, render, render::Out, Bot, Error};
+use crate::{
+    reply::Topic,
+    session::{now, Lookup, SessionKey},
+};
+
+pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error> {
+    // Never answer bots (ourselves included): two bots could otherwise talk forever.
+    if msg.author.bot || msg.webhook_id.is_some() {
+        return Ok(());
+    }
+    let me = ctx.cache.current_user().id;
+    let mentioned = msg.mentions.iter().any(|u| u.id == me)
+        || msg.content.contains(&format!("<@{me}>"))
+        || msg.content.contains(&format!("<@!{me}>"));
+    let dm = msg.guild_id.is_none();
+    let help_channel = bot.help_channels.contains(&msg.channel_id.get());
+
+    // A running decision in this thread or channel takes the author's free text.
+    let key = SessionKey { user: msg.author.id.get(), channel: msg.channel_id.get() };
+    match bot.store.get(key, now())? {
+        Lookup::Active(session) => {
+            let text = strip_mentions(&msg.content);
+            if text.trim().is_empty() {
+                return Ok(());
+            }
+            let (outs, running) = decision::apply_text(bot, key, &session, &text)?;
+            debug!(user = key.user, channel = key.channel, running, "decision text");
+            for out in outs {
+                send(ctx, msg, &out).await?;
+            }
+            return Ok(());
+        }
+        Lookup::Expired if mentioned || dm => {
+            let out = decision::Refusal::Expired.out(bot);
+            return send(ctx, msg, &Out { ephemeral: false, ..out }).await;
+        }
+        _ => {}
+    }
+
+    if !(mentioned || dm || help_channel) {
+        return Ok(());
+    }
+    let text = strip_mentions(&msg.content);
+    let engine = bot.engine();
+    let answer = match engine.ask(&text) {
+        Ok(a) => a,
+        Err(_) if help_channel && !mentioned && !dm => return Ok(()),
+        Err(crate::error::CoreError::EmptyQuestion) => {
+            let out = Out::text("Hi! Ask me about choosing a Python web framework (\"is flask faster than django?\"), or run `/decide` for a guided choice.");
+            return send(ctx, msg, &out).await;
+        }
+        Err(e) => return send(ctx, msg, &Out::text(format!("Sorry: {e}"))).await,
+    };
+    // In help channels, speak only when sure: chatter ("thanks!") gets no reply.
+    if help_channel
+        && !mentioned
+        && !dm
+        && (matches!(answer.topic, Topic::None) || answer.confidence < bot.help_min_confidence)
+    {
+        debug!(channel = key.channel, confidence = answer.confidence, "help channel: not confident, staying silent");
+        return Ok(());
+    }
+    info!(
+        user = key.user,
+        channel = key.channel,
+        kind = answer.kind(),
+        confidence = answer.confidence,
+        "answered a message"
+    );
+    send(ctx, msg, &render::answer(&engine, &answer)).await
+}
+
+/// Replies to `msg` in its channel, without pinging its author or anyone else.
+async fn send(ctx: &Context, msg: &Message, out: &Out) -> Result<(), Error> {
+    msg.channel_id.send_message(&ctx.http, out.message().reference_message(msg)).await?;
+    Ok(())
+}
+
+/// Removes user, role and channel mentions, so "@Signpost is flask fast?" is read as "is flask fast?".
+fn strip_mentions(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("<@").or_else(|| rest.find("<#")) {
+        out.push_str(&rest[..start]);
+        match rest[start..].find('>') {
+            Some(end) => rest = &rest[start + end + 1..],
+            None => {
+                rest = &rest[start..];
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out.trim().to_string()
+}

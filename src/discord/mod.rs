@@ -1,0 +1,254 @@
+//! The Discord front door: serenity through poise. A thin layer: parse the event, call the core, render the reply.
+//!
+//! - `commands`: the slash commands and the "Ask Signpost" message command (their `///` docs are the help text).
+//! - `messages`: conversational prompts (mentions, DMs, help channels) and free text typed in a decision thread.
+//! - `components`: clicks on buttons and select menus.
+//! - `decision`: starting a guided decision (in a thread when it can) and applying a step to a stored session.
+//! - `render`: core values as embeds and components, within Discord's limits, pinging nobody.
+//! - `ids`: what a component's custom_id means.
+
+mod commands;
+mod components;
+mod decision;
+pub mod ids;
+mod messages;
+pub mod render;
+
+use std::{
+    collections::HashSet,
+    future::Future,
+    path::PathBuf,
+    sync::{
+        atomic::{AtomicUsize, Ordering},
+        Arc, RwLock,
+    },
+    time::Duration,
+};
+
+use anyhow::Context as _;
+use poise::serenity_prelude as serenity;
+use tracing::{error, info, warn};
+
+use crate::{config::Config, session::SessionStore, Engine};
+
+pub type Error = anyhow::Error;
+pub type Context<'a> = poise::Context<'a, Arc<Bot>, Error>;
+
+/// What every handler shares. Cheap to clone behind its `Arc`.
+pub struct Bot {
+    engine: RwLock<Arc<Engine>>,
+    knowledge_dir: Option<PathBuf>,
+    pub store: SessionStore,
+    help_channels: HashSet<u64>,
+    help_min_confidence: f64,
+    /// Handlers still running, so a shutdown lets them finish their replies.
+    inflight: AtomicUsize,
+}
+
+impl Bot {
+    pub fn new(config: &Config, engine: Engine, store: SessionStore) -> Self {
+        Self {
+            engine: RwLock::new(Arc::new(engine)),
+            knowledge_dir: config.knowledge.clone(),
+            store,
+            help_channels: config.help_channels.iter().copied().collect(),
+            help_min_confidence: f64::from(config.help_channel_min_confidence),
+            inflight: AtomicUsize::new(0),
+        }
+    }
+
+    /// The current knowledge and matcher. A reload swaps it; handlers keep the one they started with.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// Reloads the knowledge directory. A broken edit keeps the running knowledge and returns every problem.
+    pub fn reload(&self) -> Result<String, String> {
+        let Some(dir) = &self.knowledge_dir else {
+            return Err("this bot runs on the knowledge built into its binary; set `knowledge` in signpost.toml (or SIGNPOST_KNOWLEDGE) to reload a directory".into());
+        };
+        match Engine::load(Some(dir)) {
+            Ok(engine) => {
+                let kb = engine.kb();
+                let summary = format!(
+                    "reloaded {}: {} frameworks, {} aspects, {} FAQ entries, {} dialog steps",
+                    dir.display(),
+                    kb.frameworks.len(),
+                    kb.aspects.len(),
+                    kb.faqs.len(),
+                    kb.dialog.steps.len()
+                );
+                *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine);
+                info!(dir = %dir.display(), "knowledge reloaded");
+                Ok(summary)
+            }
+            Err(e) => {
+                warn!(dir = %dir.display(), problems = e.problems.len(), "knowledge reload failed; keeping the running knowledge");
+                Err(e.to_string())
+            }
+        }
+    }
+
+    fn busy(&self) -> Inflight<'_> {
+        self.inflight.fetch_add(1, Ordering::SeqCst);
+        Inflight(&self.inflight)
+    }
+}
+
+struct Inflight<'a>(&'a AtomicUsize);
+
+impl Drop for Inflight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// Every command, registered at start-up.
+pub fn commands() -> Vec<poise::Command<Arc<Bot>, Error>> {
+    vec![
+        commands::ask(),
+        commands::compare(),
+        commands::decide(),
+        commands::faq(),
+        commands::framework(),
+        commands::ask_signpost(),
+        commands::reload(),
+    ]
+}
+
+/// The gateway intents the bot asks for. Message Content is privileged: without it, mentions and DMs still work
+/// (Discord sends their text), but help channels and free-text answers in decision threads do not.
+pub fn intents() -> serenity::GatewayIntents {
+    serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::DIRECT_MESSAGES
+        | serenity::GatewayIntents::MESSAGE_CONTENT
+}
+
+/// Runs the bot until `shutdown` resolves (or the gateway fails for good). Returns once in-flight replies are done.
+pub async fn run(
+    config: Config,
+    bot: Arc<Bot>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let token = config.token.clone().context("DISCORD_TOKEN is not set: the bot needs a token to connect")?;
+    let mut http = serenity::HttpBuilder::new(token.expose());
+    if let Some(proxy) = &config.discord_proxy {
+        // The proxy owns rate limiting; serenity's own limiter would also bypass the proxy.
+        http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
+        info!(proxy = %proxy, "sending REST requests through a proxy");
+    }
+    let http = http.build();
+
+    let (fatal_tx, mut fatal_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let guild = config.guild_id;
+    let setup_bot = bot.clone();
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands(),
+            on_error: |e| Box::pin(commands::on_error(e)),
+            event_handler: |framework, event| {
+                Box::pin(handle_event(framework.serenity_context, event, framework.user_data))
+            },
+            pre_command: |ctx| {
+                Box::pin(async move {
+                    ctx.data().inflight.fetch_add(1, Ordering::SeqCst);
+                })
+            },
+            post_command: |ctx| {
+                Box::pin(async move {
+                    ctx.data().inflight.fetch_sub(1, Ordering::SeqCst);
+                })
+            },
+            allowed_mentions: Some(render::no_mentions()),
+            ..Default::default()
+        })
+        .setup(move |ctx, ready, framework| {
+            Box::pin(async move {
+                let commands = &framework.options().commands;
+                let registered = match guild {
+                    Some(g) => poise::builtins::register_in_guild(ctx, commands, serenity::GuildId::new(g)).await,
+                    None => poise::builtins::register_globally(ctx, commands).await,
+                };
+                if let Err(e) = registered {
+                    // Without commands the bot would sit connected and ignore everything: stop loudly instead.
+                    let message = format!("registering slash commands failed: {e}");
+                    let _ = fatal_tx.send(message.clone());
+                    return Err(anyhow::anyhow!(message));
+                }
+                info!(user = %ready.user.name, guilds = ready.guilds.len(), scope = ?guild.map_or("global", |_| "guild"), "ready; commands registered");
+                Ok(setup_bot)
+            })
+        })
+        .build();
+
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+        .framework(framework)
+        .await
+        .context("building the Discord client")?;
+    let shards = client.shard_manager.clone();
+
+    let purge_store = bot.store.clone();
+    let purger = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match purge_store.purge_expired(crate::session::now()) {
+                Ok(0) => {}
+                Ok(n) => info!(sessions = n, "expired decision sessions removed"),
+                Err(e) => warn!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    });
+    let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
+
+    let outcome = tokio::select! {
+        r = client.start() => r.map_err(|e| anyhow::anyhow!("the Discord connection ended: {e}")),
+        () = shutdown => {
+            info!("shutting down");
+            Ok(())
+        }
+        Some(message) = fatal_rx.recv() => Err(anyhow::anyhow!(message)),
+    };
+    shards.shutdown_all().await;
+    purger.abort();
+    reloader.abort();
+    // Let replies already being written finish (bounded: a stuck request must not block the exit).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while bot.inflight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    if let Err(e) = &outcome {
+        error!(error = %e, "bot stopped");
+    }
+    outcome
+}
+
+#[cfg(unix)]
+async fn reload_on_sighup(bot: Arc<Bot>) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let Ok(mut hup) = signal(SignalKind::hangup()) else {
+        warn!("cannot listen for SIGHUP; reload with /reload instead");
+        return;
+    };
+    while hup.recv().await.is_some() {
+        match bot.reload() {
+            Ok(summary) => info!(%summary, "SIGHUP"),
+            Err(problems) => error!(%problems, "SIGHUP: knowledge not reloaded"),
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn reload_on_sighup(_bot: Arc<Bot>) {}
+
+async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot: &Arc<Bot>) -> Result<(), Error> {
+    let _busy = bot.busy();
+    match event {
+        serenity::FullEvent::Message { new_message } => messages::handle(ctx, bot, new_message).await,
+        serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
+            components::handle(ctx, bot, c).await
+        }
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,402 @@
+//! Core values as Discord messages: embeds, buttons, select menus. Discord's limits live here and only here:
+//! every text is fitted (2,000 content, 4,096 description, 256 titles, 1,024 fields, 6,000 per message,
+//! 25 options, 80-character labels, 100-character custom_ids), and no message can ping anyone.
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
+    CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
+    EditInteractionResponse,
+};
+
+use super::ids::{Action, ComponentId};
+use crate::{
+    dialog::{Question, Verdict},
+    engine::profile_text,
+    knowledge::KnowledgeBase,
+    reply::{Answer, Topic},
+    session::SessionKey,
+    Engine,
+};
+
+pub const MAX_CONTENT: usize = 2000;
+pub const MAX_DESCRIPTION: usize = 4096;
+pub const MAX_TITLE: usize = 256;
+pub const MAX_FIELD: usize = 1024;
+pub const MAX_EMBED_TOTAL: usize = 6000;
+pub const MAX_FIELDS: usize = 25;
+pub const MAX_LABEL: usize = 80;
+pub const MAX_SELECT_OPTIONS: usize = 25;
+pub const MAX_BUTTONS_PER_ROW: usize = 5;
+
+const COLOR: u32 = 0x2f_80_ed;
+
+/// Nobody is pinged, whatever the text holds: no @everyone, roles, users, nor the author of a replied message.
+pub fn no_mentions() -> CreateAllowedMentions {
+    CreateAllowedMentions::new().replied_user(false)
+}
+
+/// Cuts `s` to `max` characters, ending with an ellipsis when it had to cut.
+pub fn fit(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+/// Splits `text` into pieces of at most `max` characters, at line breaks where possible.
+pub fn split(text: &str, max: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        if current.chars().count() + line.chars().count() > max && !current.is_empty() {
+            pieces.push(std::mem::take(&mut current));
+        }
+        if line.chars().count() > max {
+            let chars: Vec<char> = line.chars().collect();
+            for chunk in chars.chunks(max) {
+                pieces.push(chunk.iter().collect());
+            }
+        } else {
+            current.push_str(line);
+        }
+    }
+    if !current.is_empty() {
+        pieces.push(current);
+    }
+    pieces.iter().map(|p| p.trim_end().to_string()).filter(|p| !p.is_empty()).collect()
+}
+
+/// A message to send, in whichever form the moment needs (a channel message, an interaction response, an edit).
+#[derive(Debug, Clone, Default)]
+pub struct Out {
+    pub content: Option<String>,
+    pub embeds: Vec<CreateEmbed>,
+    pub components: Vec<CreateActionRow>,
+    pub ephemeral: bool,
+}
+
+impl Out {
+    pub fn text(content: impl AsRef<str>) -> Self {
+        Self { content: Some(fit(content.as_ref(), MAX_CONTENT)), ..Self::default() }
+    }
+
+    pub fn ephemeral(mut self) -> Self {
+        self.ephemeral = true;
+        self
+    }
+
+    pub fn with_components(mut self, rows: Vec<CreateActionRow>) -> Self {
+        self.components.extend(rows);
+        self
+    }
+
+    pub fn message(&self) -> CreateMessage {
+        let mut m = CreateMessage::new().embeds(self.embeds.clone()).components(self.components.clone());
+        if let Some(c) = &self.content {
+            m = m.content(c);
+        }
+        m.allowed_mentions(no_mentions())
+    }
+
+    pub fn response(&self) -> CreateInteractionResponseMessage {
+        let mut m = CreateInteractionResponseMessage::new()
+            .embeds(self.embeds.clone())
+            .components(self.components.clone())
+            .ephemeral(self.ephemeral)
+            .allowed_mentions(no_mentions());
+        if let Some(c) = &self.content {
+            m = m.content(c);
+        }
+        m
+    }
+
+    /// For an in-place update of a message (a click on one of its buttons): content and components replaced.
+    pub fn update(&self) -> CreateInteractionResponseMessage {
+        CreateInteractionResponseMessage::new()
+            .content(self.content.clone().unwrap_or_default())
+            .embeds(self.embeds.clone())
+            .components(self.components.clone())
+            .allowed_mentions(no_mentions())
+    }
+
+    pub fn edit(&self) -> EditInteractionResponse {
+        let mut m = EditInteractionResponse::new()
+            .embeds(self.embeds.clone())
+            .components(self.components.clone())
+            .allowed_mentions(no_mentions());
+        if let Some(c) = &self.content {
+            m = m.content(c);
+        }
+        m
+    }
+
+    pub fn reply(&self) -> poise::CreateReply {
+        let mut r = poise::CreateReply::default()
+            .ephemeral(self.ephemeral)
+            .allowed_mentions(no_mentions())
+            .components(self.components.clone());
+        for e in &self.embeds {
+            r = r.embed(e.clone());
+        }
+        if let Some(c) = &self.content {
+            r = r.content(c);
+        }
+        r
+    }
+}
+
+/// Builds one embed that respects the per-field and per-message limits, dropping what cannot fit.
+struct EmbedBuilder {
+    embed: CreateEmbed,
+    used: usize,
+    fields: usize,
+}
+
+impl EmbedBuilder {
+    fn new(title: &str, description: &str) -> Self {
+        let title = fit(title, MAX_TITLE);
+        let description = fit(description, MAX_DESCRIPTION.min(MAX_EMBED_TOTAL - title.chars().count() - 200));
+        let used = title.chars().count() + description.chars().count();
+        let mut embed = CreateEmbed::new().title(title).color(COLOR);
+        if !description.is_empty() {
+            embed = embed.description(description);
+        }
+        Self { embed, used, fields: 0 }
+    }
+
+    /// Adds a field, splitting a long value over several fields named "(cont.)".
+    fn field(mut self, name: &str, value: &str) -> Self {
+        for (i, piece) in split(value, MAX_FIELD).into_iter().enumerate() {
+            let name = if i == 0 { fit(name, MAX_TITLE) } else { fit(&format!("{name} (cont.)"), MAX_TITLE) };
+            let size = name.chars().count() + piece.chars().count();
+            // Keep room for the footer.
+            if self.fields >= MAX_FIELDS || self.used + size > MAX_EMBED_TOTAL - 100 {
+                break;
+            }
+            self.used += size;
+            self.fields += 1;
+            self.embed = self.embed.field(name, piece, false);
+        }
+        self
+    }
+
+    fn footer(mut self, text: &str) -> Self {
+        let text = fit(text, (MAX_EMBED_TOTAL - self.used).min(2048));
+        self.used += text.chars().count();
+        self.embed = self.embed.footer(CreateEmbedFooter::new(text));
+        self
+    }
+
+    fn build(self) -> CreateEmbed {
+        self.embed
+    }
+}
+
+fn suggestion_label(kb: &KnowledgeBase, s: &str) -> String {
+    let label = if let Some(a) = s.strip_prefix("compare:") {
+        kb.aspect(a).map_or(s.to_string(), |a| format!("Compare: {}", a.name))
+    } else if let Some(f) = s.strip_prefix("framework:") {
+        kb.framework(f).map_or(s.to_string(), |f| format!("What is {}?", f.name))
+    } else if s == "decide" {
+        "Help me decide".to_string()
+    } else {
+        kb.faq(s).map_or(s.to_string(), |f| f.question.clone())
+    };
+    fit(&label, MAX_LABEL)
+}
+
+/// Buttons for suggestions ("did you mean"), at most one row.
+fn suggestion_row(kb: &KnowledgeBase, suggestions: &[String]) -> Option<CreateActionRow> {
+    let buttons: Vec<CreateButton> = suggestions
+        .iter()
+        .filter(|s| ComponentId::Suggestion((*s).clone()).encode().len() <= 100)
+        .take(MAX_BUTTONS_PER_ROW)
+        .map(|s| {
+            CreateButton::new(ComponentId::Suggestion(s.clone()).encode())
+                .label(suggestion_label(kb, s))
+                .style(ButtonStyle::Secondary)
+        })
+        .collect();
+    (!buttons.is_empty()).then_some(CreateActionRow::Buttons(buttons))
+}
+
+/// Below this confidence an answer offers its close alternatives as buttons.
+pub const LOW_CONFIDENCE: f64 = 0.6;
+
+/// An answer from the matcher as an embed, with "did you mean" buttons when it is unsure or does not know.
+pub fn answer(engine: &Engine, a: &Answer) -> Out {
+    let kb = engine.kb();
+    let footer = match &a.topic {
+        Topic::None => "Signpost · I could not match this to my knowledge".to_string(),
+        _ => format!("Signpost · {} · confidence {:.0}%", a.kind(), a.confidence * 100.0),
+    };
+    let embed = match &a.topic {
+        Topic::Compare { aspect: Some(aspect), frameworks } => {
+            let x = kb.aspect(aspect);
+            let mut e = EmbedBuilder::new(&a.title, x.map_or("", |x| x.verdict.as_str()));
+            if let Some(x) = x {
+                for fw in frameworks {
+                    let name = kb.framework(fw).map_or(fw.as_str(), |f| f.name.as_str());
+                    e = e.field(name, x.texts.get(fw).map_or("", String::as_str));
+                }
+                if let Some(b) = &x.based_on {
+                    e = e.field("Based on", b);
+                }
+            }
+            e.footer(&footer).build()
+        }
+        Topic::Framework { id } => match kb.framework(id) {
+            Some(fw) => framework_embed(fw, &footer),
+            None => EmbedBuilder::new(&a.title, &a.text).footer(&footer).build(),
+        },
+        _ => EmbedBuilder::new(&a.title, &a.text).footer(&footer).build(),
+    };
+    let mut out = Out { embeds: vec![embed], ..Out::default() };
+    if matches!(a.topic, Topic::Decide { .. }) {
+        out.components.push(CreateActionRow::Buttons(vec![CreateButton::new(ComponentId::NewDecision.encode())
+            .label("Start the guided decision")
+            .style(ButtonStyle::Primary)]));
+    } else if matches!(a.topic, Topic::None) || a.confidence < LOW_CONFIDENCE {
+        out.components.extend(suggestion_row(kb, &a.suggestions));
+    }
+    out
+}
+
+fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbed {
+    let bullets = |items: &[String]| items.iter().map(|i| format!("• {i}")).collect::<Vec<_>>().join("\n");
+    let mut e = EmbedBuilder::new(&fw.name, &fw.summary)
+        .field("Key features", &bullets(&fw.key_features))
+        .field("Advantages", &bullets(&fw.advantages))
+        .field("Disadvantages", &bullets(&fw.disadvantages))
+        .field("Typical uses", &bullets(&fw.use_cases));
+    if !fw.notable_users.is_empty() {
+        let users: Vec<String> =
+            fw.notable_users.iter().map(|u| format!("• **{}**: {} ({})", u.name, u.note, u.source)).collect();
+        e = e.field("Notable users", &users.join("\n"));
+    }
+    if !fw.links.is_empty() {
+        let links: Vec<String> = fw.links.iter().map(|l| format!("• [{}]({})", l.title, l.url)).collect();
+        e = e.field("Links", &links.join("\n"));
+    }
+    e.footer(&format!("{footer} · based on {}", fw.based_on)).build()
+}
+
+/// The plain-text profile, for places without embeds.
+pub fn framework_text(fw: &crate::knowledge::Framework) -> String {
+    profile_text(fw)
+}
+
+/// One dialog question: an embed, the options as buttons (or a select menu past five), and Back / Restart /
+/// Cancel.
+pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str>) -> Out {
+    let id = |action| ComponentId::Dialog { key, version, action }.encode();
+    let list: Vec<String> = q.options.iter().enumerate().map(|(i, o)| format!("**{}.** {}", i + 1, o.label)).collect();
+    let description =
+        format!("{}\n\n_Click an answer, or type it in your own words (a number works too)._", list.join("\n"));
+    let embed = EmbedBuilder::new(&format!("Question {}: {}", q.number, q.text), &description)
+        .footer("Signpost · guided decision")
+        .build();
+    let mut components = Vec::new();
+    if q.options.len() <= MAX_BUTTONS_PER_ROW {
+        let buttons = q
+            .options
+            .iter()
+            .enumerate()
+            .map(|(i, o)| {
+                CreateButton::new(id(Action::Option(i))).label(fit(&o.label, MAX_LABEL)).style(ButtonStyle::Primary)
+            })
+            .collect();
+        components.push(CreateActionRow::Buttons(buttons));
+    } else {
+        let options = q
+            .options
+            .iter()
+            .enumerate()
+            .take(MAX_SELECT_OPTIONS)
+            .map(|(i, o)| CreateSelectMenuOption::new(fit(&o.label, 100), i.to_string()))
+            .collect();
+        let menu = CreateSelectMenu::new(id(Action::Select), CreateSelectMenuKind::String { options })
+            .placeholder("Choose an answer");
+        components.push(CreateActionRow::SelectMenu(menu));
+    }
+    components.push(CreateActionRow::Buttons(vec![
+        CreateButton::new(id(Action::Back)).label("Back").style(ButtonStyle::Secondary),
+        CreateButton::new(id(Action::Restart)).label("Restart").style(ButtonStyle::Secondary),
+        CreateButton::new(id(Action::Cancel)).label("Cancel").style(ButtonStyle::Danger),
+    ]));
+    Out { content: notice.map(|n| fit(n, MAX_CONTENT)), embeds: vec![embed], components, ephemeral: false }
+}
+
+/// The verdict: `Verdict: <Framework>`, the confidence, `Why` and `What would change it`.
+pub fn verdict(kb: &KnowledgeBase, v: &Verdict) -> Out {
+    let name = |id: &str| kb.framework(id).map_or(id.to_string(), |f| f.name.clone());
+    let scores: Vec<String> = v.scores.iter().map(|(k, s)| format!("{} {s}", name(k))).collect();
+    let description = format!(
+        "I recommend **{}** (confidence {:.0}%).\nScores: {}",
+        name(&v.recommendation),
+        v.confidence * 100.0,
+        scores.join(" · ")
+    );
+    let why: Vec<String> = v.reasons.iter().map(|r| format!("• **{}**: {}", r.answer, r.reason)).collect();
+    let flip = match &v.flip {
+        Some(f) => {
+            format!("Answering **{}** to \"{}\" would make it **{}**.", f.answer, f.question, name(&f.recommendation))
+        }
+        None => "No single different answer would change this recommendation.".to_string(),
+    };
+    let embed = EmbedBuilder::new(&format!("Verdict: {}", name(&v.recommendation)), &description)
+        .field("Why", &why.join("\n"))
+        .field("What would change it", &flip)
+        .footer("Signpost · run /decide to start again")
+        .build();
+    Out { embeds: vec![embed], ..Out::default() }
+}
+
+/// The `/faq` browser: a select menu of entries (25 a page) and page buttons; only `user` drives it.
+pub fn faq_browser(kb: &KnowledgeBase, user: u64, page: usize, shown: Option<&Answer>, engine: &Engine) -> Out {
+    let pages = kb.faqs.len().div_ceil(MAX_SELECT_OPTIONS).max(1);
+    let page = page.min(pages - 1);
+    let options: Vec<CreateSelectMenuOption> = kb
+        .faqs
+        .iter()
+        .skip(page * MAX_SELECT_OPTIONS)
+        .take(MAX_SELECT_OPTIONS)
+        .map(|f| CreateSelectMenuOption::new(fit(&f.question, 100), f.id.clone()))
+        .collect();
+    let menu =
+        CreateSelectMenu::new(ComponentId::FaqSelect { user, page }.encode(), CreateSelectMenuKind::String { options })
+            .placeholder(format!("Pick a question (page {} of {pages})", page + 1));
+    let mut components = vec![CreateActionRow::SelectMenu(menu)];
+    if pages > 1 {
+        components.push(CreateActionRow::Buttons(vec![
+            CreateButton::new(ComponentId::FaqPage { user, page: page.saturating_sub(1) }.encode())
+                .label("Previous")
+                .style(ButtonStyle::Secondary)
+                .disabled(page == 0),
+            CreateButton::new(ComponentId::FaqPage { user, page: (page + 1).min(pages - 1) }.encode())
+                .label("Next")
+                .style(ButtonStyle::Secondary)
+                .disabled(page + 1 >= pages),
+        ]));
+    }
+    let mut out = match shown {
+        Some(a) => answer(engine, a),
+        None => Out {
+            embeds: vec![EmbedBuilder::new(
+                "Frequently asked questions",
+                &format!(
+                    "{} questions about choosing between Django, Flask and FastAPI. Pick one below.",
+                    kb.faqs.len()
+                ),
+            )
+            .build()],
+            ..Out::default()
+        },
+    };
+    // The browser's own controls replace suggestion buttons: one set of controls at a time.
+    out.components = components;
+    out
+}
