@@ -108,7 +108,7 @@ impl Engine {
             Label::Decide => {
                 let guess = self.guess(question);
                 let mut text = format!(
-                    "Sounds like you want a recommendation for your own project. Run `/decide` and I will ask {} short questions, then recommend a framework with my reasons.",
+                    "Sounds like you want a recommendation for your own project: I will ask {} short questions, then recommend a framework with my reasons.",
                     self.dialog_length()
                 );
                 if let Some(g) = &guess {

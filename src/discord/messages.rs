@@ -74,7 +74,20 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         confidence = answer.confidence,
         "answered a message"
     );
-    send(ctx, msg, &render::answer(&engine, &answer)).await
+    if !matches!(answer.topic, Topic::Decide { .. }) {
+        return send(ctx, msg, &render::answer(&engine, &answer)).await;
+    }
+    // A request for a recommendation starts the guided decision right away, as `/decide` would.
+    let mut out = render::answer(&engine, &answer);
+    out.components.clear();
+    send(ctx, msg, &out).await?;
+    match decision::start(&ctx.http, bot, &msg.author, msg.channel_id, msg.guild_id.is_some()).await? {
+        decision::Started::Thread(thread) => {
+            send(ctx, msg, &Out::text(format!("I opened <#{thread}> for your decision: answer a few questions there.")))
+                .await
+        }
+        decision::Started::InPlace(out) => send(ctx, msg, &out).await,
+    }
 }
 
 /// Replies to `msg` in its channel, without pinging its author or anyone else.

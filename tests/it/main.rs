@@ -2,6 +2,7 @@
 
 mod cli;
 mod dialog;
+mod discord;
 mod eval;
 mod fake_discord;
 mod knowledge;

@@ -1,0 +1,1155 @@
+//! The Discord front door end to end: the real bot (`signpost::discord::run`, serenity 0.12 through poise 0.7) and
+//! the real `signpost serve` binary, connected to the fake Discord of `fake_discord` on 127.0.0.1.
+//!
+//! Every test ends with [`World::finish`]: each interaction it sent got exactly one callback, well inside Discord's
+//! 3 seconds; every message body the bot sent carries `allowed_mentions` with an empty `parse` list (and pings
+//! nobody); the fake saw no OpenAPI violation and no unexpected request. Tests that run `signpost serve` also check
+//! that its stderr never shows the token.
+//!
+//! Waits are bounded by the fake's `WAIT`; the only fixed sleep is the session-expiry test's 2.2 s, and "the bot
+//! stays silent" checks use a sentinel message plus a short quiet period.
+
+use std::{
+    collections::HashSet,
+    fs::File,
+    path::{Path, PathBuf},
+    process::{Child, Command, ExitStatus, Stdio},
+    sync::{Arc, Mutex, Weak},
+    time::{Duration, Instant},
+};
+
+use serde_json::{json, Value};
+use signpost::{config::Config, discord::Bot, session::SessionStore, Engine};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+use crate::fake_discord::{
+    id_of, opt, opt_focused, FakeDiscord, InteractionRef, MessageRef, Recorded, TestUser, Where,
+    APPLICATION_ID, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_USER_ID, TOKEN, WAIT,
+};
+
+/// Discord's deadline for acknowledging an interaction; the bot should stay well under it.
+const ACK_BUDGET: Duration = Duration::from_secs(2);
+
+// ------------------------------------------------------------------------------------------------ the world
+
+/// A fake Discord, a scratch directory (the bot's data dir lives in `data/`), and the interactions a test sent.
+struct World {
+    fake: FakeDiscord,
+    dir: tempfile::TempDir,
+    sent: Mutex<Vec<InteractionRef>>,
+}
+
+impl std::ops::Deref for World {
+    type Target = FakeDiscord;
+    fn deref(&self) -> &FakeDiscord {
+        &self.fake
+    }
+}
+
+impl World {
+    async fn new() -> World {
+        World { fake: FakeDiscord::start().await, dir: tempfile::tempdir().expect("tempdir"), sent: Mutex::default() }
+    }
+
+    fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
+    fn track(&self, i: InteractionRef) -> InteractionRef {
+        self.sent.lock().unwrap().push(i.clone());
+        i
+    }
+
+    fn slash(&self, name: &str, options: Value, user: &TestUser) -> InteractionRef {
+        self.track(self.fake.slash_command(name, options, user))
+    }
+
+    fn slash_in(&self, place: Where, name: &str, options: Value, user: &TestUser) -> InteractionRef {
+        self.track(self.fake.slash_command_in(place, name, options, user))
+    }
+
+    fn complete(&self, name: &str, options: Value, user: &TestUser) -> InteractionRef {
+        self.track(self.fake.autocomplete(name, options, user))
+    }
+
+    fn click(&self, custom_id: &str, message: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
+        self.track(self.fake.component_click(custom_id, message, user))
+    }
+
+    fn select(&self, custom_id: &str, values: &[&str], message: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
+        self.track(self.fake.select_choice(custom_id, values, message, user))
+    }
+
+    fn context_menu(&self, name: &str, target: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
+        self.track(self.fake.message_context_menu(name, target, user))
+    }
+
+    /// The interaction's callback (panics after `WAIT`).
+    async fn answer(&self, i: &InteractionRef) -> Recorded {
+        self.fake.wait_callback(i, WAIT).await
+    }
+
+    /// The checks every test ends with (see the module docs).
+    async fn finish(&self) {
+        let sent = self.sent.lock().unwrap().clone();
+        for i in &sent {
+            self.fake.wait_callback(i, WAIT).await;
+            let callbacks = self.fake.requests_matching(|r| r.is_callback() && r.interaction_id == Some(i.id));
+            assert_eq!(callbacks.len(), 1, "interaction {} got {} callbacks", i.id, callbacks.len());
+            assert!(callbacks[0].status < 300, "callback refused: {}", callbacks[0].route());
+            let latency = self.fake.callback_latency(i).expect("acknowledged");
+            assert!(latency < ACK_BUDGET, "interaction {} acknowledged after {latency:?}", i.id);
+        }
+        // Let replies still being written arrive before checking them.
+        self.fake.wait_idle(Duration::from_millis(100), Duration::from_secs(2)).await;
+        assert_pings_nobody(&self.fake.requests());
+        self.fake.assert_clean();
+    }
+}
+
+/// Every request body that carries a message (interaction responses and updates, followups, channel messages, and
+/// their edits) has `allowed_mentions` with an empty `parse` list, no users or roles, and never pings a replied-to
+/// author.
+fn assert_pings_nobody(requests: &[Recorded]) {
+    for r in requests {
+        let Some(body) = &r.body else { continue };
+        let segs = r.segments();
+        let data = match (r.method.as_str(), segs.as_slice()) {
+            _ if r.is_callback() => match r.callback_type() {
+                Some(4 | 7) => &body["data"],
+                _ => continue,
+            },
+            ("POST", ["channels", _, "messages"])
+            | ("PATCH", ["channels", _, "messages", _])
+            | ("POST", ["webhooks", _, _])
+            | ("PATCH", ["webhooks", _, _, "messages", _]) => body,
+            _ => continue,
+        };
+        let allowed = &data["allowed_mentions"];
+        assert!(allowed.is_object(), "no allowed_mentions in {}: {data}", r.route());
+        assert_eq!(allowed["parse"], json!([]), "allowed_mentions.parse of {}: {data}", r.route());
+        for list in ["users", "roles"] {
+            let v = &allowed[list];
+            assert!(v.is_null() || v == &json!([]), "allowed_mentions.{list} of {}: {data}", r.route());
+        }
+        assert_ne!(allowed["replied_user"], json!(true), "{} pings the replied-to author", r.route());
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ running the bot
+
+/// How a bot of a test is configured (through the same environment variables `signpost serve` reads).
+#[derive(Clone)]
+struct Settings {
+    guild: bool,
+    help_channels: bool,
+    ttl: &'static str,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { guild: true, help_channels: false, ttl: "15m" }
+    }
+}
+
+impl Settings {
+    fn env(&self, fake: &FakeDiscord, data_dir: &Path) -> Vec<(String, String)> {
+        let mut vars = vec![
+            ("DISCORD_TOKEN".to_string(), TOKEN.to_string()),
+            ("SIGNPOST_DISCORD_PROXY".to_string(), fake.base_url()),
+            ("SIGNPOST_DATA_DIR".to_string(), data_dir.display().to_string()),
+            ("SIGNPOST_SESSION_TTL".to_string(), self.ttl.to_string()),
+        ];
+        if self.guild {
+            vars.push(("SIGNPOST_GUILD_ID".into(), GUILD_ID.to_string()));
+        }
+        if self.help_channels {
+            vars.push(("SIGNPOST_HELP_CHANNELS".into(), OTHER_CHANNEL_ID.to_string()));
+        }
+        vars
+    }
+}
+
+/// Polls `cond` every 10 ms until it holds, or panics after `timeout` with the fake's state.
+async fn wait_until(fake: &FakeDiscord, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !cond() {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}\n{}", fake.describe());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// What connecting a bot looks like from the fake: one more READY and one more command registration.
+struct Marks {
+    ready: usize,
+    registrations: usize,
+}
+
+fn marks(fake: &FakeDiscord) -> Marks {
+    Marks { ready: fake.ready_count(), registrations: fake.command_registrations().len() }
+}
+
+async fn wait_bot_up(fake: &FakeDiscord, before: &Marks, timeout: Duration) {
+    wait_until(fake, "the bot's READY and command registration", timeout, || {
+        fake.ready_count() > before.ready && fake.command_registrations().len() > before.registrations
+    })
+    .await;
+}
+
+/// The bot running in this process, as `signpost serve` runs it.
+struct Running {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<anyhow::Result<()>>,
+    bot: Weak<Bot>,
+}
+
+async fn start_bot(w: &World, settings: &Settings) -> Running {
+    let vars = settings.env(&w.fake, &w.data_dir());
+    let config = Config::from_parts(None, "test", |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
+        .expect("configuration");
+    let store = SessionStore::open(&config.data_dir, config.session_ttl).expect("session store");
+    let bot = Arc::new(Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store));
+    let weak = Arc::downgrade(&bot);
+    let (stop, stopped) = oneshot::channel::<()>();
+    let before = marks(&w.fake);
+    let task = tokio::spawn(signpost::discord::run(config, bot, async move {
+        let _ = stopped.await;
+    }));
+    wait_bot_up(&w.fake, &before, WAIT).await;
+    Running { stop: Some(stop), task, bot: weak }
+}
+
+impl Running {
+    /// Shuts the bot down as SIGTERM would, and waits until nothing holds it (and its session store) any more.
+    async fn stop(mut self, fake: &FakeDiscord) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let outcome = tokio::time::timeout(WAIT, &mut self.task).await.expect("the bot stops within WAIT");
+        outcome.expect("the bot task did not panic").expect("the bot stopped cleanly");
+        let bot = self.bot.clone();
+        wait_until(fake, "the stopped bot to release its state (and its session store)", Duration::from_secs(5), || {
+            bot.upgrade().is_none()
+        })
+        .await;
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `signpost serve` as a child process; killed when dropped. Its stderr goes to a file (a pipe could fill up).
+struct Serve {
+    child: Child,
+    stderr: PathBuf,
+}
+
+impl Serve {
+    async fn start(w: &World, tag: &str, rust_log: Option<&str>) -> Serve {
+        let stderr = w.dir.path().join(format!("serve-{tag}.stderr"));
+        let file = File::create(&stderr).expect("stderr file");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signpost"));
+        cmd.arg("serve")
+            .current_dir(w.dir.path())
+            .env_clear()
+            .envs(Settings::default().env(&w.fake, &w.data_dir()))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(file);
+        if let Some(filter) = rust_log {
+            cmd.env("RUST_LOG", filter);
+        }
+        let before = marks(&w.fake);
+        let mut serve = Serve { child: cmd.spawn().expect("spawn signpost serve"), stderr };
+        let deadline = Instant::now() + WAIT;
+        while !(w.fake.ready_count() > before.ready && w.fake.command_registrations().len() > before.registrations) {
+            if let Some(status) = serve.child.try_wait().expect("try_wait") {
+                panic!("signpost serve exited early ({status}):\n{}", serve.stderr_text());
+            }
+            assert!(Instant::now() < deadline, "signpost serve did not connect:\n{}", serve.stderr_text());
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        serve
+    }
+
+    fn stderr_text(&self) -> String {
+        std::fs::read_to_string(&self.stderr).unwrap_or_default()
+    }
+
+    /// Waits (bounded) for the process to exit.
+    async fn wait_exit(&mut self, timeout: Duration) -> ExitStatus {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(status) = self.child.try_wait().expect("try_wait") {
+                return status;
+            }
+            assert!(Instant::now() < deadline, "signpost serve still running after {timeout:?}");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// The process's stderr so far, checked never to show the token.
+    fn assert_no_token(&self) -> String {
+        let text = self.stderr_text();
+        assert!(!text.contains(TOKEN), "the token appears in the stderr of signpost serve:\n{text}");
+        text
+    }
+}
+
+impl Drop for Serve {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ------------------------------------------------------------------------------------------------ messages
+
+fn alice() -> TestUser {
+    TestUser::human()
+}
+
+fn bob() -> TestUser {
+    TestUser::other_human()
+}
+
+fn body(r: &Recorded) -> &Value {
+    r.body.as_ref().unwrap_or_else(|| panic!("{} has no body", r.route()))
+}
+
+fn response_id(r: &Recorded) -> u64 {
+    r.response.as_ref().and_then(|v| id_of(&v["id"])).unwrap_or_else(|| panic!("{} answered no id", r.route()))
+}
+
+fn is_post_in(r: &Recorded, channel: u64) -> bool {
+    r.method == "POST" && r.path == format!("/channels/{channel}/messages")
+}
+
+fn is_bot_post(r: &Recorded) -> bool {
+    r.method == "POST" && matches!(r.segments().as_slice(), ["channels", _, "messages"])
+}
+
+fn replies_to(r: &Recorded, message: u64) -> bool {
+    is_bot_post(r) && r.body.as_ref().and_then(|b| id_of(&b["message_reference"]["message_id"])) == Some(message)
+}
+
+/// Every component (buttons, menus) of a message or a message body, flattened.
+fn components(msg: &Value) -> Vec<Value> {
+    msg["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .collect()
+}
+
+fn custom_ids(msg: &Value) -> Vec<String> {
+    components(msg).iter().filter_map(|c| c["custom_id"].as_str().map(str::to_string)).collect()
+}
+
+fn labels(msg: &Value) -> Vec<String> {
+    components(msg).iter().filter_map(|c| c["label"].as_str().map(str::to_string)).collect()
+}
+
+/// The dialog component of `msg` for `action` (`s` the menu, `o{n}` option n, `b`, `r`, `c`).
+fn dialog_id(msg: &Value, action: &str) -> Option<String> {
+    custom_ids(msg).into_iter().find(|id| id.starts_with("d:") && id.ends_with(&format!(":{action}")))
+}
+
+fn title(msg: &Value) -> String {
+    msg["embeds"][0]["title"].as_str().unwrap_or_default().to_string()
+}
+
+fn stored(w: &World, id: u64) -> Value {
+    w.message(id).unwrap_or_else(|| panic!("the fake stores no message {id}"))
+}
+
+/// The callback's message data (`data` of a type 4 or 7 callback).
+fn data(cb: &Recorded) -> &Value {
+    cb.message_data().unwrap_or_else(|| panic!("callback without data: {}", cb.summary()))
+}
+
+#[track_caller]
+fn assert_ephemeral_text(cb: &Recorded, needle: &str) {
+    assert_eq!(cb.callback_type(), Some(4), "{}", cb.summary());
+    assert!(cb.is_ephemeral(), "not ephemeral: {}", cb.summary());
+    let text = cb.content().unwrap_or_default();
+    assert!(text.to_lowercase().contains(&needle.to_lowercase()), "{text:?} does not say {needle:?}");
+}
+
+// ------------------------------------------------------------------------------------------------ decisions
+
+/// Runs `/decide` in `#general` and returns (the interaction, the thread, the question's message id).
+async fn decide_in_thread(w: &World, user: &TestUser) -> (InteractionRef, u64, u64) {
+    let mark = w.mark();
+    let i = w.slash("decide", json!([]), user);
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.callback_type(), Some(5), "/decide acknowledges first: {}", cb.summary());
+    let threads = format!("/channels/{CHANNEL_ID}/threads");
+    let created = w.wait_request_since(mark, |r| r.method == "POST" && r.path == threads, WAIT).await;
+    assert_eq!(created.status, 201, "{}", created.summary());
+    let thread = response_id(&created);
+    let question = w.wait_request_since(mark, |r| is_post_in(r, thread), WAIT).await;
+    (i, thread, response_id(&question))
+}
+
+/// Answers the question shown in message `msg` with option `pick` (its button, or its select menu).
+async fn pick(w: &World, msg: u64, user: &TestUser, pick: usize) -> Recorded {
+    let m = stored(w, msg);
+    let i = match dialog_id(&m, "s") {
+        Some(menu) => w.select(&menu, &[&pick.to_string()], msg, user),
+        None => {
+            let button = dialog_id(&m, &format!("o{pick}"))
+                .unwrap_or_else(|| panic!("message {msg} has no option {pick}: {:?}", custom_ids(&m)));
+            w.click(&button, msg, user)
+        }
+    };
+    w.answer(&i).await
+}
+
+/// Clicks Back (`b`), Restart (`r`) or Cancel (`c`) on message `msg`.
+async fn press(w: &World, msg: u64, user: &TestUser, action: &str) -> Recorded {
+    let m = stored(w, msg);
+    let id = dialog_id(&m, action).unwrap_or_else(|| panic!("no {action} button: {:?}", custom_ids(&m)));
+    let i = w.click(&id, msg, user);
+    w.answer(&i).await
+}
+
+#[track_caller]
+fn assert_question(msg: &Value, number: usize, text: &str) {
+    let t = title(msg);
+    assert_eq!(t, format!("Question {number}: {text}"), "message: {msg}");
+    let l = labels(msg);
+    for control in ["Back", "Restart", "Cancel"] {
+        assert!(l.iter().any(|x| x == control), "no {control} button in {l:?}");
+    }
+}
+
+const Q_PROJECT: &str = "What are you building?";
+const Q_SIZE: &str = "How big do you expect it to get, in code and in traffic?";
+const Q_BUILTINS: &str = "How many of the usual built-ins (admin, authentication, ORM, forms, migrations) do you need?";
+/// The index of "A JSON API for a single-page app or mobile app" in the first question (its next step is the size).
+const JSON_API: usize = 1;
+
+// ================================================================================================ 1. start-up
+
+/// The `///` first line of each `#[poise::command]` in src/discord/commands.rs, by registered name.
+fn documented_commands() -> Vec<(String, String, bool)> {
+    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/discord/commands.rs")).unwrap();
+    let mut out = Vec::new();
+    let mut doc: Vec<String> = Vec::new();
+    let mut attr: Option<String> = None;
+    for line in src.lines().map(str::trim) {
+        if let Some(d) = line.strip_prefix("///") {
+            doc.push(d.trim().to_string());
+        } else if line.starts_with("#[poise::command(") {
+            attr = Some(line.to_string());
+        } else if let (Some(a), Some(rest)) = (&attr, line.strip_prefix("pub async fn ")) {
+            let fn_name = rest.split('(').next().unwrap_or_default();
+            let (name, menu) = match a.split("context_menu_command = \"").nth(1) {
+                Some(n) => (n.split('"').next().unwrap_or_default().to_string(), true),
+                None => (fn_name.to_string(), false),
+            };
+            out.push((name, doc.first().cloned().unwrap_or_default(), menu));
+            attr = None;
+            doc.clear();
+        } else if !line.starts_with("#[") {
+            doc.clear();
+        }
+    }
+    out
+}
+
+async fn check_registration(guild: bool) {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings { guild, ..Settings::default() }).await;
+    let registrations = w.command_registrations();
+    assert_eq!(registrations.len(), 1, "one registration at start-up");
+    let expected_path = if guild {
+        format!("/applications/{APPLICATION_ID}/guilds/{GUILD_ID}/commands")
+    } else {
+        format!("/applications/{APPLICATION_ID}/commands")
+    };
+    assert_eq!(registrations[0].0, expected_path);
+    let put = w.requests_matching(|r| r.method == "PUT" && r.path == expected_path);
+    assert_eq!(put.len(), 1);
+    let sent = body(&put[0]).as_array().expect("a command list").clone();
+
+    let mut names: Vec<(String, u64)> =
+        sent.iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["type"].as_u64().unwrap_or(1))).collect();
+    names.sort();
+    let mut expected: Vec<(String, u64)> = ["ask", "compare", "decide", "faq", "framework", "reload"]
+        .iter()
+        .map(|n| (n.to_string(), 1))
+        .chain([("Ask Signpost".to_string(), 3)])
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+
+    let documented = documented_commands();
+    assert_eq!(documented.len(), 7, "{documented:?}");
+    for (name, doc, menu) in documented {
+        let c = sent.iter().find(|c| c["name"] == json!(name)).unwrap_or_else(|| panic!("{name} not registered"));
+        if menu {
+            assert_eq!(c["type"], 3, "{name} is a message command");
+        } else {
+            assert_eq!(c["description"], json!(doc), "the `///` line of {name} is its description");
+        }
+    }
+    let option = |cmd: &str, opt: &str| -> Value {
+        let c = sent.iter().find(|c| c["name"] == json!(cmd)).unwrap();
+        c["options"].as_array().and_then(|o| o.iter().find(|x| x["name"] == json!(opt))).cloned().unwrap()
+    };
+    let question = option("ask", "question");
+    assert_eq!(question["description"], "Your question, e.g. \"is flask faster than django?\"");
+    assert_eq!(question["required"], true);
+    for o in ["first", "second", "aspect"] {
+        assert_eq!(option("compare", o)["autocomplete"], true, "/compare {o} autocompletes");
+        assert!(!option("compare", o)["description"].as_str().unwrap().is_empty());
+    }
+    assert_ne!(option("compare", "aspect")["required"], true, "the aspect is optional");
+    assert_eq!(option("framework", "name")["autocomplete"], true);
+    assert_ne!(option("faq", "topic")["required"], true);
+
+    // /reload: the owner gets an answer (no knowledge directory here), anyone else a refusal.
+    let owner = TestUser::new(OWNER_USER_ID, "owner");
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "not reloaded");
+    let i = w.slash("reload", json!([]), &alice());
+    assert_ephemeral_text(&w.answer(&i).await, "only the bot's owners");
+
+    w.finish().await;
+    bot.stop(&w).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_registered_in_the_guild_with_their_descriptions() {
+    check_registration(true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_registered_globally_without_a_guild_id() {
+    check_registration(false).await;
+}
+
+// ================================================================================================ 2. /ask
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_answers_and_offers_did_you_mean() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+
+    let i = w.slash("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert!(!cb.is_ephemeral(), "an answer is for everyone");
+    assert_eq!(title(data(&cb)), "Is Flask faster than Django?");
+    assert!(cb.embeds()[0]["footer"]["text"].as_str().unwrap().contains("confidence"));
+
+    // Nothing fits: an honest "don't know" with the closest topics as buttons.
+    let i = w.slash("ask", json!([opt("question", "how do i deploy?")]), &alice());
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    let suggestions: Vec<String> = cb.custom_ids().into_iter().filter(|id| id.starts_with("a:")).collect();
+    assert!(!suggestions.is_empty(), "did-you-mean buttons: {:?}", cb.custom_ids());
+    let message = w.original_message(&i).expect("the answer is stored");
+    let click = w.click(&suggestions[0], &message, &bob());
+    let cb = w.answer(&click).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert!(cb.is_ephemeral(), "a suggestion opens for the clicker only");
+    assert!(!title(data(&cb)).is_empty(), "the suggested answer: {}", cb.summary());
+
+    // An empty question gets a short ephemeral message.
+    for blank in ["   ", "\u{a0}\t "] {
+        let i = w.slash("ask", json!([opt("question", blank)]), &alice());
+        let cb = w.answer(&i).await;
+        assert_eq!(cb.callback_type(), Some(4));
+        assert!(cb.is_ephemeral(), "{}", cb.summary());
+        assert!(!cb.content().unwrap_or_default().is_empty());
+    }
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nothing_the_bot_sends_pings_anyone() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { help_channels: true, ..Settings::default() }).await;
+    let pings = format!("@everyone @here <@&{GUILD_ID}> <@{}> <@!{}>", bob().id, bob().id);
+    let question = format!("{pings} is flask faster than django? {pings}");
+
+    let i = w.slash("ask", json!([opt("question", question.as_str())]), &alice());
+    let cb = w.answer(&i).await;
+    assert_eq!(title(data(&cb)), "Is Flask faster than Django?");
+    let i = w.slash("ask", json!([opt("question", pings.as_str())]), &alice());
+    w.answer(&i).await;
+    let i = w.slash("faq", json!([opt("topic", question.as_str())]), &alice());
+    w.answer(&i).await;
+
+    // The same text as a mention, in a help channel and in a DM.
+    let me = TestUser::bot_self();
+    let mention =
+        w.message_create(CHANNEL_ID, &alice(), &format!("{} {question}", me.mention()), &[me, bob()], Some(GUILD_ID));
+    let help = w.message_create(OTHER_CHANNEL_ID, &alice(), &question, &[bob()], Some(GUILD_ID));
+    let dm = w.dm_message_create(&alice(), &question);
+    for m in [&mention, &help, &dm] {
+        let id = id_of(&m["id"]).unwrap();
+        let reply = w.wait_request(|r| replies_to(r, id), WAIT).await;
+        let stored = stored(&w, response_id(&reply));
+        assert_eq!(stored["mention_everyone"], false);
+        assert_eq!(stored["mentions"], json!([]));
+    }
+
+    // An author whose name is a ping, answered through the message command that names the author.
+    let loud = TestUser::new(crate::fake_discord::snowflake(), "@everyone");
+    let target = w.message_create(CHANNEL_ID, &loud, &question, &[], Some(GUILD_ID));
+    let i = w.context_menu("Ask Signpost", &target, &alice());
+    let cb = w.answer(&i).await;
+    assert!(cb.content().unwrap_or_default().contains("@everyone"), "{}", cb.summary());
+    assert_eq!(w.original_message(&i).unwrap()["mention_everyone"], false);
+
+    w.finish().await; // checks allowed_mentions on every body
+}
+
+// ================================================================================================ 3. /compare
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn compare_autocompletes_and_checks_what_it_gets() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+
+    let choices = |cb: &Recorded| -> Vec<(String, String)> {
+        assert_eq!(cb.callback_type(), Some(8), "{}", cb.summary());
+        body(cb)["data"]["choices"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| (c["name"].as_str().unwrap().to_string(), c["value"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let i = w.complete("compare", json!([opt_focused("first", "fla")]), &alice());
+    assert_eq!(choices(&w.answer(&i).await), [("Flask".to_string(), "flask".to_string())]);
+    let i = w.complete("compare", json!([opt("first", "flask"), opt_focused("second", "")]), &alice());
+    let all: HashSet<String> = choices(&w.answer(&i).await).into_iter().map(|(_, v)| v).collect();
+    assert_eq!(all, HashSet::from(["django".to_string(), "flask".to_string(), "fastapi".to_string()]));
+    let i = w.complete(
+        "compare",
+        json!([opt("first", "flask"), opt("second", "django"), opt_focused("aspect", "perf")]),
+        &alice(),
+    );
+    let got = choices(&w.answer(&i).await);
+    assert!(got.contains(&("Performance".to_string(), "performance".to_string())), "{got:?}");
+    let i = w.complete("compare", json!([opt_focused("aspect", "")]), &alice());
+    let got = choices(&w.answer(&i).await);
+    assert_eq!(got.len(), 17, "every aspect fits in Discord's 25 choices: {got:?}");
+
+    // One aspect: an embed with both frameworks as fields.
+    let i = w.slash(
+        "compare",
+        json!([opt("first", "flask"), opt("second", "django"), opt("aspect", "performance")]),
+        &alice(),
+    );
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    let embed = &cb.embeds()[0];
+    assert!(embed["title"].as_str().unwrap().contains("Performance"), "{embed}");
+    let fields: Vec<&str> = embed["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"Flask") && fields.contains(&"Django"), "{fields:?}");
+
+    // The overview: one field per aspect.
+    let i = w.slash("compare", json!([opt("first", "django"), opt("second", "fastapi")]), &alice());
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.embeds()[0]["fields"].as_array().map(Vec::len), Some(17), "{}", cb.summary());
+
+    // What autocomplete only suggested, checked again.
+    let i = w.slash("compare", json!([opt("first", "flask"), opt("second", "djnago")]), &alice());
+    assert_ephemeral_text(&w.answer(&i).await, "did you mean `django`");
+    let i = w.slash(
+        "compare",
+        json!([opt("first", "flask"), opt("second", "django"), opt("aspect", "perfomance")]),
+        &alice(),
+    );
+    assert_ephemeral_text(&w.answer(&i).await, "did you mean `performance`");
+    w.finish().await;
+}
+
+// ================================================================================================ 4. /framework, /faq
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn framework_profiles_and_the_faq_browser() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+
+    let i = w.slash("framework", json!([opt("name", "flask")]), &alice());
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert_eq!(title(data(&cb)), "Flask");
+    let fields: Vec<String> =
+        cb.embeds()[0]["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap().into()).collect();
+    assert!(fields.iter().any(|f| f == "Key features"), "{fields:?}");
+    let i = w.slash("framework", json!([opt("name", "rails")]), &alice());
+    assert!(w.answer(&i).await.is_ephemeral(), "an unknown framework gets an ephemeral message");
+
+    let i = w.slash("faq", json!([opt("topic", "is-flask-faster")]), &alice());
+    assert_eq!(title(data(&w.answer(&i).await)), "Is Flask faster than Django?");
+
+    // Browse: a select menu that only its invoker drives.
+    let browse = w.slash("faq", json!([]), &alice());
+    let cb = w.answer(&browse).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert!(cb.is_ephemeral());
+    let menu = format!("f:{}:0", alice().id);
+    assert_eq!(cb.custom_ids(), [menu.clone()]);
+    let browser = w.original_message(&browse).unwrap();
+    let before = browser.clone();
+    let intruder = w.select(&menu, &["is-flask-faster"], &browser, &bob());
+    assert_ephemeral_text(&w.answer(&intruder).await, "someone else");
+    assert_eq!(w.original_message(&browse).unwrap()["embeds"], before["embeds"], "a refusal changes nothing");
+
+    let pick = w.select(&menu, &["is-flask-faster"], &browser, &alice());
+    let cb = w.answer(&pick).await;
+    assert_eq!(cb.callback_type(), Some(7), "picking an entry updates the browser");
+    let now = w.original_message(&browse).unwrap();
+    assert_eq!(title(&now), "Is Flask faster than Django?");
+    assert_eq!(custom_ids(&now), [menu.clone()], "the menu stays for the next pick");
+    let again = w.select(&menu, &["which-is-better"], &now, &alice());
+    assert_eq!(w.answer(&again).await.callback_type(), Some(7));
+    assert_eq!(title(&w.original_message(&browse).unwrap()), "Which is better, Django or Flask?");
+    w.finish().await;
+}
+
+// ================================================================================================ 5. mentions, DMs, help
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mentions_dms_and_help_channels_get_answers_and_chatter_does_not() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { help_channels: true, ..Settings::default() }).await;
+    let me = TestUser::bot_self();
+    let q = "is flask faster than django?";
+
+    // A mention in #general: a reply to that message, pinging nobody.
+    let m = w.message_create(CHANNEL_ID, &alice(), &format!("{} {q}", me.mention()), &[me.clone()], Some(GUILD_ID));
+    let mid = id_of(&m["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, mid), WAIT).await;
+    assert!(is_post_in(&reply, CHANNEL_ID), "in the same channel: {}", reply.route());
+    let b = body(&reply);
+    assert_eq!(b["message_reference"]["message_id"].as_str().map(str::to_string), Some(mid.to_string()));
+    assert_eq!(b["allowed_mentions"]["replied_user"], false);
+    assert_eq!(title(b), "Is Flask faster than Django?");
+    assert_eq!(stored(&w, response_id(&reply))["message_reference"]["message_id"], json!(mid.to_string()));
+
+    // A DM.
+    let dm = w.dm_message_create(&alice(), "what is fastapi?");
+    let dm_id = id_of(&dm["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, dm_id), WAIT).await;
+    assert!(is_post_in(&reply, id_of(&dm["channel_id"]).unwrap()));
+    assert_eq!(title(body(&reply)), "FastAPI");
+
+    // A confident question in the help channel, without a mention.
+    let h = w.message_create(OTHER_CHANNEL_ID, &alice(), q, &[], Some(GUILD_ID));
+    let h_id = id_of(&h["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, h_id), WAIT).await;
+    assert!(is_post_in(&reply, OTHER_CHANNEL_ID));
+
+    // What gets no answer: chatter in the help channel, bots (even mentioning us), plain talk elsewhere.
+    let mark = w.mark();
+    let silent = [
+        w.message_create(OTHER_CHANNEL_ID, &alice(), "thanks!", &[], Some(GUILD_ID)),
+        w.message_create(OTHER_CHANNEL_ID, &bob(), "lol same", &[], Some(GUILD_ID)),
+        w.bot_message_create(OTHER_CHANNEL_ID, &TestUser::other_bot(), q, &[]),
+        w.bot_message_create(CHANNEL_ID, &TestUser::other_bot(), &format!("{} {q}", me.mention()), &[me.clone()]),
+        w.message_create(CHANNEL_ID, &alice(), q, &[], Some(GUILD_ID)),
+    ];
+    // A sentinel after them: once it is answered, the others had their chance (plus a short quiet period).
+    let sentinel = w.dm_message_create(&bob(), q);
+    let sentinel_id = id_of(&sentinel["id"]).unwrap();
+    w.wait_request_since(mark, |r| replies_to(r, sentinel_id), WAIT).await;
+    w.wait_idle(Duration::from_millis(300), Duration::from_secs(3)).await;
+    let posts: Vec<String> = w.requests()[mark..].iter().filter(|r| is_bot_post(r)).map(|r| r.summary()).collect();
+    assert_eq!(posts.len(), 1, "only the sentinel is answered: {posts:#?}\n(silent: {silent:?})");
+    w.finish().await;
+}
+
+// ================================================================================================ 6. Ask Signpost
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ask_signpost_names_links_and_answers_the_message() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let target = w.message_create(CHANNEL_ID, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let mid = id_of(&target["id"]).unwrap();
+    let i = w.context_menu("Ask Signpost", &target, &bob());
+    let cb = w.answer(&i).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    let content = cb.content().unwrap_or_default();
+    assert!(content.contains(&format!("https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{mid}")), "{content}");
+    assert!(content.contains("alice"), "names the author: {content}");
+    assert_eq!(title(data(&cb)), "Is Flask faster than Django?");
+
+    // A message with no text (only an attachment, say) gets an ephemeral explanation.
+    let empty = w.message_create(CHANNEL_ID, &alice(), "", &[], Some(GUILD_ID));
+    let i = w.context_menu("Ask Signpost", &empty, &bob());
+    let cb = w.answer(&i).await;
+    assert!(cb.is_ephemeral(), "{}", cb.summary());
+    w.finish().await;
+}
+
+/// Discord sends the target of a message command in `data.resolved.messages` without `guild_id` (and without
+/// `member`): the link must still point into the guild, not to `@me`. (The fake keeps `guild_id` there, so this
+/// test strips it the way Discord does.)
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "bug: ask_signpost links the target with Message::link(), which gives https://discord.com/channels/@me/... \
+            for a guild message because resolved messages carry no guild_id"]
+async fn ask_signpost_links_into_the_guild_when_the_resolved_message_has_no_guild_id() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let mut target = w.message_create(CHANNEL_ID, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let mid = id_of(&target["id"]).unwrap();
+    let obj = target.as_object_mut().unwrap();
+    obj.remove("guild_id");
+    obj.remove("member");
+    let i = w.context_menu("Ask Signpost", MessageRef::Message(target), &bob());
+    let cb = w.answer(&i).await;
+    let content = cb.content().unwrap_or_default();
+    assert!(
+        content.contains(&format!("https://discord.com/channels/{GUILD_ID}/{CHANNEL_ID}/{mid}")),
+        "the jump link must name the guild: {content}"
+    );
+    w.finish().await;
+}
+
+// ================================================================================================ 7. /decide
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_runs_the_dialog_in_a_thread() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { help_channels: true, ..Settings::default() }).await;
+    let (i, thread, q) = decide_in_thread(&w, &alice()).await;
+
+    let created = w.threads();
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["name"], "Decision for alice");
+    assert_eq!(id_of(&created[0]["parent_id"]), Some(CHANNEL_ID));
+    let responses = w.wait_interaction_responses(&i, 2, WAIT).await;
+    let pointer = responses[1].content().unwrap_or_default().to_string();
+    assert!(pointer.contains(&format!("<#{thread}>")), "the response points to the thread: {pointer}");
+
+    let first = stored(&w, q);
+    assert_question(&first, 1, Q_PROJECT);
+    assert!(dialog_id(&first, "s").is_some(), "six options: a select menu: {:?}", custom_ids(&first));
+    for id in custom_ids(&first) {
+        assert!(id.len() <= 100 && id.starts_with(&format!("d:{}:{thread}:", alice().id)), "{id}");
+    }
+
+    // A click updates the message in place.
+    let cb = pick(&w, q, &alice(), JSON_API).await;
+    assert_eq!(cb.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+    let size = stored(&w, q);
+    assert_eq!(
+        labels(&size).into_iter().filter(|l| !["Back", "Restart", "Cancel"].contains(&l.as_str())).count(),
+        5,
+        "five options: buttons"
+    );
+
+    // Back.
+    assert_eq!(press(&w, q, &alice(), "b").await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+
+    // Free text answers the step.
+    let said = w.message_create(thread, &alice(), "mostly a JSON API for a mobile app", &[], Some(GUILD_ID));
+    let said_id = id_of(&said["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, said_id), WAIT).await;
+    assert!(is_post_in(&reply, thread), "answered in the thread: {}", reply.route());
+    let q2 = response_id(&reply);
+    assert_question(&stored(&w, q2), 2, Q_SIZE);
+
+    // A question mid-dialog: answered, then the same step again.
+    let mark = w.mark();
+    let asked = w.message_create(thread, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let asked_id = id_of(&asked["id"]).unwrap();
+    w.wait_until_posts(mark, thread, 2).await;
+    let posts: Vec<Recorded> = w.requests()[mark..].iter().filter(|r| is_post_in(r, thread)).cloned().collect();
+    assert!(posts.iter().all(|r| replies_to(r, asked_id)), "both reply to the question");
+    assert_eq!(title(body(&posts[0])), "Is Flask faster than Django?");
+    let q3 = response_id(&posts[1]);
+    assert_question(&stored(&w, q3), 2, Q_SIZE);
+    assert_eq!(stored(&w, q3)["content"], "Back to the decision:");
+
+    // Restart, then answer to the end with the first option each time.
+    assert_eq!(press(&w, q3, &alice(), "r").await.callback_type(), Some(7));
+    assert_question(&stored(&w, q3), 1, Q_PROJECT);
+    let mut steps = 0;
+    while !title(&stored(&w, q3)).starts_with("Verdict: ") {
+        steps += 1;
+        assert!(steps <= 12, "the dialog should end: {}", stored(&w, q3));
+        let cb = pick(&w, q3, &alice(), 0).await;
+        assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
+    }
+    let verdict = &stored(&w, q3)["embeds"][0];
+    let fields: Vec<&str> = verdict["fields"].as_array().unwrap().iter().map(|f| f["name"].as_str().unwrap()).collect();
+    assert!(fields.contains(&"Why") && fields.contains(&"What would change it"), "{fields:?}");
+    let framework = verdict["title"].as_str().unwrap().trim_start_matches("Verdict: ");
+    assert!(["Django", "Flask", "FastAPI"].contains(&framework), "{verdict}");
+    assert!(verdict["description"].as_str().unwrap().contains("confidence"), "{verdict}");
+    assert!(custom_ids(&stored(&w, q3)).is_empty(), "a verdict has no dialog buttons left");
+
+    // Once the dialog is over, text in the thread is no longer taken as an answer.
+    let mark = w.mark();
+    let later = w.message_create(thread, &alice(), "2", &[], Some(GUILD_ID));
+    let sentinel = w.dm_message_create(&alice(), "is flask faster than django?");
+    w.wait_request_since(mark, |r| replies_to(r, id_of(&sentinel["id"]).unwrap()), WAIT).await;
+    w.wait_idle(Duration::from_millis(200), Duration::from_secs(2)).await;
+    assert!(w.requests()[mark..].iter().all(|r| !replies_to(r, id_of(&later["id"]).unwrap())));
+
+    // Cancel ends a dialog.
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    let cb = press(&w, q, &alice(), "c").await;
+    assert_eq!(cb.callback_type(), Some(7));
+    let cancelled = stored(&w, q);
+    assert!(cancelled["content"].as_str().unwrap().to_lowercase().contains("cancelled"), "{cancelled}");
+    assert!(custom_ids(&cancelled).is_empty(), "no buttons after Cancel");
+    w.finish().await;
+}
+
+impl World {
+    /// Waits until the bot made `n` posts in `channel` since `mark`.
+    async fn wait_until_posts(&self, mark: usize, channel: u64, n: usize) {
+        wait_until(&self.fake, &format!("{n} posts in {channel}"), WAIT, || {
+            self.fake.requests()[mark..].iter().filter(|r| is_post_in(r, channel)).count() >= n
+        })
+        .await;
+    }
+}
+
+/// The question of an in-place dialog: in the followup of the deferred `/decide`.
+async fn decide_in_place(w: &World, place: Where) -> (InteractionRef, u64) {
+    let i = w.slash_in(place, "decide", json!([]), &alice());
+    assert_eq!(w.answer(&i).await.callback_type(), Some(5));
+    let responses = w.wait_interaction_responses(&i, 2, WAIT).await;
+    let followup = &responses[1];
+    assert!(followup.route().starts_with(&format!("POST /webhooks/{APPLICATION_ID}/")), "{}", followup.route());
+    let msg = response_id(followup);
+    (i, msg)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_runs_in_place_without_thread_permission_and_in_dms() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+
+    w.fail_missing_permissions("POST", &format!("/channels/{CHANNEL_ID}/threads"));
+    let (_, msg) = decide_in_place(&w, Where::Channel(CHANNEL_ID)).await;
+    assert!(w.threads().is_empty());
+    let refused = w.requests_matching(|r| r.path == format!("/channels/{CHANNEL_ID}/threads"));
+    assert_eq!(refused.len(), 1, "it tried the thread first");
+    assert_eq!(refused[0].status, 403);
+    let question = stored(&w, msg);
+    assert_question(&question, 1, Q_PROJECT);
+    assert!(custom_ids(&question)[0].starts_with(&format!("d:{}:{CHANNEL_ID}:", alice().id)));
+    assert_eq!(pick(&w, msg, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, msg), 2, Q_SIZE);
+    w.clear_failures();
+
+    // In a DM: no thread at all.
+    let mark = w.mark();
+    let (i, msg) = decide_in_place(&w, Where::Dm).await;
+    assert!(w.requests()[mark..].iter().all(|r| !r.path.ends_with("/threads")));
+    assert_question(&stored(&w, msg), 1, Q_PROJECT);
+    assert_eq!(pick(&w, msg, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, msg), 2, Q_SIZE);
+    // Typed text in the DM drives it too.
+    let said = w.dm_message_create(&alice(), "1");
+    let said_id = id_of(&said["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, said_id), WAIT).await;
+    assert!(is_post_in(&reply, i.channel_id));
+    assert_question(&stored(&w, response_id(&reply)), 3, Q_BUILTINS);
+    w.finish().await;
+}
+
+// ================================================================================================ 8. sessions
+
+/// A copy of a stored message whose only component is a button with `custom_id` (what a forged click carries).
+fn with_forged_button(msg: &Value, custom_id: &str) -> Value {
+    let mut m = msg.clone();
+    m["components"] = json!([{"type": 1, "components": [{"type": 2, "style": 2, "label": "x", "custom_id": custom_id}]}]);
+    m
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_refuse_other_users_forged_and_stale_clicks() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+
+    // Someone else's dialog: an ephemeral refusal with a way to start one's own, and nothing changes.
+    let before = stored(&w, q);
+    let menu = dialog_id(&before, "s").unwrap();
+    let intruder = w.select(&menu, &["0"], q, &bob());
+    let cb = w.answer(&intruder).await;
+    assert_ephemeral_text(&cb, "someone else");
+    assert_eq!(cb.custom_ids(), ["n"]);
+    assert!(labels(data(&cb)).contains(&"Start a new decision".to_string()));
+    assert_eq!(stored(&w, q)["embeds"], before["embeds"]);
+    for action in ["b", "r", "c"] {
+        let i = w.click(&dialog_id(&before, action).unwrap(), q, &bob());
+        assert_ephemeral_text(&w.answer(&i).await, "someone else");
+    }
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+
+    // Bob takes the offer: his own thread.
+    let refusal = w.original_message(&intruder).expect("the refusal is stored");
+    let mark = w.mark();
+    let start = w.click("n", &refusal, &bob());
+    let cb = w.answer(&start).await;
+    assert_eq!(cb.callback_type(), Some(5));
+    assert!(cb.is_ephemeral());
+    let threads = format!("/channels/{CHANNEL_ID}/threads");
+    let created = w.wait_request_since(mark, |r| r.path == threads, WAIT).await;
+    let bobs = response_id(&created);
+    assert_ne!(bobs, thread);
+    let edited = w.wait_request_since(mark, |r| r.method == "PATCH" && r.interaction_id == Some(start.id), WAIT).await;
+    assert!(edited.content().unwrap_or_default().contains(&format!("<#{bobs}>")), "{}", edited.summary());
+    assert!(w.threads().iter().any(|t| t["name"] == "Decision for bob"));
+
+    // A stale click: a button of a step the dialog has moved past.
+    let old = stored(&w, q);
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+    let stale = w.click(&dialog_id(&old, "b").unwrap(), MessageRef::Message(old.clone()), &alice());
+    assert_ephemeral_text(&w.answer(&stale).await, "earlier question");
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+
+    // Forged and malformed ids: an ephemeral message each, no crash.
+    let junk = "x".repeat(100);
+    let out_of_range = format!("d:{}:{thread}:2:o99", alice().id);
+    let select_as_button = format!("d:{}:{thread}:2:s", alice().id);
+    let nowhere = format!("d:{}:{}:1:o0", alice().id, crate::fake_discord::snowflake());
+    for forged in ["d:abc", "zzz", junk.as_str(), "d:1:2:3:z", "f:x:0", "a:no-such-topic", out_of_range.as_str()]
+        .into_iter()
+        .chain([select_as_button.as_str(), nowhere.as_str()])
+    {
+        let i = w.click(forged, MessageRef::Message(with_forged_button(&old, forged)), &alice());
+        let cb = w.answer(&i).await;
+        assert_eq!(cb.callback_type(), Some(4), "{forged}: {}", cb.summary());
+        assert!(cb.is_ephemeral() || forged.contains(":o99"), "{forged}: {}", cb.summary());
+        assert!(!cb.content().unwrap_or_default().is_empty(), "{forged}: {}", cb.summary());
+    }
+    // ...and the session is intact: the live question still answers.
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+    assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+
+    // The bot keeps answering.
+    let i = w.slash("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    assert_eq!(title(data(&w.answer(&i).await)), "Is Flask faster than Django?");
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_session_gets_a_clear_message() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { ttl: "1s", ..Settings::default() }).await;
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    // Expiry counts whole seconds: idle for more than 1 s means 2 s on the clock at most.
+    tokio::time::sleep(Duration::from_millis(2200)).await;
+    let cb = pick(&w, q, &alice(), JSON_API).await;
+    assert_ephemeral_text(&cb, "expired");
+    assert_eq!(cb.custom_ids(), ["n"], "with a way to start a new one");
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+    // After that, the session is gone: a later click says so too, and still offers a new start.
+    let cb = pick(&w, q, &alice(), JSON_API).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert!(cb.is_ephemeral());
+    assert_eq!(cb.custom_ids(), ["n"]);
+    w.finish().await;
+}
+
+// ================================================================================================ 9. restarts
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialog_survives_restarting_the_bot() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+    bot.stop(&w).await;
+
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let cb = pick(&w, q, &alice(), 0).await;
+    assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+    w.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialog_survives_kill_9_of_the_serve_process() {
+    let w = World::new().await;
+    let mut first = Serve::start(&w, "first", None).await;
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+    first.child.kill().expect("SIGKILL");
+    first.wait_exit(WAIT).await;
+    first.assert_no_token();
+
+    let second = Serve::start(&w, "second", None).await;
+    let cb = pick(&w, q, &alice(), 0).await;
+    assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+    w.finish().await;
+    second.assert_no_token();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dialog_goes_on_after_the_gateway_drops() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+
+    assert!(w.drop_gateway());
+    // Sent while the socket is down: delivered on RESUME.
+    let cb = pick(&w, q, &alice(), 0).await;
+    assert_eq!(cb.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+    assert!(w.resume_count() >= 1, "{}", w.describe());
+    assert_eq!(w.identify_count(), 1, "a resume, not a new session");
+
+    let said = w.message_create(thread, &alice(), "1", &[], Some(GUILD_ID));
+    let said_id = id_of(&said["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, said_id), WAIT).await;
+    assert!(title(body(&reply)).starts_with("Question 4: "), "{}", reply.summary());
+    w.finish().await;
+}
+
+// ================================================================================================ 11. SIGTERM
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_stops_serve_cleanly_and_the_token_never_shows() {
+    let w = World::new().await;
+    let mut serve = Serve::start(&w, "sigterm", Some("debug")).await;
+    let i = w.slash("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    assert_eq!(title(data(&w.answer(&i).await)), "Is Flask faster than Django?");
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+
+    let pid = serve.child.id().to_string();
+    let t = Instant::now();
+    let status = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+    assert!(status.success());
+    let exit = serve.wait_exit(Duration::from_secs(5)).await;
+    let stderr = serve.assert_no_token();
+    assert!(exit.success(), "exit status {exit} after SIGTERM; stderr:\n{stderr}");
+    assert!(stderr.contains("shutting down"), "{stderr}");
+    assert!(stderr.contains("DEBUG"), "RUST_LOG=debug was honoured");
+    eprintln!("signpost serve stopped {:?} after SIGTERM", t.elapsed());
+
+    // The session is on disk: a new bot on the same data directory takes the next click.
+    let _bot = start_bot(&w, &Settings::default()).await;
+    assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+    w.finish().await;
+}
