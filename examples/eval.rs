@@ -38,11 +38,11 @@ fn main() {
 /// A small grid over the knobs; prints the best settings by mean accuracy over the files.
 fn search(kb: &KnowledgeBase, files: &[(String, String)]) {
     let mut results = Vec::new();
-    for alpha in [0.3, 0.5, 0.7, 1.0] {
-        for beta in [0.5, 0.75, 1.0, 1.5] {
-            for unknown in [0.5, 0.75, 1.0] {
-                for threshold in [0.25, 0.3, 0.35, 0.4, 0.45, 0.5] {
-                    let t = Tuning { alpha, beta, unknown, threshold, ..Tuning::default() };
+    for alpha in [0.5, 0.7, 1.0] {
+        for beta in [0.5, 0.75, 1.0] {
+            for own_doc in [0.0, 0.25, 0.5, 0.75] {
+                for threshold in [0.25, 0.3, 0.35, 0.4] {
+                    let t = Tuning { alpha, beta, own_doc, threshold, ..Tuning::default() };
                     let engine = Engine::with_tuning(kb.clone(), t);
                     let scores: Vec<f64> =
                         files.iter().map(|(_, tsv)| signpost::eval::run(&engine, tsv).accuracy()).collect();

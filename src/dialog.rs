@@ -81,7 +81,7 @@ pub enum Input {
 impl Input {
     /// Reads a typed line: `back`, `restart` and `cancel` are commands, anything else is an answer.
     pub fn parse(text: &str) -> Input {
-        match text.trim().trim_start_matches('/').to_lowercase().as_str() {
+        match text.trim().trim_start_matches('/').trim_end_matches(['.', '!', '?']).trim().to_lowercase().as_str() {
             "back" | "undo" | "previous" => Input::Back,
             "restart" | "start over" | "reset" => Input::Restart,
             "cancel" | "stop" | "quit" | "exit" => Input::Cancel,

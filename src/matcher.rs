@@ -60,6 +60,9 @@ pub struct Tuning {
     pub unknown: f32,
     /// Factor on a document that names only frameworks other than those the message names.
     pub mismatch: f32,
+    /// Share of "how much of the message is explained" taken from the matching document alone (the rest from
+    /// every document of its label): a short shape such as "what is {framework}" must not explain a long message.
+    pub own_doc: f32,
     /// Weight of a how-to word ("install", "error"), as a share of the rarest known word's weight.
     pub howto: f32,
     /// Below this score the matcher abstains.
@@ -68,7 +71,7 @@ pub struct Tuning {
 
 impl Default for Tuning {
     fn default() -> Self {
-        Self { alpha: 0.7, beta: 0.75, unknown: 0.75, mismatch: 0.5, howto: 1.5, threshold: 0.30 }
+        Self { alpha: 0.7, beta: 0.75, unknown: 0.75, mismatch: 0.5, own_doc: 0.0, howto: 1.5, threshold: 0.30 }
     }
 }
 
@@ -91,8 +94,6 @@ struct Doc {
     label: DocLabel,
     /// Bit `i` set when the document names framework `i`.
     frameworks: u64,
-    /// Matched against the slotted reading of a message (question shapes) or the plain one (FAQ phrasings).
-    slotted: bool,
     weight: f32,
 }
 
@@ -292,7 +293,7 @@ impl Matcher {
                 m.postings[slotted as usize][t as usize].push(d as u32);
                 sets[slotted as usize].insert(t);
             }
-            m.docs.push(Doc { label, frameworks, slotted, weight });
+            m.docs.push(Doc { label, frameworks, weight });
         }
         m.aspect_strength = m
             .aspect_keywords
@@ -317,8 +318,9 @@ impl Matcher {
 
     /// Cleans, repairs and folds a chat message.
     fn read(&self, message: &str) -> Reading {
+        // Cut after cleaning, so a question after a long pasted code block is still read.
         let cleaned = clean(message);
-        self.read_tokens(words(&cleaned), true)
+        self.read_tokens(words(truncate_chars(&cleaned, MAX_MATCH_CHARS)), true)
     }
 
     fn read_tokens(&self, tokens: Vec<String>, repair: bool) -> Reading {
@@ -480,11 +482,9 @@ impl Matcher {
 
     /// Reads and scores a message.
     pub fn match_message(&self, message: &str) -> Match {
-        let message = truncate_chars(message, MAX_MATCH_CHARS);
         let r = self.read(message);
-        let mut best_doc: HashMap<DocLabel, f32> = HashMap::new();
-        let mut cover_query: HashMap<DocLabel, f32> = HashMap::new();
-
+        // Per label, the best score of any of its documents.
+        let mut best: HashMap<DocLabel, f32> = HashMap::new();
         let query_mask = mask(&r.frameworks);
         for (variant, query) in [(0usize, &r.plain), (1usize, &r.slotted)] {
             let mut seen = HashSet::new();
@@ -505,31 +505,36 @@ impl Matcher {
                     *inter.entry(d).or_default() += w;
                 }
             }
+            // How much of the message each label's vocabulary explains, over all its documents.
+            let mut union_cover: HashMap<DocLabel, f32> = HashMap::new();
+            for (label, sets) in &self.label_terms {
+                let set = &sets[variant];
+                if !set.is_empty() {
+                    let explained: f32 = query_terms
+                        .iter()
+                        .filter(|(id, _)| id.is_some_and(|id| set.contains(&id)))
+                        .map(|(_, w)| w)
+                        .sum();
+                    union_cover.insert(*label, explained / total);
+                }
+            }
+            let lambda = self.tuning.own_doc;
             for (d, shared) in inter {
                 let doc = &self.docs[d as usize];
-                debug_assert_eq!(doc.slotted, variant == 1);
                 let mut cover = (shared / doc.weight).min(1.0);
                 if doc.frameworks != 0 && query_mask != 0 && doc.frameworks & query_mask == 0 {
                     cover *= self.tuning.mismatch;
                 }
-                let e = best_doc.entry(doc.label).or_default();
-                *e = e.max(cover);
-            }
-            for (label, sets) in &self.label_terms {
-                let set = &sets[variant];
-                if set.is_empty() {
-                    continue;
-                }
-                let explained: f32 =
-                    query_terms.iter().filter(|(id, _)| id.is_some_and(|id| set.contains(&id))).map(|(_, w)| w).sum();
-                cover_query.insert(*label, explained / total);
+                let query_cover =
+                    lambda * (shared / total) + (1.0 - lambda) * union_cover.get(&doc.label).copied().unwrap_or(0.0);
+                let score = cover.powf(self.tuning.alpha) * query_cover.powf(self.tuning.beta);
+                let e = best.entry(doc.label).or_default();
+                *e = e.max(score);
             }
         }
 
         let mut ranked: Vec<(Label, f32)> = Vec::new();
-        for (label, doc_cover) in best_doc {
-            let query_cover = cover_query.get(&label).copied().unwrap_or(0.0);
-            let score = doc_cover.powf(self.tuning.alpha) * query_cover.powf(self.tuning.beta);
+        for (label, score) in best {
             match label {
                 DocLabel::Faq(i) => ranked.push((Label::Faq(i), score)),
                 DocLabel::Decide if r.decide_cue => ranked.push((Label::Decide, score)),

@@ -192,7 +192,8 @@ pub async fn framework(
 #[poise::command(context_menu_command = "Ask Signpost")]
 pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Result<(), Error> {
     let engine = ctx.data().engine();
-    let link = message.link();
+    // Discord sends the target without its guild id; the command's own guild makes the link jump to it.
+    let link = message.id.link(message.channel_id, ctx.guild_id());
     let author = message.author.global_name.as_deref().unwrap_or(&message.author.name).to_string();
     let mut out = match engine.ask(&message.content) {
         Ok(answer) => render::answer(&engine, &answer),

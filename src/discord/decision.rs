@@ -23,7 +23,13 @@ pub enum Started {
 /// Starts a decision for `user`: in a new thread under `channel` when `in_guild`, else in place.
 pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_guild: bool) -> Result<Started, Error> {
     let engine = bot.engine();
-    if in_guild {
+    // Discord has no threads inside threads: in one already, the decision runs where the user is.
+    let in_thread = in_guild
+        && matches!(
+            http.get_channel(channel).await,
+            Ok(serenity::Channel::Guild(c)) if matches!(c.kind, ChannelType::PublicThread | ChannelType::PrivateThread | ChannelType::NewsThread)
+        );
+    if in_guild && !in_thread {
         let name = format!("Decision for {}", user.global_name.as_deref().unwrap_or(&user.name));
         let thread = CreateThread::new(render::fit(&name, 100))
             .kind(ChannelType::PublicThread)
@@ -91,11 +97,18 @@ pub enum Refusal {
 
 impl Refusal {
     pub fn out(&self, bot: &Bot) -> Out {
-        let minutes = bot.store.ttl().as_secs().div_ceil(60);
+        let ttl = humantime::format_duration(bot.store.ttl());
         let text = match self {
-            Refusal::NotYours => "This decision belongs to someone else. Start your own with the button below or `/decide`.".to_string(),
-            Refusal::Expired => format!("This decision expired after {minutes} minutes without activity. Start a new one below or with `/decide`."),
-            Refusal::Missing => "This decision is over (finished, cancelled or expired). Start a new one below or with `/decide`.".to_string(),
+            Refusal::NotYours => {
+                "This decision belongs to someone else. Start your own with the button below or `/decide`.".to_string()
+            }
+            Refusal::Expired => {
+                format!("This decision expired after {ttl} without activity. Start a new one below or with `/decide`.")
+            }
+            Refusal::Missing => {
+                "This decision is over (finished, cancelled or expired). Start a new one below or with `/decide`."
+                    .to_string()
+            }
             Refusal::Stale => "That button belongs to an earlier question; use the latest one.".to_string(),
         };
         let mut out = Out::text(text).ephemeral();

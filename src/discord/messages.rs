@@ -16,9 +16,10 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         return Ok(());
     }
     let me = ctx.cache.current_user().id;
-    let mentioned = msg.mentions.iter().any(|u| u.id == me)
-        || msg.content.contains(&format!("<@{me}>"))
-        || msg.content.contains(&format!("<@!{me}>"));
+    let typed_mention = msg.content.contains(&format!("<@{me}>")) || msg.content.contains(&format!("<@!{me}>"));
+    // A reply to one of our messages lists us in `mentions` too; "thanks!" in reply is not a question to us.
+    let reply_to_us = msg.referenced_message.as_ref().is_some_and(|m| m.author.id == me);
+    let mentioned = typed_mention || (msg.mentions.iter().any(|u| u.id == me) && !reply_to_us);
     let dm = msg.guild_id.is_none();
     let help_channel = bot.help_channels.contains(&msg.channel_id.get());
 
@@ -37,7 +38,8 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
             }
             return Ok(());
         }
-        Lookup::Expired if mentioned || dm => {
+        // Said once: the expired session is deleted by this lookup.
+        Lookup::Expired => {
             let out = decision::Refusal::Expired.out(bot);
             return send(ctx, msg, &Out { ephemeral: false, ..out }).await;
         }

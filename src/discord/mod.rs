@@ -213,6 +213,9 @@ pub async fn run(
     shards.shutdown_all().await;
     purger.abort();
     reloader.abort();
+    // The purge task holds a handle to the store: wait until it is gone, so the store is closed when we return.
+    let _ = purger.await;
+    let _ = reloader.await;
     // Let replies already being written finish (bounded: a stuck request must not block the exit).
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     while bot.inflight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {

@@ -288,7 +288,12 @@ fn export_json_holds_the_whole_knowledge() {
     assert_exit(&o, 0);
     let v: Value = serde_json::from_str(&stdout(&o)).expect("export is one JSON document");
     let ids = |key: &str| -> Vec<String> {
-        v[key].as_array().unwrap_or_else(|| panic!("no {key}")).iter().map(|x| x["id"].as_str().unwrap().to_string()).collect()
+        v[key]
+            .as_array()
+            .unwrap_or_else(|| panic!("no {key}"))
+            .iter()
+            .map(|x| x["id"].as_str().unwrap().to_string())
+            .collect()
     };
     let fws = ids("frameworks");
     for f in ["django", "flask", "fastapi"] {
