@@ -6,7 +6,7 @@
 
 use std::{hint::black_box, time::Duration};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
 use signpost::{
     dialog::{Input, Machine, Outcome, State},
     knowledge::KnowledgeBase,
@@ -51,12 +51,15 @@ fn matching(c: &mut Criterion) {
 }
 
 fn knowledge(c: &mut Criterion) {
+    // Milliseconds per call: flat sampling fits 50 samples in the measurement time.
     let mut g = c.benchmark_group("knowledge");
+    g.sampling_mode(SamplingMode::Flat);
     g.bench_function("load_embedded", |b| b.iter(|| KnowledgeBase::embedded().expect("built-in knowledge loads")));
     g.finish();
 
     let kb = KnowledgeBase::embedded().expect("built-in knowledge loads");
     let mut g = c.benchmark_group("engine");
+    g.sampling_mode(SamplingMode::Flat);
     // The clone is part of the measured call (a reload hands `Engine::new` an owned knowledge base); it is small
     // next to building the matcher.
     g.bench_function("new", |b| b.iter(|| Engine::new(black_box(&kb).clone())));

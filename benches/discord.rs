@@ -4,11 +4,13 @@
 //! `cargo bench --bench discord` (about 40 s on two cores, plus the first build of the `signpost` binary);
 //! `cargo bench --bench discord -- latency` or `-- memory` runs one part.
 //!
-//! 1. Round trips, sequential: inject an interaction, wait until the fake records the bot's callback. The bare
-//!    poise bot of the fake (`/ping`, and `/embed` for a reply of a size closer to an answer) is the reference,
-//!    measured in the same process and runtime, against its own instance of the same fake. Signpost runs in
-//!    process (`signpost::discord::run`). "fake clock" is the fake's own record (interaction queued → callback
-//!    recorded, `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
+//! 1. Round trips, sequential: inject an interaction, wait until the fake records the bot's callback. References,
+//!    in the same process and runtime, each bot against its own instance of the same fake: the fake's bare poise
+//!    bot (`/ping`; `/embed` for a small embed), and a bare poise bot answering `/ask` with Signpost's own answer
+//!    and rendering (the reply's cost without Signpost's wiring). Signpost runs in process
+//!    (`signpost::discord::run`). The cases are interleaved in blocks, so load from elsewhere on a shared machine
+//!    hits all of them alike. "fake clock" is the fake's own record (interaction queued -> callback recorded,
+//!    `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
 //! 2. Memory of the real binary (`signpost serve`, a child process against a fake started here): VmRSS and VmHWM
 //!    from `/proc/PID/status` when idle, then with 100,000 stored sessions, before and after activity on stored
 //!    sessions (dialog clicks and typed answers).
@@ -136,80 +138,114 @@ async fn callback_of(fake: &FakeDiscord, i: &InteractionRef, mark: usize) -> Rec
     fake.wait_request_since(mark, move |r| r.is_callback() && r.interaction_id == Some(id), WAIT).await
 }
 
-/// Sends `warmup + n` interactions one at a time, each after the previous callback.
-async fn sequential(
-    fake: &FakeDiscord,
-    warmup: usize,
-    n: usize,
-    mut send: impl FnMut(&FakeDiscord) -> InteractionRef,
-) -> Run {
-    let mut run = Run { fake: Vec::with_capacity(n), wall: Vec::with_capacity(n), total: Duration::ZERO, problems: 0 };
-    let mut started = Instant::now();
-    for k in 0..warmup + n {
-        if k == warmup {
-            started = Instant::now();
-        }
-        let mark = fake.mark();
-        let t = Instant::now();
-        let i = send(fake);
-        let cb = callback_of(fake, &i, mark).await;
-        let wall = t.elapsed();
-        if k >= warmup {
-            run.wall.push(wall);
-            run.fake.push(fake.callback_latency(&i).unwrap_or(wall));
-            run.problems += usize::from(cb.status >= 300 || cb.problem.is_some());
-        }
+impl Run {
+    fn new() -> Self {
+        Run { fake: Vec::new(), wall: Vec::new(), total: Duration::ZERO, problems: 0 }
     }
-    run.total = started.elapsed();
-    run
+}
+
+/// One interaction, sent after the previous callback: (wall, fake clock, callback).
+async fn once(fake: &FakeDiscord, send: impl FnOnce(&FakeDiscord) -> InteractionRef) -> (Duration, Duration, Recorded) {
+    let mark = fake.mark();
+    let t = Instant::now();
+    let i = send(fake);
+    let cb = callback_of(fake, &i, mark).await;
+    let wall = t.elapsed();
+    (wall, fake.callback_latency(&i).unwrap_or(wall), cb)
 }
 
 /// A dialog in a DM (so it runs in place): `/decide`, then clicks alternating option 1 and Back, so every click
 /// loads and stores the session and renders a question.
-async fn dialog_clicks(fake: &FakeDiscord) -> Run {
-    let user = TestUser::human();
-    let decide = fake.slash_command_in(Where::Dm, "decide", json!([]), &user);
-    let responses = fake.wait_interaction_responses(&decide, 2, WAIT).await;
-    let first = responses
-        .iter()
-        .find(|r| r.method == "POST" && r.path.starts_with("/webhooks/"))
-        .unwrap_or_else(|| panic!("/decide in a DM: no followup with the first question\n{}", fake.describe()));
-    let message = first.response.as_ref().and_then(|m| id_of(&m["id"])).expect("the question message id");
-    let mut ids = first.custom_ids();
+struct Clicker {
+    user: TestUser,
+    message: u64,
+    ids: Vec<String>,
+    clicks: usize,
+}
 
-    let mut run =
-        Run { fake: Vec::with_capacity(CLICKS), wall: Vec::with_capacity(CLICKS), total: Duration::ZERO, problems: 0 };
-    let mut started = Instant::now();
-    for k in 0..CLICK_WARMUP + CLICKS {
-        if k == CLICK_WARMUP {
-            started = Instant::now();
-        }
-        let forward = k % 2 == 0;
-        let wanted: &[&str] = if forward { &[":o0", ":s"] } else { &[":b"] };
-        let custom_id = ids
+impl Clicker {
+    async fn start(fake: &FakeDiscord) -> Clicker {
+        let user = TestUser::human();
+        let decide = fake.slash_command_in(Where::Dm, "decide", json!([]), &user);
+        let responses = fake.wait_interaction_responses(&decide, 2, WAIT).await;
+        let first = responses
+            .iter()
+            .find(|r| r.method == "POST" && r.path.starts_with("/webhooks/"))
+            .unwrap_or_else(|| panic!("/decide in a DM: no followup with the first question\n{}", fake.describe()));
+        let message = first.response.as_ref().and_then(|m| id_of(&m["id"])).expect("the question message id");
+        Clicker { user, message, ids: first.custom_ids(), clicks: 0 }
+    }
+
+    async fn click(&mut self, fake: &FakeDiscord) -> (Duration, Duration, Recorded) {
+        let wanted: &[&str] = if self.clicks % 2 == 0 { &[":o0", ":s"] } else { &[":b"] };
+        let custom_id = self
+            .ids
             .iter()
             .find(|c| wanted.iter().any(|w| c.ends_with(w)))
-            .unwrap_or_else(|| panic!("click {k}: no {wanted:?} among {ids:?}"))
+            .unwrap_or_else(|| panic!("click {}: no {wanted:?} among {:?}", self.clicks, self.ids))
             .clone();
-        let mark = fake.mark();
-        let t = Instant::now();
-        let i = if custom_id.ends_with(":s") {
-            fake.select_choice(&custom_id, &["0"], message, &user)
-        } else {
-            fake.component_click(&custom_id, message, &user)
-        };
-        let cb = callback_of(fake, &i, mark).await;
-        let wall = t.elapsed();
-        assert_eq!(cb.callback_type(), Some(7), "a click updates the question in place: {}", cb.route());
-        ids = cb.custom_ids();
-        if k >= CLICK_WARMUP {
-            run.wall.push(wall);
-            run.fake.push(fake.callback_latency(&i).unwrap_or(wall));
-            run.problems += usize::from(cb.status >= 300 || cb.problem.is_some());
-        }
+        let (message, user) = (self.message, &self.user);
+        let r = once(fake, |f| {
+            if custom_id.ends_with(":s") {
+                f.select_choice(&custom_id, &["0"], message, user)
+            } else {
+                f.component_click(&custom_id, message, user)
+            }
+        })
+        .await;
+        assert_eq!(r.2.callback_type(), Some(7), "a click updates the question in place: {}", r.2.route());
+        self.ids = r.2.custom_ids();
+        self.clicks += 1;
+        r
     }
-    run.total = started.elapsed();
-    run
+}
+
+/// A bare poise bot answering `/ask` with Signpost's own answer and rendering (`Engine::ask`, `render::answer`,
+/// `Out::reply`), without Signpost's framework setup: it tells the cost of the reply from the cost of the wiring.
+mod reference {
+    use std::{sync::Arc, time::Duration};
+
+    use poise::serenity_prelude as serenity;
+    use signpost::{
+        discord::render::{self, Out},
+        Engine,
+    };
+
+    use crate::fake_discord::{bare_bot, FakeDiscord};
+
+    pub type Error = Box<dyn std::error::Error + Send + Sync>;
+    type Context<'a> = poise::Context<'a, Arc<Engine>, Error>;
+
+    /// Ask a question (Signpost's answer on a bare poise bot)
+    #[poise::command(slash_command)]
+    pub async fn ask(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
+        let engine = ctx.data().clone();
+        let out = match engine.ask(&question) {
+            Ok(answer) => render::answer(&engine, &answer),
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+        };
+        ctx.send(out.reply()).await?;
+        Ok(())
+    }
+
+    /// Starts it against `fake`; the returned task runs the client.
+    pub async fn spawn(fake: &FakeDiscord) -> tokio::task::JoinHandle<Result<(), serenity::Error>> {
+        let framework = poise::Framework::builder()
+            .options(poise::FrameworkOptions { commands: vec![ask()], ..Default::default() })
+            .setup(|ctx, _ready, framework| {
+                Box::pin(async move {
+                    poise::builtins::register_globally(ctx, &framework.options().commands).await?;
+                    Ok(Arc::new(Engine::load(None)?))
+                })
+            })
+            .build();
+        let client = serenity::ClientBuilder::new_with_http(fake.http(), bare_bot::intents()).framework(framework);
+        let mut client = tokio::time::timeout(Duration::from_secs(10), client)
+            .await
+            .expect("building the serenity client timed out")
+            .expect("building the serenity client failed");
+        tokio::spawn(async move { client.start().await })
+    }
 }
 
 /// Medians of the bench-side work inside a round trip: the fake's schema check of a callback body, and the core's
@@ -265,34 +301,79 @@ async fn start_signpost(
     (stop, task)
 }
 
+/// The measured cases, each against its own fake and bot.
+const CASES: [&str; 5] = [
+    "bare poise /ping",
+    "bare poise /embed (small embed)",
+    "poise + Signpost's /ask reply",
+    "signpost /ask",
+    "signpost dialog click (DM)",
+];
+/// Interactions per case and block; the blocks rotate through the cases, so drift on a shared machine hits every
+/// case alike.
+const BLOCKS: usize = 10;
+
 async fn latency() {
-    println!("\n## Round trips, sequential (N = {N} after {WARMUP} warm-up; clicks N = {CLICKS} after {CLICK_WARMUP})");
+    println!("\n## Round trips, sequential, interleaved in {BLOCKS} blocks (N = {N} each after {WARMUP} warm-up; clicks N = {CLICKS} after {CLICK_WARMUP})");
     println!("median / p99 / max: fake clock (interaction queued -> callback recorded); per s: sequential throughput");
     let user = TestUser::human();
 
-    // The reference: the bare poise bot, on its own fake.
-    let fake = FakeDiscord::start().await;
-    let bare = bare_bot::spawn(&fake).await;
-    fake.wait_ready(WAIT).await;
-    fake.wait_commands(WAIT).await;
-    let ping = sequential(&fake, WARMUP, N, |f| f.slash_command("ping", json!([]), &user)).await;
-    let embed = sequential(&fake, WARMUP, N, |f| f.slash_command("embed", json!([]), &user)).await;
-    let ping_check = schema_check_cost(&fake, |r| r.content() == Some("pong"));
-    let embed_check = schema_check_cost(&fake, |r| !r.embeds().is_empty());
-    bare.shutdown().await;
-    drop(fake);
+    let bare_fake = FakeDiscord::start().await;
+    let bare = bare_bot::spawn(&bare_fake).await;
+    bare_fake.wait_ready(WAIT).await;
+    bare_fake.wait_commands(WAIT).await;
 
-    // Signpost, in process, on a fresh fake.
-    let fake = FakeDiscord::start().await;
+    let ref_fake = FakeDiscord::start().await;
+    let ref_bot = reference::spawn(&ref_fake).await;
+    ref_fake.wait_ready(WAIT).await;
+    ref_fake.wait_commands(WAIT).await;
+
+    let sp_fake = FakeDiscord::start().await;
     let data = tempfile::tempdir().expect("tempdir");
-    let (stop, task) = start_signpost(&fake, data.path()).await;
-    let ask = sequential(&fake, WARMUP, N, |f| f.slash_command("ask", json!([opt("question", QUESTION)]), &user)).await;
-    let clicks = dialog_clicks(&fake).await;
-    let ask_check = schema_check_cost(&fake, |r| r.callback_type() == Some(4) && !r.embeds().is_empty());
-    let click_check = schema_check_cost(&fake, |r| r.callback_type() == Some(7));
-    let unexpected = fake.unexpected_requests().len() + fake.openapi_violations().len();
+    let (stop, task) = start_signpost(&sp_fake, data.path()).await;
+    let mut clicker = Clicker::start(&sp_fake).await;
+
+    let mut runs: Vec<Run> = CASES.iter().map(|_| Run::new()).collect();
+    let ask_options = || json!([opt("question", QUESTION)]);
+    for block in 0..=BLOCKS {
+        // Block 0 is the warm-up.
+        for c in 0..CASES.len() {
+            let case = (c + block) % CASES.len();
+            let (count, warm) = if case == 4 { (CLICKS / BLOCKS, CLICK_WARMUP) } else { (N / BLOCKS, WARMUP) };
+            let count = if block == 0 { warm } else { count };
+            let started = Instant::now();
+            for _ in 0..count {
+                let (wall, fake, cb) = match case {
+                    0 => once(&bare_fake, |f| f.slash_command("ping", json!([]), &user)).await,
+                    1 => once(&bare_fake, |f| f.slash_command("embed", json!([]), &user)).await,
+                    2 => once(&ref_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    3 => once(&sp_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    _ => clicker.click(&sp_fake).await,
+                };
+                if block > 0 {
+                    let run = &mut runs[case];
+                    run.wall.push(wall);
+                    run.fake.push(fake);
+                    run.problems += usize::from(cb.status >= 300 || cb.problem.is_some());
+                }
+            }
+            if block > 0 {
+                runs[case].total += started.elapsed();
+            }
+        }
+    }
+
+    let checks = [
+        ("/ping", schema_check_cost(&bare_fake, |r| r.content() == Some("pong"))),
+        ("/embed", schema_check_cost(&bare_fake, |r| !r.embeds().is_empty())),
+        ("/ask", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(4) && !r.embeds().is_empty())),
+        ("click", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(7))),
+    ];
+    let unexpected = sp_fake.unexpected_requests().len() + sp_fake.openapi_violations().len();
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    bare.shutdown().await;
+    ref_bot.abort();
 
     // The core's share of /ask: answering and rendering, without Discord.
     let engine = Engine::load(None).expect("built-in knowledge");
@@ -303,11 +384,10 @@ async fn latency() {
 
     println!();
     print_header();
-    print_run("bare poise /ping", &ping);
-    print_run("bare poise /embed (2-field embed)", &embed);
-    print_run("signpost /ask", &ask);
-    print_run("signpost dialog click (DM, in place)", &clicks);
-    let (p, a) = (stats(&ping.fake), stats(&ask.fake));
+    for (name, run) in CASES.iter().zip(&runs) {
+        print_run(name, run);
+    }
+    let (p, e, r, a) = (stats(&runs[0].fake), stats(&runs[1].fake), stats(&runs[2].fake), stats(&runs[3].fake));
     let ratio = |x: Duration, y: Duration| x.as_secs_f64() / y.as_secs_f64();
     let verdict = |r: f64| if r <= TARGET_RATIO { "ok" } else { "OVER" };
     let (rm, rp) = (ratio(a.median, p.median), ratio(a.p99, p.p99));
@@ -316,11 +396,15 @@ async fn latency() {
         verdict(rm),
         verdict(rp)
     );
-    let e = stats(&embed.fake);
     println!("signpost /ask / bare /embed: median {:.2}x, p99 {:.2}x", ratio(a.median, e.median), ratio(a.p99, e.p99));
+    println!(
+        "signpost /ask / poise + Signpost's reply: median {:.2}x, p99 {:.2}x (Signpost's wiring alone)",
+        ratio(a.median, r.median),
+        ratio(a.p99, r.p99)
+    );
     println!("inside a round trip (medians, in this process):");
     println!("  signpost core: Engine::ask + render::answer + reply   {} ms", ms(core));
-    for (name, c) in [("/ping", ping_check), ("/embed", embed_check), ("/ask", ask_check), ("click", click_check)] {
+    for (name, c) in checks {
         if let Some((cost, size)) = c {
             println!("  fake's schema check of a {name:<6} callback ({size:>5} B)  {} ms", ms(cost));
         }
@@ -404,9 +488,11 @@ fn running_states(engine: &Engine, count: usize, rng: &mut Rng) -> Vec<(State, u
     out
 }
 
+type Stored = Vec<(SessionKey, Session)>;
+
 /// The stored sessions: `count` of them over 40,000 users and 64 channels (the fake's two, then thread-like ids),
 /// at most three per user. The first 2 x ACTIVITY keys in the fake's channels are returned apart, for activity.
-fn sessions(engine: &Engine, count: usize) -> (Vec<(SessionKey, Session)>, Vec<(SessionKey, Session)>) {
+fn sessions(engine: &Engine, count: usize) -> (Stored, Stored) {
     const USERS: usize = 40_000;
     let mut rng = Rng(0x5eed_1234_abcd_0001);
     let states = running_states(engine, 997, &mut rng);
@@ -610,7 +696,7 @@ async fn serve_and_measure(
 }
 
 async fn memory() {
-    println!("\n## Memory of `signpost serve` (the release binary, a child process)");
+    println!("\n## Memory of `signpost serve` (a child process; the binary cargo built for this bench)");
     let bin = signpost_binary();
     println!("binary: {} ({:.1} MB)", bin.display(), std::fs::metadata(&bin).map_or(0, |m| m.len()) as f64 / 1e6);
     let engine = Engine::load(None).expect("built-in knowledge");
@@ -658,12 +744,12 @@ async fn memory() {
 
     println!();
     println!(
-        "{:<44} {:>9} {:>9} {:>10} {:>10} {:>8}",
+        "{:<50} {:>9} {:>9} {:>10} {:>10} {:>8}",
         "process", "sessions", "file MB", "VmRSS MB", "VmHWM MB", "CPU s"
     );
     for s in &snaps {
         println!(
-            "{:<44} {:>9} {:>9.1} {:>10.1} {:>10.1} {:>8.2}",
+            "{:<50} {:>9} {:>9.1} {:>10.1} {:>10.1} {:>8.2}",
             s.label,
             s.sessions,
             s.file_mb,

@@ -40,9 +40,9 @@ fn search(kb: &KnowledgeBase, files: &[(String, String)]) {
     let mut results = Vec::new();
     for alpha in [0.5, 0.7, 1.0] {
         for beta in [0.5, 0.75, 1.0] {
-            for own_doc in [0.0, 0.25, 0.5, 0.75] {
+            for framework_floor in [0.0, 0.3, 0.5, 0.7] {
                 for threshold in [0.25, 0.3, 0.35, 0.4] {
-                    let t = Tuning { alpha, beta, own_doc, threshold, ..Tuning::default() };
+                    let t = Tuning { alpha, beta, framework_floor, threshold, ..Tuning::default() };
                     let engine = Engine::with_tuning(kb.clone(), t);
                     let scores: Vec<f64> =
                         files.iter().map(|(_, tsv)| signpost::eval::run(&engine, tsv).accuracy()).collect();

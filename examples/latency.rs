@@ -3,8 +3,8 @@
 //! `cargo run --release --example latency [FILE.tsv ...]` (default: tests/eval/dev.tsv and tests/eval/holdout.tsv).
 //!
 //! Every question runs 200 times after a warm-up, each call timed on its own with `Instant`; prints median, p90, p99
-//! and max in microseconds for `Matcher::match_message` and `Engine::ask`, then the median of 50 knowledge loads
-//! (parse + validate) and of one dialog step. Targets: match p99 < 50 µs, knowledge load < 20 ms.
+//! and max in microseconds for `Matcher::match_message`, `Engine::ask` and `Machine::guess` (which `ask` runs for a
+//! "let's decide" answer), then the median of 50 knowledge loads (parse + validate) and of one dialog step. Targets: match p99 < 50 µs, knowledge load < 20 ms.
 
 use std::{
     hint::black_box,
@@ -55,6 +55,12 @@ fn main() {
             let _ = black_box(engine.ask(black_box(q)));
         });
         a.print(&format!("ask            {name} ({} q)", qs.len()));
+
+        // The part of `ask` behind a "let's decide" answer: reading the dialog options into the message.
+        let g = time_each(&qs, |q| {
+            black_box(engine.dialog().guess(black_box(q)));
+        });
+        g.print(&format!("  dialog guess {name} ({} q)", qs.len()));
 
         // The slowest questions, to know where the tail comes from.
         let mut worst: Vec<(Duration, &String)> = qs

@@ -63,6 +63,8 @@ pub struct Tuning {
     /// Share of "how much of the message is explained" taken from the matching document alone (the rest from
     /// every document of its label): a short shape such as "what is {framework}" must not explain a long message.
     pub own_doc: f32,
+    /// Least weight of a framework name, as a share of the rarest known word's weight.
+    pub framework_floor: f32,
     /// Weight of a how-to word ("install", "error"), as a share of the rarest known word's weight.
     pub howto: f32,
     /// Below this score the matcher abstains.
@@ -71,7 +73,16 @@ pub struct Tuning {
 
 impl Default for Tuning {
     fn default() -> Self {
-        Self { alpha: 0.7, beta: 0.75, unknown: 0.75, mismatch: 0.5, own_doc: 0.0, howto: 1.5, threshold: 0.30 }
+        Self {
+            alpha: 0.7,
+            beta: 0.75,
+            unknown: 0.75,
+            mismatch: 0.5,
+            own_doc: 0.25,
+            framework_floor: 0.3,
+            howto: 1.5,
+            threshold: 0.30,
+        }
     }
 }
 
@@ -285,6 +296,14 @@ impl Matcher {
         let n = raw_docs.len().max(1) as f32;
         m.idf = df.iter().map(|&d| (1.0 + n / d as f32).ln()).collect();
         m.unknown_idf = (1.0 + n).ln();
+        // Framework names are in most questions, so IDF alone would make them nearly weightless; but which
+        // framework a question is about matters ("should i use fastapi" is not "should i use").
+        let floor = m.unknown_idf * m.tuning.framework_floor;
+        for (term, &id) in &m.terms {
+            if m.framework_names.contains_key(term.as_str()) {
+                m.idf[id as usize] = m.idf[id as usize].max(floor);
+            }
+        }
         m.postings = [vec![Vec::new(); m.terms.len()], vec![Vec::new(); m.terms.len()]];
         for (d, ((label, slotted, _, frameworks), ids)) in raw_docs.into_iter().zip(doc_terms).enumerate() {
             let weight = ids.iter().map(|&t| m.idf[t as usize]).sum();
