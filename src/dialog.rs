@@ -179,12 +179,20 @@ fn question(step: &Step, number: usize) -> Question {
 /// The state machine. Pure: the same knowledge, state and input always give the same result.
 pub struct Machine<'kb> {
     kb: &'kb KnowledgeBase,
-    stemmer: Stemmer,
+}
+
+/// Lower-cased, stemmed words of `text`: how typed answers and option keywords are compared.
+pub fn stem_phrase(text: &str) -> Vec<String> {
+    let stemmer = Stemmer::create(Algorithm::English);
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
+        .collect()
 }
 
 impl<'kb> Machine<'kb> {
     pub fn new(kb: &'kb KnowledgeBase) -> Self {
-        Self { kb, stemmer: Stemmer::create(Algorithm::English) }
+        Self { kb }
     }
 
     /// Starts a dialog: the empty state and the first question.
@@ -258,20 +266,17 @@ impl<'kb> Machine<'kb> {
         if let Some(i) = step.options.iter().position(|o| o.id == lower || o.label.to_lowercase() == lower) {
             return Some(i);
         }
-        let words = self.stems(&lower);
+        self.interpret_stems(step, &stem_phrase(&lower))
+    }
+
+    /// The option whose keywords the (stemmed) text mentions most, when one clearly leads.
+    fn interpret_stems(&self, step: &Step, words: &[String]) -> Option<usize> {
         let mut scores: Vec<(usize, usize)> = step
             .options
             .iter()
             .enumerate()
             .map(|(i, o)| {
-                let hits: usize = o
-                    .keywords
-                    .iter()
-                    .chain(std::iter::once(&o.label.to_lowercase()))
-                    .map(|k| self.stems(k))
-                    .filter(|k| !k.is_empty() && contains_seq(&words, k))
-                    .map(|k| k.len())
-                    .sum();
+                let hits: usize = o.stems.iter().filter(|k| contains_seq(words, k)).map(|k| k.len()).sum();
                 (i, hits)
             })
             .filter(|&(_, hits)| hits > 0)
@@ -287,28 +292,15 @@ impl<'kb> Machine<'kb> {
     /// Guesses answers from a free-text request ("a small JSON API for my mobile app"): for each step, the option
     /// the text clearly points at. Used to give a first lean before the dialog starts.
     pub fn guess(&self, text: &str) -> Vec<(&'kb Step, &'kb DialogOption)> {
+        let words = stem_phrase(text);
         self.kb
             .dialog
             .steps
             .iter()
             .filter_map(|step| {
-                let i = self.interpret_keywords_only(step, text)?;
+                let i = self.interpret_stems(step, &words)?;
                 Some((step, &step.options[i]))
             })
-            .collect()
-    }
-
-    fn interpret_keywords_only(&self, step: &Step, text: &str) -> Option<usize> {
-        if text.trim().parse::<usize>().is_ok() {
-            return None;
-        }
-        self.interpret(step, text)
-    }
-
-    fn stems(&self, text: &str) -> Vec<String> {
-        text.split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(|w| self.stemmer.stem(&w.to_lowercase()).into_owned())
             .collect()
     }
 

@@ -517,13 +517,19 @@ impl Matcher {
             if total <= 0.0 {
                 continue;
             }
-            let mut inter: HashMap<u32, f32> = HashMap::new();
+            // Dense accumulator: a few hundred documents, cheaper than hashing each posting.
+            let mut shared_weight = vec![0f32; self.docs.len()];
+            let mut touched: Vec<u32> = Vec::new();
             for &(id, w) in &query_terms {
                 let Some(id) = id else { continue };
                 for &d in &self.postings[variant][id as usize] {
-                    *inter.entry(d).or_default() += w;
+                    if shared_weight[d as usize] == 0.0 {
+                        touched.push(d);
+                    }
+                    shared_weight[d as usize] += w;
                 }
             }
+            let inter = touched.into_iter().map(|d| (d, shared_weight[d as usize]));
             // How much of the message each label's vocabulary explains, over all its documents.
             let mut union_cover: HashMap<DocLabel, f32> = HashMap::new();
             for (label, sets) in &self.label_terms {
@@ -575,7 +581,10 @@ impl Matcher {
             }
         }
         // Best first; on a tie the more specific kind of answer wins (an FAQ over a comparison over a profile).
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(kind_rank(a.0).cmp(&kind_rank(b.0))));
+        // Ties end in the knowledge's order, so the same message always gets the same answer.
+        ranked.sort_by(|a, b| {
+            b.1.total_cmp(&a.1).then(kind_rank(a.0).cmp(&kind_rank(b.0))).then(label_index(a.0).cmp(&label_index(b.0)))
+        });
 
         // Outside a request for advice, an answer needs the message to be about frameworks at all.
         if !r.anchored {
@@ -604,6 +613,13 @@ fn kind_rank(label: Label) -> u8 {
         Label::Framework(_) => 2,
         Label::Decide => 3,
         Label::None => 4,
+    }
+}
+
+fn label_index(label: Label) -> usize {
+    match label {
+        Label::Faq(i) | Label::Compare(i) | Label::Framework(i) => i,
+        Label::Decide | Label::None => 0,
     }
 }
 

@@ -193,10 +193,13 @@ pub async fn run(
         let mut tick = tokio::time::interval(Duration::from_secs(60));
         loop {
             tick.tick().await;
-            match purge_store.purge_expired(crate::session::now()) {
-                Ok(0) => {}
-                Ok(n) => info!(sessions = n, "expired decision sessions removed"),
-                Err(e) => warn!(error = %e, "purging expired sessions failed"),
+            // A scan of every stored session: off the async workers, so replies do not wait for it.
+            let store = purge_store.clone();
+            match tokio::task::spawn_blocking(move || store.purge_expired(crate::session::now())).await {
+                Ok(Ok(0)) => {}
+                Ok(Ok(n)) => info!(sessions = n, "expired decision sessions removed"),
+                Ok(Err(e)) => warn!(error = %e, "purging expired sessions failed"),
+                Err(e) => warn!(error = %e, "purge task failed"),
             }
         }
     });

@@ -91,6 +91,9 @@ pub struct DialogOption {
     /// Framework id -> weight. Validation guarantees one entry per known framework.
     pub weights: BTreeMap<String, i32>,
     pub next: Option<String>,
+    /// The keywords and the label, stemmed once at load, for matching typed answers.
+    #[serde(skip)]
+    pub stems: Vec<Vec<String>>,
 }
 
 /// Chat vocabulary the matcher folds onto the knowledge's own words (`knowledge/lexicon.toml`).

@@ -375,6 +375,14 @@ fn check_dialog(p: &mut Problems, file: &SourceFile, raw: &RawDialog, frameworks
                             .map(|(k, v)| (k.clone(), (*v.get_ref()).clamp(-5, 5) as i32))
                             .collect(),
                         next: o.next.as_ref().map(raw::text),
+                        stems: o
+                            .keywords
+                            .iter()
+                            .map(|k| k.get_ref().as_str())
+                            .chain(std::iter::once(o.label.get_ref().as_str()))
+                            .map(crate::dialog::stem_phrase)
+                            .filter(|s| !s.is_empty())
+                            .collect(),
                     })
                     .collect(),
             })
