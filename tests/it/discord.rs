@@ -191,11 +191,13 @@ struct Settings {
     guild: bool,
     help_channels: bool,
     ttl: &'static str,
+    /// A knowledge directory to run on (and reload) instead of the built-in copy.
+    knowledge: Option<PathBuf>,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { guild: true, help_channels: false, ttl: "15m" }
+        Settings { guild: true, help_channels: false, ttl: "15m", knowledge: None }
     }
 }
 
@@ -212,6 +214,9 @@ impl Settings {
         }
         if self.help_channels {
             vars.push(("SIGNPOST_HELP_CHANNELS".into(), OTHER_CHANNEL_ID.to_string()));
+        }
+        if let Some(dir) = &self.knowledge {
+            vars.push(("SIGNPOST_KNOWLEDGE".into(), dir.display().to_string()));
         }
         vars
     }
@@ -271,7 +276,8 @@ async fn start_bot(w: &World, settings: &Settings) -> Running {
     let config = Config::from_parts(None, "test", |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("configuration");
     let store = open_store(&config).await;
-    let bot = Arc::new(Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store));
+    let engine = Engine::load(config.knowledge.as_deref()).expect("knowledge loads");
+    let bot = Arc::new(Bot::new(&config, engine, store));
     let weak = Arc::downgrade(&bot);
     let (stop, stopped) = oneshot::channel::<()>();
     let before = marks(&w.fake);
@@ -1411,4 +1417,64 @@ async fn sigterm_stops_serve_cleanly_and_the_token_never_shows() {
     assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
     assert_question(&stored(&w, q), 3, Q_BUILTINS);
     w.finish().await;
+}
+
+// ------------------------------------------------------------------------------------------------ reloading
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_picks_up_edits_and_a_broken_edit_keeps_the_running_knowledge() {
+    let w = World::new().await;
+    let dir = w.dir.path().join("knowledge");
+    copy_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")), &dir);
+    let bot = start_bot(&w, &Settings { knowledge: Some(dir.clone()), ..Settings::default() }).await;
+    let owner = TestUser::new(OWNER_USER_ID, "owner");
+    let faq = dir.join("faq.toml");
+    let original = std::fs::read_to_string(&faq).unwrap();
+
+    // An edit: a new phrase in an answer shows up after /reload.
+    let marker = "Measured on the reload test bench.";
+    let edited = original.replacen("answer = '''", &format!("answer = '''{marker} "), 1);
+    assert_ne!(edited, original, "the fixture edit applies");
+    std::fs::write(&faq, &edited).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "reloaded");
+    let first_id = edited.split("id = \"").nth(1).unwrap().split('"').next().unwrap().to_string();
+    let question = signpost::Engine::load(Some(&dir)).unwrap().kb().faq(&first_id).unwrap().question.clone();
+    let i = w.slash("ask", json!([opt("question", question.as_str())]), &alice());
+    let cb = w.answer(&i).await;
+    assert!(
+        cb.body.as_ref().is_some_and(|b| b.to_string().contains(marker)),
+        "the reloaded answer is served: {}",
+        cb.summary()
+    );
+
+    // A broken edit: the owner sees where, and the bot keeps answering from the knowledge it had.
+    std::fs::write(&faq, format!("{edited}\n[[faq]]\nid = 3\n")).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    let cb = w.answer(&i).await;
+    assert_ephemeral_text(&cb, "not reloaded");
+    assert!(cb.content().unwrap_or_default().contains("faq.toml:"), "names the file and line: {}", cb.summary());
+    let i = w.slash("ask", json!([opt("question", question.as_str())]), &alice());
+    let cb = w.answer(&i).await;
+    assert!(
+        cb.body.as_ref().is_some_and(|b| b.to_string().contains(marker)),
+        "still the last good knowledge: {}",
+        cb.summary()
+    );
+
+    w.finish().await;
+    bot.stop(&w).await;
 }
