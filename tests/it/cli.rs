@@ -8,25 +8,7 @@ use std::{
 
 use serde_json::Value;
 
-const ASPECTS: [&str; 17] = [
-    "architecture",
-    "orm",
-    "templating",
-    "authentication",
-    "admin",
-    "security",
-    "performance",
-    "scalability",
-    "async",
-    "rest-api",
-    "learning-curve",
-    "flexibility",
-    "ecosystem",
-    "i18n",
-    "testing",
-    "deployment",
-    "ml",
-];
+use crate::contract::ASPECTS;
 
 fn signpost(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_signpost"))

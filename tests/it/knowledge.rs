@@ -306,25 +306,7 @@ const CONTRACT_FAQS: &[(&str, &str)] = &[
     ("job-market", "Which one is more in demand for jobs?"),
 ];
 
-const CONTRACT_ASPECTS: &[&str] = &[
-    "architecture",
-    "orm",
-    "templating",
-    "authentication",
-    "admin",
-    "security",
-    "performance",
-    "scalability",
-    "async",
-    "rest-api",
-    "learning-curve",
-    "flexibility",
-    "ecosystem",
-    "i18n",
-    "testing",
-    "deployment",
-    "ml",
-];
+use crate::contract::ASPECTS as CONTRACT_ASPECTS;
 
 #[test]
 fn embedded_knowledge_holds_the_product_contract() {

@@ -1,6 +1,7 @@
 //! The single integration-test binary: one module per feature (see STYLE: mdBook's testsuite).
 
 mod cli;
+mod contract;
 mod dialog;
 mod discord;
 mod eval;

@@ -236,25 +236,7 @@ const STABLE_FAQS: &[&str] = &[
     "job-market",
 ];
 
-const ASPECTS: &[&str] = &[
-    "architecture",
-    "orm",
-    "templating",
-    "authentication",
-    "admin",
-    "security",
-    "performance",
-    "scalability",
-    "async",
-    "rest-api",
-    "learning-curve",
-    "flexibility",
-    "ecosystem",
-    "i18n",
-    "testing",
-    "deployment",
-    "ml",
-];
+use crate::contract::ASPECTS;
 
 /// Lower case, letters and digits only: how two phrasings are compared for "the same text".
 fn normalise(s: &str) -> String {
