@@ -102,7 +102,8 @@ enum DocLabel {
 
 #[derive(Debug)]
 struct Doc {
-    label: DocLabel,
+    /// Index into `Matcher::labels`.
+    label: usize,
     /// Bit `i` set when the document names framework `i`.
     frameworks: u64,
     weight: f32,
@@ -127,6 +128,8 @@ pub struct Matcher {
     /// Stemmed keyword sequences -> aspect index, longest first.
     /// (stems, aspect, weak): a weak keyword ("easy") names its aspect only when no other aspect is named.
     aspect_keywords: Vec<(Vec<String>, usize, bool)>,
+    /// First stem of each keyword sequence -> its indices in `aspect_keywords`.
+    aspect_first: HashMap<String, Vec<usize>>,
     /// How telling each keyword of `aspect_keywords` is (rarer in the questions = more telling).
     aspect_strength: Vec<f32>,
     /// Words that tie a message without framework names to the topic ("which framework ...", "which one ...").
@@ -140,7 +143,11 @@ pub struct Matcher {
     /// Term -> documents containing it, separately for plain and slotted documents.
     postings: [Vec<Vec<u32>>; 2],
     /// Per label, the set of terms any of its documents uses (for "how much of the message does it explain").
-    label_terms: HashMap<DocLabel, [HashSet<u32>; 2]>,
+    /// Every label documents can have; `Doc::label` indexes it.
+    labels: Vec<DocLabel>,
+    /// Per variant (plain, slotted) and term, the labels whose documents use it (for "how much of the message does
+    /// the label explain").
+    term_labels: [Vec<Vec<u16>>; 2],
 }
 
 /// A message after cleaning and folding.
@@ -176,6 +183,7 @@ impl Matcher {
             framework_names: HashMap::new(),
             aspect_keywords: Vec::new(),
             aspect_strength: Vec::new(),
+            aspect_first: HashMap::new(),
             anchors: lex.anchors.iter().cloned().collect(),
             weak_anchors: lex.weak_anchors.iter().cloned().collect(),
             decide_cues: lex.decide_cues.iter().cloned().collect(),
@@ -184,7 +192,8 @@ impl Matcher {
             unknown_idf: 0.0,
             docs: Vec::new(),
             postings: [Vec::new(), Vec::new()],
-            label_terms: HashMap::new(),
+            labels: Vec::new(),
+            term_labels: [Vec::new(), Vec::new()],
         };
         for (from, to) in &lex.synonyms {
             let key = words(from);
@@ -257,6 +266,9 @@ impl Matcher {
             }
         }
         m.aspect_keywords.sort_by_key(|k| std::cmp::Reverse(k.0.len()));
+        for (k, (seq, _, _)) in m.aspect_keywords.iter().enumerate() {
+            m.aspect_first.entry(seq[0].clone()).or_default().push(k);
+        }
 
         // Documents.
         let mut raw_docs: Vec<(DocLabel, bool, Vec<String>, u64)> = Vec::new();
@@ -305,14 +317,24 @@ impl Matcher {
             }
         }
         m.postings = [vec![Vec::new(); m.terms.len()], vec![Vec::new(); m.terms.len()]];
+        m.term_labels = [vec![Vec::new(); m.terms.len()], vec![Vec::new(); m.terms.len()]];
         for (d, ((label, slotted, _, frameworks), ids)) in raw_docs.into_iter().zip(doc_terms).enumerate() {
             let weight = ids.iter().map(|&t| m.idf[t as usize]).sum();
-            let sets = m.label_terms.entry(label).or_default();
+            let label_idx = match m.labels.iter().position(|l| *l == label) {
+                Some(i) => i,
+                None => {
+                    m.labels.push(label);
+                    m.labels.len() - 1
+                }
+            };
             for &t in &ids {
                 m.postings[slotted as usize][t as usize].push(d as u32);
-                sets[slotted as usize].insert(t);
+                let owners = &mut m.term_labels[slotted as usize][t as usize];
+                if !owners.contains(&(label_idx as u16)) {
+                    owners.push(label_idx as u16);
+                }
             }
-            m.docs.push(Doc { label, frameworks, weight });
+            m.docs.push(Doc { label: label_idx, frameworks, weight });
         }
         m.aspect_strength = m
             .aspect_keywords
@@ -369,7 +391,13 @@ impl Matcher {
         let mut used = vec![false; stems.len()];
         let mut aspect_at: Vec<(usize, usize, usize)> = Vec::new(); // (start, len, aspect)
         let mut strength_of: HashMap<usize, f32> = HashMap::new();
-        for (k, (seq, aspect, _)) in self.aspect_keywords.iter().enumerate() {
+        // Only keywords whose first word is in the message can match; kept in longest-first order.
+        let mut candidates: Vec<usize> =
+            stems.iter().filter_map(|s| self.aspect_first.get(s)).flatten().copied().collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        for k in candidates {
+            let (seq, aspect, _) = &self.aspect_keywords[k];
             if seq.len() > stems.len() {
                 continue;
             }
@@ -503,13 +531,15 @@ impl Matcher {
     pub fn match_message(&self, message: &str) -> Match {
         let r = self.read(message);
         // Per label, the best score of any of its documents.
-        let mut best: HashMap<DocLabel, f32> = HashMap::new();
+        let mut best: Vec<Option<f32>> = vec![None; self.labels.len()];
+        let mut union_cover = vec![0f32; self.labels.len()];
         let query_mask = mask(&r.frameworks);
         for (variant, query) in [(0usize, &r.plain), (1usize, &r.slotted)] {
-            let mut seen = HashSet::new();
-            let mut query_terms: Vec<(Option<u32>, f32)> = Vec::new();
+            let mut seen: Vec<&str> = Vec::with_capacity(query.len());
+            let mut query_terms: Vec<(Option<u32>, f32)> = Vec::with_capacity(query.len());
             for t in query.iter() {
-                if seen.insert(t.as_str()) {
+                if !seen.contains(&t.as_str()) {
+                    seen.push(t);
                     query_terms.push(self.weight(t));
                 }
             }
@@ -531,16 +561,11 @@ impl Matcher {
             }
             let inter = touched.into_iter().map(|d| (d, shared_weight[d as usize]));
             // How much of the message each label's vocabulary explains, over all its documents.
-            let mut union_cover: HashMap<DocLabel, f32> = HashMap::new();
-            for (label, sets) in &self.label_terms {
-                let set = &sets[variant];
-                if !set.is_empty() {
-                    let explained: f32 = query_terms
-                        .iter()
-                        .filter(|(id, _)| id.is_some_and(|id| set.contains(&id)))
-                        .map(|(_, w)| w)
-                        .sum();
-                    union_cover.insert(*label, explained / total);
+            union_cover.iter_mut().for_each(|c| *c = 0.0);
+            for &(id, w) in &query_terms {
+                let Some(id) = id else { continue };
+                for &l in &self.term_labels[variant][id as usize] {
+                    union_cover[l as usize] += w / total;
                 }
             }
             let lambda = self.tuning.own_doc;
@@ -550,16 +575,15 @@ impl Matcher {
                 if doc.frameworks != 0 && query_mask != 0 && doc.frameworks & query_mask == 0 {
                     cover *= self.tuning.mismatch;
                 }
-                let query_cover =
-                    lambda * (shared / total) + (1.0 - lambda) * union_cover.get(&doc.label).copied().unwrap_or(0.0);
+                let query_cover = lambda * (shared / total) + (1.0 - lambda) * union_cover[doc.label];
                 let score = cover.powf(self.tuning.alpha) * query_cover.powf(self.tuning.beta);
-                let e = best.entry(doc.label).or_default();
+                let e = best[doc.label].get_or_insert(0.0);
                 *e = e.max(score);
             }
         }
 
         let mut ranked: Vec<(Label, f32)> = Vec::new();
-        for (label, score) in best {
+        for (label, score) in self.labels.iter().zip(best).filter_map(|(l, s)| Some((*l, s?))) {
             match label {
                 DocLabel::Faq(i) => ranked.push((Label::Faq(i), score)),
                 DocLabel::Decide if r.decide_cue => ranked.push((Label::Decide, score)),
