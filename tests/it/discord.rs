@@ -321,13 +321,17 @@ struct Serve {
 
 impl Serve {
     async fn start(w: &World, tag: &str, rust_log: Option<&str>) -> Serve {
+        Self::start_with(w, tag, rust_log, &Settings::default()).await
+    }
+
+    async fn start_with(w: &World, tag: &str, rust_log: Option<&str>, settings: &Settings) -> Serve {
         let stderr = w.dir.path().join(format!("serve-{tag}.stderr"));
         let file = File::create(&stderr).expect("stderr file");
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_signpost"));
         cmd.arg("serve")
             .current_dir(w.dir.path())
             .env_clear()
-            .envs(Settings::default().env(&w.fake, &w.data_dir()))
+            .envs(settings.env(&w.fake, &w.data_dir()))
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(file);
@@ -1477,4 +1481,49 @@ async fn reload_picks_up_edits_and_a_broken_edit_keeps_the_running_knowledge() {
 
     w.finish().await;
     bot.stop(&w).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sighup_reloads_the_knowledge_of_serve_and_keeps_it_on_a_broken_edit() {
+    let w = World::new().await;
+    let dir = w.dir.path().join("knowledge");
+    copy_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")), &dir);
+    let settings = Settings { knowledge: Some(dir.clone()), ..Settings::default() };
+    let serve = Serve::start_with(&w, "sighup", None, &settings).await;
+    let pid = serve.child.id().to_string();
+    let faq = dir.join("faq.toml");
+    let original = std::fs::read_to_string(&faq).unwrap();
+    let hup_until = |needle: &'static str| {
+        let serve = &serve;
+        let pid = pid.clone();
+        async move {
+            assert!(Command::new("kill").args(["-HUP", &pid]).status().expect("run kill").success());
+            let deadline = Instant::now() + WAIT;
+            while !serve.stderr_text().contains(needle) {
+                assert!(Instant::now() < deadline, "no {needle:?} after SIGHUP:\n{}", serve.stderr_text());
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+
+    // A broken edit: reported with its position, and the running knowledge stays.
+    std::fs::write(&faq, format!("{original}\n[[faq]]\nid = 3\n")).unwrap();
+    hup_until("knowledge not reloaded").await;
+    assert!(serve.stderr_text().contains("faq.toml:"), "the log names the file:\n{}", serve.stderr_text());
+    let i = w.slash("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    assert_eq!(title(data(&w.answer(&i).await)), "Is Flask faster than Django?");
+
+    // A good edit is served after the next SIGHUP.
+    let edited = original.replacen(
+        "question = \"Is Flask faster than Django?\"",
+        "question = \"Is Flask quicker than Django?\"",
+        1,
+    );
+    assert_ne!(edited, original);
+    std::fs::write(&faq, edited).unwrap();
+    hup_until("knowledge reloaded").await;
+    let i = w.slash("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    assert_eq!(title(data(&w.answer(&i).await)), "Is Flask quicker than Django?");
+    serve.assert_no_token();
+    w.finish().await;
 }
