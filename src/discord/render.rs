@@ -12,7 +12,6 @@ use serenity::{
 use super::ids::{Action, ComponentId};
 use crate::{
     dialog::{Question, Verdict},
-    engine::profile_text,
     knowledge::KnowledgeBase,
     reply::{Answer, Topic},
     session::SessionKey,
@@ -282,11 +281,6 @@ fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbe
         e = e.field("Links", &links.join("\n"));
     }
     e.footer(&format!("{footer} · based on {}", fw.based_on)).build()
-}
-
-/// The plain-text profile, for places without embeds.
-pub fn framework_text(fw: &crate::knowledge::Framework) -> String {
-    profile_text(fw)
 }
 
 /// One dialog question: an embed, the options as buttons (or a select menu past five), and Back / Restart /
