@@ -72,8 +72,7 @@
 //!
 //! # Checks
 //! Every request body is validated against Discord's openapi.json (module [`openapi`]; the file comes
-//! from `$SIGNPOST_DISCORD_OPENAPI`, else `../shared/discord/openapi.json` beside the repository, else
-//! a parent directory's `shared/discord/openapi.json`), plus Discord's bot limits the spec does not say
+//! from `$SIGNPOST_DISCORD_OPENAPI`, else the copy vendored under `tests/discord-openapi/`), plus Discord's bot limits the spec does not say
 //! (content <= 2000 characters, embeds <= 6000). A violation is recorded
 //! ([`FakeDiscord::openapi_violations`]) and answered 400 / 50035 like Discord
 //! ([`FakeDiscord::set_reject_invalid_bodies`]). Requests the fake finds wrong (unknown route, unknown

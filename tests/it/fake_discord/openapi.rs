@@ -1,4 +1,4 @@
-//! Checks request bodies against Discord's OpenAPI description (`shared/discord/openapi.json`).
+//! Checks request bodies against Discord's OpenAPI description (`tests/discord-openapi/openapi.json`).
 //!
 //! The spec is parsed once per test binary; one validator is compiled lazily per (path template, method)
 //! (per union member for `anyOf` bodies), with the `#/components/...` schemas it reaches placed beside it.
@@ -43,28 +43,19 @@ static SPEC: OnceLock<Result<Spec, String>> = OnceLock::new();
 type Cache = Mutex<HashMap<(String, String), Arc<Result<BodyCheck, String>>>>;
 static CHECKS: OnceLock<Cache> = OnceLock::new();
 
-/// Where openapi.json is: `$SIGNPOST_DISCORD_OPENAPI`, else `../shared/discord/openapi.json` beside the
-/// repository, else the first `shared/discord/openapi.json` found walking up from the crate.
+/// Where openapi.json is: `$SIGNPOST_DISCORD_OPENAPI`, else the copy vendored in the repository
+/// (`tests/discord-openapi/`, MIT, with its license).
 pub fn spec_path() -> Result<PathBuf, String> {
     if let Ok(p) = std::env::var(SPEC_ENV) {
         let p = PathBuf::from(p);
         return if p.is_file() { Ok(p) } else { Err(format!("{SPEC_ENV}={} is not a file", p.display())) };
     }
-    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let sibling = manifest.join("../shared/discord/openapi.json");
-    if sibling.is_file() {
-        return Ok(sibling);
+    let vendored = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/discord-openapi/openapi.json");
+    if vendored.is_file() {
+        Ok(vendored)
+    } else {
+        Err(format!("Discord's openapi.json not found at {} (set {SPEC_ENV} to use another)", vendored.display()))
     }
-    for dir in manifest.ancestors() {
-        let p = dir.join("shared/discord/openapi.json");
-        if p.is_file() {
-            return Ok(p);
-        }
-    }
-    Err(format!(
-        "Discord's openapi.json not found: set {SPEC_ENV}, or put it at {} (shared/ beside the repository)",
-        sibling.display()
-    ))
 }
 
 fn spec() -> Result<&'static Spec, String> {
