@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::{
     error::CoreError,
-    knowledge::{suggest, Aspect, Framework, KnowledgeBase},
+    knowledge::{suggest, Aspect, Framework, KnowledgeBase, Link},
 };
 
 /// Two frameworks on one aspect, or on every aspect (an overview).
@@ -15,6 +15,8 @@ pub struct Comparison {
     pub aspect: Option<String>,
     pub title: String,
     pub rows: Vec<Row>,
+    /// The aspect's sources (none for an overview).
+    pub sources: Vec<Link>,
 }
 
 /// One aspect: what each framework offers, and the verdict.
@@ -81,6 +83,7 @@ pub fn comparison(kb: &KnowledgeBase, a: &Framework, b: &Framework, aspect: Opti
                 verdict: x.verdict.clone(),
                 based_on: x.based_on.clone(),
             }],
+            sources: x.sources.clone(),
         },
         None => Comparison {
             frameworks,
@@ -97,6 +100,7 @@ pub fn comparison(kb: &KnowledgeBase, a: &Framework, b: &Framework, aspect: Opti
                     based_on: None,
                 })
                 .collect(),
+            sources: Vec::new(),
         },
     }
 }

@@ -86,6 +86,7 @@ impl Engine {
                     title: faq.question.clone(),
                     text,
                     suggestions,
+                    sources: faq.sources.clone(),
                 }
             }
             Label::Compare(a) => {
@@ -93,7 +94,14 @@ impl Engine {
                 let (x, y) = self.pair(&m.frameworks);
                 let c = compare::comparison(kb, x, y, Some(aspect));
                 let topic = Topic::Compare { aspect: Some(aspect.id.clone()), frameworks: c.frameworks.clone() };
-                Answer { topic, confidence, title: c.title.clone(), text: c.to_text(), suggestions }
+                Answer {
+                    topic,
+                    confidence,
+                    title: c.title.clone(),
+                    text: c.to_text(),
+                    suggestions,
+                    sources: c.sources.clone(),
+                }
             }
             Label::Framework(f) => {
                 let fw = &kb.frameworks[f];
@@ -103,6 +111,7 @@ impl Engine {
                     title: fw.name.clone(),
                     text: profile_text(fw),
                     suggestions,
+                    sources: fw.sources.clone(),
                 }
             }
             Label::Decide => {
@@ -123,6 +132,7 @@ impl Engine {
                     title: "Let's decide together".into(),
                     text,
                     suggestions,
+                    sources: Vec::new(),
                 }
             }
             Label::None => {
@@ -139,7 +149,14 @@ impl Engine {
                 } else {
                     "I don't have a good answer to that in my knowledge. I answer questions about choosing a Python web framework (Django, Flask, FastAPI): comparisons, FAQs, and a guided `/decide`. Closest topics I know:".to_string()
                 };
-                Answer { topic: Topic::None, confidence, title: "I don't know that one".into(), text, suggestions }
+                Answer {
+                    topic: Topic::None,
+                    confidence,
+                    title: "I don't know that one".into(),
+                    text,
+                    suggestions,
+                    sources: Vec::new(),
+                }
             }
         };
         answer.suggestions.retain(|s| Some(s.as_str()) != answer_id(&answer.topic));

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::knowledge::Link;
+
 /// The answer to one question: the `signpost ask --json` object of PRODUCT.md.
 #[derive(Debug, Clone, Serialize)]
 pub struct Answer {
@@ -18,6 +20,8 @@ pub struct Answer {
     /// Other topics worth offering: FAQ ids as they are, other kinds as `compare:<aspect>`, `framework:<id>`,
     /// `decide`. Close seconds come first.
     pub suggestions: Vec<String>,
+    /// The official docs and release notes the answer rests on (empty when the entry names none).
+    pub sources: Vec<Link>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -60,6 +64,12 @@ impl Answer {
             Topic::None => "none",
         }
     }
+}
+
+/// Sources as one compact line of markdown links whose URLs are wrapped in `<>`, so chat clients show no
+/// preview for them: `[Django 6.0 release notes](<https://...>) · [...](<...>)`.
+pub fn sources_markdown(sources: &[Link]) -> String {
+    sources.iter().map(|s| format!("[{}](<{}>)", s.title, s.url)).collect::<Vec<_>>().join(" · ")
 }
 
 /// Rounds a score for output, so JSON shows `0.91`, not `0.9100000262`.

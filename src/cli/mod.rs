@@ -34,8 +34,8 @@ pub enum Command {
     Compare(compare::Args),
     /// The whole bot in the terminal, decision dialog included (scriptable through stdin).
     Chat(chat::Args),
-    /// Validate the knowledge and list every problem.
-    Check,
+    /// Validate the knowledge and list every problem; warn about entries not reviewed for 12 months.
+    Check(check::Args),
     /// Print the whole knowledge base.
     Export(export::Args),
     /// Run the Discord bot (token from DISCORD_TOKEN; settings from signpost.toml and the environment).
@@ -70,7 +70,7 @@ pub fn run(cli: Cli) -> Result<(), Exit> {
         Command::Ask(args) => ask::run(&cli, args),
         Command::Compare(args) => compare::run(&cli, args),
         Command::Chat(args) => chat::run(&cli, args),
-        Command::Check => check::run(&cli),
+        Command::Check(args) => check::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
     }

@@ -8,11 +8,15 @@ use crate::{
     compare::Comparison,
     conversation::Reply,
     dialog::{Question, Verdict},
+    knowledge::Link,
     reply::Answer,
 };
 
 pub fn answer(a: &Answer) -> String {
     let mut out = format!("# {}\n\n{}\n", a.title, a.text);
+    if !a.sources.is_empty() {
+        let _ = write!(out, "\n{}\n", sources(&a.sources));
+    }
     if !a.suggestions.is_empty() {
         let _ = write!(out, "\nSee also: {}\n", a.suggestions.join(", "));
     }
@@ -21,7 +25,17 @@ pub fn answer(a: &Answer) -> String {
 }
 
 pub fn comparison(c: &Comparison) -> String {
-    format!("# {}\n\n{}", c.title, c.to_text())
+    let mut out = format!("# {}\n\n{}", c.title, c.to_text());
+    if !c.sources.is_empty() {
+        let _ = write!(out, "\n\n{}", sources(&c.sources));
+    }
+    out
+}
+
+/// One compact line: `Sources: Title (url) · Title (url)`.
+fn sources(list: &[Link]) -> String {
+    let items: Vec<String> = list.iter().map(|s| format!("{} ({})", s.title, s.url)).collect();
+    format!("Sources: {}", items.join(" · "))
 }
 
 pub fn question(q: &Question, notice: Option<&str>) -> String {

@@ -85,6 +85,7 @@ pub async fn compare(
                     title: c.title.clone(),
                     text: c.to_text(),
                     suggestions: Vec::new(),
+                    sources: c.sources.clone(),
                 };
                 render::answer(&engine, &answer)
             }

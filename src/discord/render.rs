@@ -12,7 +12,7 @@ use serenity::{
 use super::ids::{Action, ComponentId};
 use crate::{
     dialog::{Question, Verdict},
-    knowledge::KnowledgeBase,
+    knowledge::{KnowledgeBase, Link},
     reply::{Answer, Topic},
     session::SessionKey,
     Engine,
@@ -182,6 +182,15 @@ impl EmbedBuilder {
         self
     }
 
+    /// A `Sources` field of links that do not unfurl (`[title](<url>)`), when there are any.
+    fn sources(self, sources: &[Link]) -> Self {
+        if sources.is_empty() {
+            return self;
+        }
+        // Whole links per line, so a split between fields never cuts a link in two.
+        self.field("Sources", &crate::reply::sources_markdown(sources).replace(" · ", "\n"))
+    }
+
     fn footer(mut self, text: &str) -> Self {
         let text = fit(text, (MAX_EMBED_TOTAL - self.used).min(2048));
         self.used += text.chars().count();
@@ -245,13 +254,13 @@ pub fn answer(engine: &Engine, a: &Answer) -> Out {
                     e = e.field("Based on", b);
                 }
             }
-            e.footer(&footer).build()
+            e.sources(&a.sources).footer(&footer).build()
         }
         Topic::Framework { id } => match kb.framework(id) {
             Some(fw) => framework_embed(fw, &footer),
-            None => EmbedBuilder::new(&a.title, &a.text).footer(&footer).build(),
+            None => EmbedBuilder::new(&a.title, &a.text).sources(&a.sources).footer(&footer).build(),
         },
-        _ => EmbedBuilder::new(&a.title, &a.text).footer(&footer).build(),
+        _ => EmbedBuilder::new(&a.title, &a.text).sources(&a.sources).footer(&footer).build(),
     };
     let mut out = Out { embeds: vec![embed], ..Out::default() };
     if matches!(a.topic, Topic::Decide { .. }) {
@@ -277,10 +286,10 @@ fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbe
         e = e.field("Notable users", &users.join("\n"));
     }
     if !fw.links.is_empty() {
-        let links: Vec<String> = fw.links.iter().map(|l| format!("• [{}]({})", l.title, l.url)).collect();
+        let links: Vec<String> = fw.links.iter().map(|l| format!("• [{}](<{}>)", l.title, l.url)).collect();
         e = e.field("Links", &links.join("\n"));
     }
-    e.footer(&format!("{footer} · based on {}", fw.based_on)).build()
+    e.sources(&fw.sources).footer(&format!("{footer} · based on {}", fw.based_on)).build()
 }
 
 /// One dialog question: an embed, the options as buttons (or a select menu past five), and Back / Restart /

@@ -28,6 +28,9 @@ pub struct KnowledgeBase {
     pub dialog: Dialog,
     #[serde(skip)]
     pub lexicon: Lexicon,
+    /// Every framework, aspect and FAQ entry's `reviewed` date with its place, for [`KnowledgeBase::stale`].
+    #[serde(skip)]
+    pub reviews: Vec<Review>,
 }
 
 impl KnowledgeBase {
@@ -39,13 +42,37 @@ impl KnowledgeBase {
     /// Reads and validates every `*.toml` below `dir`.
     pub fn load(dir: &Path) -> Result<Self, KnowledgeError> {
         let files = load::read_dir(dir)?;
-        Self::from_sources(&files).map_err(|mut e| {
-            // Name files by their real path, so an editor can jump to them.
-            for p in &mut e.problems {
-                p.file = dir.join(&p.file).display().to_string();
-            }
-            e
-        })
+        Self::from_sources(&files)
+            .map_err(|mut e| {
+                // Name files by their real path, so an editor can jump to them.
+                for p in &mut e.problems {
+                    p.file = dir.join(&p.file).display().to_string();
+                }
+                e
+            })
+            .map(|mut kb| {
+                for r in &mut kb.reviews {
+                    r.file = dir.join(&r.file).display().to_string();
+                }
+                kb
+            })
+    }
+
+    /// Entries not reviewed in the 12 months before `today`, or never: the warnings of `signpost check`, each at
+    /// its `reviewed` key (or at the entry's id when the key is missing).
+    pub fn stale(&self, today: Date) -> Vec<Problem> {
+        let cutoff = today.year_before();
+        self.reviews
+            .iter()
+            .filter_map(|r| {
+                let message = match r.date {
+                    None => format!("{} has no `reviewed` date", r.entry),
+                    Some(d) if d < cutoff => format!("{} was last reviewed {d}, more than 12 months ago", r.entry),
+                    Some(_) => return None,
+                };
+                Some(Problem { file: r.file.clone(), line: Some(r.line), column: Some(r.column), message })
+            })
+            .collect()
     }
 
     /// Validates knowledge given as files in memory (paths relative to the knowledge root).

@@ -21,6 +21,11 @@ pub struct Framework {
     pub use_cases: Vec<String>,
     pub notable_users: Vec<NotableUser>,
     pub links: Vec<Link>,
+    /// When the facts were last checked against their sources.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Date>,
+    /// Official docs and release notes the facts rest on, shown with every answer about the framework.
+    pub sources: Vec<Link>,
 }
 
 /// A company or project known to use a framework, with what that claim rests on.
@@ -31,7 +36,8 @@ pub struct NotableUser {
     pub source: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A titled URL: a framework's links, and the sources of an entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Link {
     pub title: String,
     pub url: String,
@@ -49,6 +55,9 @@ pub struct Aspect {
     pub verdict: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub based_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Date>,
+    pub sources: Vec<Link>,
     /// Framework id -> text. Validation guarantees one entry per known framework.
     pub texts: BTreeMap<String, String>,
 }
@@ -63,6 +72,100 @@ pub struct Faq {
     pub related: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub based_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Date>,
+    pub sources: Vec<Link>,
+}
+
+/// A calendar date (`reviewed = 2026-11-26`), ordered and printed as `YYYY-MM-DD`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Date {
+    pub year: u16,
+    pub month: u8,
+    pub day: u8,
+}
+
+impl Date {
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Self {
+        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+        Self::from_days((secs / 86_400) as i64)
+    }
+
+    /// The date `days` days after 1970-01-01 (Howard Hinnant's civil_from_days).
+    fn from_days(days: i64) -> Self {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z.rem_euclid(146_097);
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = (doy - (153 * mp + 2) / 5 + 1) as u8;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 } as u8;
+        let year = (yoe + era * 400 + i64::from(month <= 2)) as u16;
+        Self { year, month, day }
+    }
+
+    /// The same day one year earlier (29 February becomes 28 February).
+    pub fn year_before(self) -> Self {
+        let day = if self.month == 2 && self.day == 29 { 28 } else { self.day };
+        Self { year: self.year.saturating_sub(1), month: self.month, day }
+    }
+}
+
+impl std::fmt::Display for Date {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl std::str::FromStr for Date {
+    type Err = String;
+
+    /// `YYYY-MM-DD`, a real calendar day.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a date (YYYY-MM-DD)");
+        let mut parts = s.trim().splitn(3, '-');
+        let mut num = |len: usize| -> Result<u16, String> {
+            let p = parts.next().filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit())).ok_or_else(bad)?;
+            p.parse().map_err(|_| bad())
+        };
+        let (year, month, day) = (num(4)?, num(2)?, num(2)?);
+        Date::new(year, month as u8, day as u8).ok_or_else(bad)
+    }
+}
+
+impl Date {
+    /// A date when `day` exists in that month.
+    pub fn new(year: u16, month: u8, day: u8) -> Option<Self> {
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+        let days = match month {
+            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+            4 | 6 | 9 | 11 => 30,
+            2 if leap => 29,
+            2 => 28,
+            _ => return None,
+        };
+        (1..=days).contains(&day).then_some(Self { year, month, day })
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// Where an entry's `reviewed` date stands, so `check` can point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Review {
+    /// "FAQ `is-flask-faster`", "aspect `orm`", "framework `django`".
+    pub entry: String,
+    pub date: Option<Date>,
+    /// The `reviewed` key, or the entry's id when the date is missing.
+    pub file: String,
+    pub line: usize,
+    pub column: usize,
 }
 
 /// The guided decision (`knowledge/dialog.toml`).

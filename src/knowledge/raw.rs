@@ -23,6 +23,9 @@ pub(crate) struct RawFramework {
     pub advantages: Vec<S<String>>,
     pub disadvantages: Vec<S<String>>,
     pub use_cases: Vec<S<String>>,
+    pub reviewed: Option<S<toml::value::Datetime>>,
+    #[serde(default)]
+    pub sources: Vec<RawLink>,
     #[serde(default)]
     pub notable_users: Vec<RawNotableUser>,
     #[serde(default)]
@@ -62,6 +65,9 @@ pub(crate) struct RawAspect {
     pub weak_keywords: Vec<S<String>>,
     pub verdict: S<String>,
     pub based_on: Option<S<String>>,
+    pub reviewed: Option<S<toml::value::Datetime>>,
+    #[serde(default)]
+    pub sources: Vec<RawLink>,
     pub texts: S<BTreeMap<String, S<String>>>,
 }
 
@@ -83,6 +89,9 @@ pub(crate) struct RawFaq {
     #[serde(default)]
     pub related: Vec<S<String>>,
     pub based_on: Option<S<String>>,
+    pub reviewed: Option<S<toml::value::Datetime>>,
+    #[serde(default)]
+    pub sources: Vec<RawLink>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -23,6 +23,7 @@ pub const WEIGHT_RANGE: std::ops::RangeInclusive<i64> = -5..=5;
 
 pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeError> {
     let mut p = Problems::default();
+    let mut reviews = Vec::new();
 
     let mut frameworks = Vec::new();
     let mut aspects_file = None;
@@ -70,11 +71,12 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
         }
     }
     let kb = KnowledgeBase {
-        frameworks: frameworks.iter().map(|(f, fw)| check_framework(&mut p, f, fw)).collect(),
-        aspects: aspects.map(|(f, a)| check_aspects(&mut p, f, &a, &framework_ids)).unwrap_or_default(),
-        faqs: faqs.map(|(f, q)| check_faqs(&mut p, f, &q)).unwrap_or_default(),
+        frameworks: frameworks.iter().map(|(f, fw)| check_framework(&mut p, &mut reviews, f, fw)).collect(),
+        aspects: aspects.map(|(f, a)| check_aspects(&mut p, &mut reviews, f, &a, &framework_ids)).unwrap_or_default(),
+        faqs: faqs.map(|(f, q)| check_faqs(&mut p, &mut reviews, f, &q)).unwrap_or_default(),
         dialog: dialog.map(|(f, d)| check_dialog(&mut p, f, &d, &framework_ids)).unwrap_or_else(empty_dialog),
         lexicon: lexicon.map(|(f, l)| check_lexicon(&mut p, f, &l)).unwrap_or_default(),
+        reviews,
     };
     unique(&mut p, frameworks.iter().map(|(f, fw)| (*f, &fw.id)), "framework id");
 
@@ -132,7 +134,47 @@ fn unknown(what: &str, value: &str, known: &[String]) -> String {
     }
 }
 
-fn check_framework(p: &mut Problems, file: &SourceFile, fw: &RawFramework) -> Framework {
+/// A `reviewed` value: a plain calendar date (`2026-11-26`), no time, no offset.
+fn check_reviewed(
+    p: &mut Problems,
+    reviews: &mut Vec<Review>,
+    file: &SourceFile,
+    entry: String,
+    id: &S<String>,
+    reviewed: Option<&S<toml::value::Datetime>>,
+) -> Option<Date> {
+    let Some(value) = reviewed else {
+        let (line, column) = file.position(id.span().start);
+        reviews.push(Review { entry, date: None, file: file.name.clone(), line, column });
+        return None;
+    };
+    let dt = value.get_ref();
+    let date = match (dt.date, dt.time, dt.offset) {
+        (Some(d), None, None) => Date::new(d.year, d.month, d.day),
+        _ => None,
+    };
+    if date.is_none() {
+        p.at(file, value.span(), format!("reviewed `{dt}` must be a date without a time (YYYY-MM-DD)"));
+    }
+    let (line, column) = file.position(value.span().start);
+    reviews.push(Review { entry, date, file: file.name.clone(), line, column });
+    date
+}
+
+/// Sources: each a title and an https:// URL.
+fn check_sources(p: &mut Problems, file: &SourceFile, sources: &[RawLink]) -> Vec<Link> {
+    for s in sources {
+        non_empty(p, file, &s.title, "a source's title");
+        max_len(p, file, &s.title, 120, "a source's title");
+        let url = s.url.get_ref();
+        if !url.starts_with("https://") || url.contains(char::is_whitespace) || url.contains(['<', '>']) {
+            p.at(file, s.url.span(), format!("source `{url}` must be an https:// URL without spaces or `<>`"));
+        }
+    }
+    sources.iter().map(|l| Link { title: raw::text(&l.title), url: raw::text(&l.url) }).collect()
+}
+
+fn check_framework(p: &mut Problems, reviews: &mut Vec<Review>, file: &SourceFile, fw: &RawFramework) -> Framework {
     check_id(p, file, &fw.id, "framework id");
     let expected = file.name.trim_start_matches("frameworks/").trim_end_matches(".toml");
     if fw.id.get_ref() != expected {
@@ -165,7 +207,12 @@ fn check_framework(p: &mut Problems, file: &SourceFile, fw: &RawFramework) -> Fr
             p.at(file, link.url.span(), format!("link `{url}` must be an https:// URL"));
         }
     }
+    let entry = format!("framework `{}`", fw.id.get_ref());
+    let reviewed = check_reviewed(p, reviews, file, entry, &fw.id, fw.reviewed.as_ref());
+    let sources = check_sources(p, file, &fw.sources);
     Framework {
+        reviewed,
+        sources,
         id: raw::text(&fw.id),
         name: raw::text(&fw.name),
         aliases: fw.aliases.iter().map(|a| a.get_ref().to_lowercase()).collect(),
@@ -184,7 +231,13 @@ fn check_framework(p: &mut Problems, file: &SourceFile, fw: &RawFramework) -> Fr
     }
 }
 
-fn check_aspects(p: &mut Problems, file: &SourceFile, raw: &RawAspects, frameworks: &[String]) -> Vec<Aspect> {
+fn check_aspects(
+    p: &mut Problems,
+    reviews: &mut Vec<Review>,
+    file: &SourceFile,
+    raw: &RawAspects,
+    frameworks: &[String],
+) -> Vec<Aspect> {
     unique(p, raw.aspect.iter().map(|a| (file, &a.id)), "aspect id");
     raw.aspect
         .iter()
@@ -206,7 +259,11 @@ fn check_aspects(p: &mut Problems, file: &SourceFile, raw: &RawAspects, framewor
                 non_empty(p, file, text, "aspect text");
                 max_len(p, file, text, MAX_ASPECT_TEXT, "aspect text");
             }
+            let entry = format!("aspect `{}`", a.id.get_ref());
+            let reviewed = check_reviewed(p, reviews, file, entry, &a.id, a.reviewed.as_ref());
             Aspect {
+                reviewed,
+                sources: check_sources(p, file, &a.sources),
                 id: raw::text(&a.id),
                 name: raw::text(&a.name),
                 keywords: a.keywords.iter().map(|k| k.get_ref().to_lowercase()).collect(),
@@ -228,7 +285,7 @@ fn phrasing_key(s: &str) -> String {
         .join(" ")
 }
 
-fn check_faqs(p: &mut Problems, file: &SourceFile, raw: &RawFaqs) -> Vec<Faq> {
+fn check_faqs(p: &mut Problems, reviews: &mut Vec<Review>, file: &SourceFile, raw: &RawFaqs) -> Vec<Faq> {
     unique(p, raw.faq.iter().map(|q| (file, &q.id)), "FAQ id");
     let ids: Vec<String> = raw.faq.iter().map(|q| q.id.get_ref().clone()).collect();
     let mut phrasings: HashMap<String, &str> = HashMap::new();
@@ -261,7 +318,11 @@ fn check_faqs(p: &mut Problems, file: &SourceFile, raw: &RawFaqs) -> Vec<Faq> {
                     p.at(file, r.span(), format!("related id `{}` listed twice", r.get_ref()));
                 }
             }
+            let entry = format!("FAQ `{}`", q.id.get_ref());
+            let reviewed = check_reviewed(p, reviews, file, entry, &q.id, q.reviewed.as_ref());
             Faq {
+                reviewed,
+                sources: check_sources(p, file, &q.sources),
                 id: raw::text(&q.id),
                 question: raw::text(&q.question),
                 phrasings: raw::texts(&q.phrasings),

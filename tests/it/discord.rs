@@ -1527,3 +1527,30 @@ async fn sighup_reloads_the_knowledge_of_serve_and_keeps_it_on_a_broken_edit() {
     serve.assert_no_token();
     w.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_embed_carries_its_sources_as_links_that_do_not_unfurl() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+
+    let i = w.slash("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    let cb = w.answer(&i).await;
+    let embed = &cb.embeds()[0];
+    let fields = embed["fields"].as_array().expect("fields");
+    let sources = fields.iter().find(|f| f["name"] == "Sources").expect("a Sources field");
+    let value = sources["value"].as_str().unwrap();
+    for line in value.lines() {
+        assert!(line.starts_with('[') && line.contains("](<https://") && line.ends_with(">)"), "{line}");
+    }
+    let shown = json!({
+        "title": embed["title"],
+        "description": embed["description"],
+        "fields": embed["fields"],
+        "footer": embed["footer"]["text"],
+    });
+    crate::sources::assert_snapshot(
+        "discord-ask-is-flask-faster.json",
+        &(serde_json::to_string_pretty(&shown).unwrap() + "\n"),
+    );
+    w.finish().await;
+}

@@ -9,3 +9,5 @@ mod fake_discord;
 mod knowledge;
 mod matcher;
 mod smoke;
+mod sources;
+mod topics;

@@ -111,14 +111,14 @@ const CASES: &[Row] = &[
     ("is flask secure?", &["compare:security"]),
     ("django vs flask perf", &["compare:performance", "faq:is-flask-faster"]),
     ("djnago vs flsk perfomance", &["compare:performance", "faq:is-flask-faster"]),
-    ("fastpi vs flask perfomance", &["compare:performance", "faq:fastapi-vs-flask"]),
+    ("fastpi vs flask perfomance", &["compare:performance", "faq:what-about-fastapi"]),
     ("is fastapi faster than django", &["compare:performance"]),
     ("does django scale better than flask", &["compare:scalability", "faq:django-for-large-projects"]),
     ("which one scales better", &["compare:scalability"]),
     ("does flask support async", &["compare:async"]),
     ("does django have websockets?", &["compare:async"]),
     ("which is better for building a rest api, flask or django", &["compare:rest-api"]),
-    ("is django good for a rest api", &["compare:rest-api", "faq:django-rest-framework"]),
+    ("is django good for a rest api", &["compare:rest-api", "faq:django-vs-fastapi"]),
     ("which one is easier to learn, django or flask?", &["compare:learning-curve", "faq:beginners"]),
     ("whats the learning curve of django like", &["compare:learning-curve"]),
     ("which is more flexible, flask or django", &["compare:flexibility"]),
@@ -145,7 +145,7 @@ const CASES: &[Row] = &[
     ("<@!123456789012345678> what is fastapi", &["framework:fastapi", "faq:what-about-fastapi"]),
     // --- asking for a recommendation ---
     ("which framework should i use for my online shop?", &["decide"]),
-    ("help me pick a framework for my startup's app", &["decide", "faq:which-for-startups"]),
+    ("help me pick a framework for my startup's app", &["decide"]),
     ("can you recommend a framework for my blog", &["decide"]),
     ("hi! I'm building a small app. should i use flask or django? thanks", &["decide", "faq:which-is-better"]),
     // --- more of what chat looks like ---
@@ -156,8 +156,8 @@ const CASES: &[Row] = &[
     ("can i use django's orm w/ flask?", &["faq:combine-flask-django", "compare:orm"]),
     ("how hard is it to move a flask project to django?", &["faq:switch-flask-to-django"]),
     ("what are the pros and cons of django", &["framework:django"]),
-    ("fastapi or flask for a new api", &["faq:fastapi-vs-flask", "compare:rest-api"]),
-    ("drf or fastapi for my api?", &["faq:django-rest-framework"]),
+    ("fastapi or flask for a new api", &["faq:what-about-fastapi", "compare:rest-api"]),
+    ("drf or fastapi for my api?", &["faq:django-vs-fastapi"]),
     ("how does django compare to fastapi for async", &["compare:async"]),
     ("what's the diff b/w django and flask", &["faq:which-is-better"]),
     ("pls help me choose a framework", &["decide"]),
@@ -195,8 +195,8 @@ const CASES: &[Row] = &[
 
 /// Reasonable messages the matcher answers wrongly today. Printed by `known_misses_are_on_record`, never asserted.
 const KNOWN_MISSES: &[Row] = &[
-    // "what is {framework} used for" is a framework intent verbatim, yet the FAQ "is-django-dead" ("is flask still
-    // used") wins on the word "used".
+    // "what is {framework} used for" is a framework intent verbatim, yet an FAQ phrasing with "used" can win on
+    // that word.
     ("what is flask used for", &["framework:flask", "faq:when-flask-over-django"]),
     // A debugging request ("throws a 500 error") with "help" in it is read as a request for a recommendation.
     ("my django app throws a 500 error on deploy, help", &["none"]),
@@ -204,7 +204,7 @@ const KNOWN_MISSES: &[Row] = &[
     ("flask or django for a tiny api w/ a db, pls", &["decide", "faq:which-is-better", "compare:rest-api"]),
     // Confident wrong answers to short, common requests.
     ("which should i use", &["decide"]),
-    ("is flask production ready", &["faq:companies-using-flask", "faq:is-django-dead", "framework:flask"]),
+    ("is flask production ready", &["faq:companies-using-flask", "framework:flask"]),
     ("can flask do everything django does?", &["faq:django-can-flask-cannot"]),
     ("is django overkill for a simple website", &["faq:when-flask-over-django", "faq:is-flask-lighter", "decide"]),
     ("django or flask for data science dashboards", &["faq:machine-learning", "compare:ml"]),

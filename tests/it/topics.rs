@@ -1,0 +1,56 @@
+//! Questions about the topics added in late 2026 (issue 7) reach their FAQ entries, and a how-to question the
+//! knowledge cannot answer still gets an honest "I don't know".
+
+use signpost::Engine;
+
+/// (question, the answer label it must get).
+const TOPICS: &[(&str, &str)] = &[
+    // The issue's own examples.
+    ("litestar or fastapi?", "faq:other-frameworks"),
+    ("celery or rq for flask", "faq:background-jobs"),
+    ("cheapest way to host django", "faq:deployment-hosting"),
+    ("do i need react", "faq:htmx-or-spa"),
+    ("python version for django 6", "faq:python-versions"),
+    // Worded differently from every phrasing in the knowledge.
+    ("is litestar worth it over fastapi", "faq:other-frameworks"),
+    ("what about quart", "faq:other-frameworks"),
+    ("should i use celery or dramatiq with django", "faq:background-jobs"),
+    ("where should i host my flask app cheaply", "faq:deployment-hosting"),
+    ("do i really need react for my django app or is htmx fine", "faq:htmx-or-spa"),
+    ("which python do i need for django 6.1", "faq:python-versions"),
+    ("django or fastapi for a saas with user accounts", "faq:django-vs-fastapi"),
+    ("drf or fastapi for my api?", "faq:django-vs-fastapi"),
+    // Not in the knowledge: a debugging question.
+    ("how do i fix no such table after migrate", "none"),
+];
+
+#[test]
+fn questions_about_each_new_topic_reach_its_entry() {
+    let engine = Engine::load(None).expect("built-in knowledge loads");
+    let wrong: Vec<String> = TOPICS
+        .iter()
+        .filter_map(|(q, want)| {
+            let a = engine.ask(q).expect("a question gets an answer");
+            (a.label() != *want).then(|| format!("{q:?}: got {} ({}), want {want}", a.label(), a.confidence))
+        })
+        .collect();
+    assert!(wrong.is_empty(), "{} of {} answered wrongly:\n{}", wrong.len(), TOPICS.len(), wrong.join("\n"));
+}
+
+#[test]
+fn the_new_entries_carry_sources_and_a_review_date() {
+    let engine = Engine::load(None).expect("built-in knowledge loads");
+    for id in [
+        "django-vs-fastapi",
+        "background-jobs",
+        "deployment-hosting",
+        "other-frameworks",
+        "htmx-or-spa",
+        "python-versions",
+    ] {
+        let faq = engine.kb().faq(id).unwrap_or_else(|| panic!("FAQ {id}"));
+        assert!(!faq.sources.is_empty(), "{id} names its sources");
+        assert!(faq.reviewed.is_some(), "{id} has a review date");
+        assert!(faq.related.len() >= 2, "{id} offers related entries");
+    }
+}
