@@ -54,3 +54,34 @@ fn the_new_entries_carry_sources_and_a_review_date() {
         assert!(faq.related.len() >= 2, "{id} offers related entries");
     }
 }
+
+#[test]
+fn the_dialog_offers_saas_and_real_time_and_its_weights_agree_with_the_aspects() {
+    let engine = Engine::load(None).expect("built-in knowledge loads");
+    let kb = engine.kb();
+    let option = |step: &str, id: &str| {
+        let s = kb.step(step).unwrap_or_else(|| panic!("step {step}"));
+        s.options.iter().find(|o| o.id == id).unwrap_or_else(|| panic!("option {step}/{id}")).clone()
+    };
+    let saas = option("project", "saas");
+    assert!(saas.weights["django"] > saas.weights["flask"] && saas.weights["django"] > saas.weights["fastapi"]);
+    let realtime = option("project", "realtime-app");
+    assert!(
+        realtime.weights["fastapi"] > realtime.weights["django"]
+            && realtime.weights["django"] > realtime.weights["flask"]
+    );
+    // DRF and Django Ninja are mainstream for APIs: these answers do not rank Flask above Django.
+    for (step, id) in [("project", "json-api"), ("rendering", "separate-frontend")] {
+        let o = option(step, id);
+        assert!(o.weights["django"] >= o.weights["flask"], "{step}/{id}: {:?}", o.weights);
+    }
+    // An MVP is not a reason for Flask; plain request/response favours nobody.
+    assert!(!option("project", "prototype").keywords.iter().any(|k| k == "mvp"));
+    assert!(option("realtime", "none").weights.values().all(|&w| w == 0));
+    // Typed free text reaches the new options.
+    let machine = engine.dialog();
+    let project = kb.step("project").unwrap();
+    let pick = |text: &str| machine.interpret(project, text).map(|i| project.options[i].id.clone());
+    assert_eq!(pick("a saas with subscriptions").as_deref(), Some("saas"));
+    assert_eq!(pick("a chat app with websockets").as_deref(), Some("realtime-app"));
+}
