@@ -1,4 +1,5 @@
-//! Embeds the default `knowledge/` directory into the binary, so `signpost` runs with nothing beside it.
+//! Embeds the default `knowledge/` directory (and the matcher's model trained on it) into the binary, so `signpost`
+//! runs with nothing beside it.
 
 use std::{env, fmt::Write as _, fs, path::Path};
 
@@ -15,11 +16,21 @@ fn main() {
         writeln!(out, "    ({rel:?}, include_str!({:?})),", abs.display().to_string()).unwrap();
     }
     out.push(']');
-    let dest = Path::new(&env::var("OUT_DIR").unwrap()).join("embedded_knowledge.rs");
-    fs::write(dest, out).unwrap();
+    let out_dir = env::var("OUT_DIR").unwrap();
+    fs::write(Path::new(&out_dir).join("embedded_knowledge.rs"), out).unwrap();
+
+    // The matcher's model trained on this knowledge (`signpost train`), when there is one.
+    let model = root.join("model.bin");
+    println!("cargo:rerun-if-changed={}", model.display());
+    let model_rs = if model.is_file() {
+        format!("Some(include_bytes!({:?}))", model.display().to_string())
+    } else {
+        "None".to_string()
+    };
+    fs::write(Path::new(&out_dir).join("embedded_model.rs"), model_rs).unwrap();
 }
 
-/// Every `*.toml` below `dir`, as paths relative to `root` with `/` separators.
+/// Every `*.toml` and `*.tsv` below `dir`, as paths relative to `root` with `/` separators.
 fn collect(root: &Path, dir: &Path, files: &mut Vec<String>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
     for entry in entries.flatten() {
@@ -27,7 +38,7 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<String>) {
         println!("cargo:rerun-if-changed={}", path.display());
         if path.is_dir() {
             collect(root, &path, files);
-        } else if path.extension().is_some_and(|e| e == "toml") {
+        } else if path.extension().is_some_and(|e| e == "toml" || e == "tsv") {
             let rel = path.strip_prefix(root).unwrap();
             let rel: Vec<_> = rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
             files.push(rel.join("/"));

@@ -1,15 +1,18 @@
 //! Criterion benchmarks of the core: matching, answering, loading the knowledge, building the engine and one dialog
 //! step.
 //!
-//! `cargo bench --bench core` (about a minute on two cores). Criterion reports means and medians; for tail
-//! latencies (p90, p99, max) run `cargo run --release --example latency`.
+//! `cargo bench --bench core` (a few minutes on two cores). Criterion reports means and medians; after it, the
+//! bench prints what criterion does not: `Engine::ask` tail latencies (p50, p99) next to the normaliser alone
+//! (its baseline in the same run), `signpost ask` as a process next to `signpost --version` (the process
+//! baseline), and the time to train the matcher on the default corpus.
 
 use std::{hint::black_box, time::Duration};
 
-use criterion::{criterion_group, criterion_main, Criterion, SamplingMode};
+use criterion::{criterion_group, Criterion, SamplingMode};
 use signpost::{
     dialog::{Input, Machine, Outcome, State},
     knowledge::KnowledgeBase,
+    matcher::{train::TrainConfig, Matcher},
     Engine,
 };
 
@@ -108,6 +111,87 @@ fn dialog(c: &mut Criterion) {
     g.finish();
 }
 
+/// Messages built to make naive text handling super-linear: one huge token, many emoji, many '<', many near-typos.
+fn hostile(c: &mut Criterion) {
+    let engine = Engine::new(KnowledgeBase::embedded().expect("built-in knowledge loads"));
+    let cases = [
+        ("token_4000", "a".repeat(4_000)),
+        ("emoji_4000", "🐍".repeat(4_000)),
+        ("angle_4000", "<".repeat(4_000)),
+        ("near_typos_4000", "djangoo flaskk ".repeat(266)),
+    ];
+    let mut g = c.benchmark_group("ask_hostile");
+    g.sampling_mode(SamplingMode::Flat);
+    for (name, text) in &cases {
+        g.bench_function(*name, |b| b.iter(|| engine.ask(black_box(text))));
+    }
+    g.finish();
+}
+
+/// Median and 99th percentile of `f` over `rounds` passes of `items`, one timing per call.
+fn tails<T>(items: &[T], rounds: usize, mut f: impl FnMut(&T)) -> (Duration, Duration) {
+    let mut times = Vec::with_capacity(items.len() * rounds);
+    for _ in 0..rounds {
+        for item in items {
+            let t = std::time::Instant::now();
+            f(item);
+            times.push(t.elapsed());
+        }
+    }
+    times.sort_unstable();
+    (times[times.len() / 2], times[times.len() * 99 / 100])
+}
+
+fn report_tails() {
+    let kb = KnowledgeBase::embedded().expect("built-in knowledge loads");
+    let engine = Engine::new(kb.clone());
+    let mut qs = questions(DEV_TSV);
+    qs.extend(questions(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/eval/dev-2.tsv")));
+    let normalizer = engine.matcher().normalizer();
+    for q in &qs {
+        black_box(engine.ask(q).ok()); // warm up
+    }
+    let (n50, n99) = tails(&qs, 50, |q| {
+        black_box(normalizer.read(black_box(q)));
+    });
+    let (a50, a99) = tails(&qs, 50, |q| {
+        black_box(engine.ask(black_box(q)).ok());
+    });
+    println!(
+        "Engine::ask over {} questions x50: p50 {a50:?}, p99 {a99:?} (normaliser alone: p50 {n50:?}, p99 {n99:?}; ask/normaliser {:.1}x at p50)",
+        qs.len(),
+        a50.as_secs_f64() / n50.as_secs_f64()
+    );
+
+    let bin = env!("CARGO_BIN_EXE_signpost");
+    let run = |args: &[&str]| {
+        let t = std::time::Instant::now();
+        let out = std::process::Command::new(bin).args(args).output().expect("signpost runs");
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        t.elapsed()
+    };
+    let runs = 30;
+    let mut ask: Vec<Duration> = (0..runs).map(|_| run(&["ask", "flask or django for a small REST API?"])).collect();
+    let mut version: Vec<Duration> = (0..runs).map(|_| run(&["--version"])).collect();
+    ask.sort_unstable();
+    version.sort_unstable();
+    let (ask50, version50) = (ask[runs / 2], version[runs / 2]);
+    println!(
+        "`signpost ask` as a process, {runs} runs: median {ask50:?} (`signpost --version`: {version50:?}; {:.1}x)",
+        ask50.as_secs_f64() / version50.as_secs_f64()
+    );
+
+    let mut train: Vec<Duration> = (0..3)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            black_box(Matcher::train(&kb, &TrainConfig::default(), &mut |_| {}));
+            t.elapsed()
+        })
+        .collect();
+    train.sort_unstable();
+    println!("training on the default corpus ({} examples), 3 runs: median {:?}", kb.examples.len(), train[1]);
+}
+
 fn config() -> Criterion {
     Criterion::default()
         .warm_up_time(Duration::from_secs(1))
@@ -119,6 +203,11 @@ fn config() -> Criterion {
 criterion_group! {
     name = benches;
     config = config();
-    targets = matching, knowledge, dialog
+    targets = matching, hostile, knowledge, dialog
 }
-criterion_main!(benches);
+
+fn main() {
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+    report_tails();
+}

@@ -1,6 +1,6 @@
 //! Tail latencies of the core, which criterion (means and medians) does not report.
 //!
-//! `cargo run --release --example latency [FILE.tsv ...]` (default: tests/eval/dev.tsv and tests/eval/holdout.tsv).
+//! `cargo run --release --example latency [FILE.tsv ...]` (default: tests/eval/dev.tsv and tests/eval/dev-2.tsv).
 //!
 //! Every question runs 200 times after a warm-up, each call timed on its own with `Instant`; prints median, p90, p99
 //! and max in microseconds for `Matcher::match_message`, `Engine::ask` and `Machine::guess` (which `ask` runs for a
@@ -33,7 +33,7 @@ fn main() {
     let mut files: Vec<String> = std::env::args().skip(1).collect();
     if files.is_empty() {
         let root = env!("CARGO_MANIFEST_DIR");
-        files = vec![format!("{root}/tests/eval/dev.tsv"), format!("{root}/tests/eval/holdout.tsv")];
+        files = vec![format!("{root}/tests/eval/dev.tsv"), format!("{root}/tests/eval/dev-2.tsv")];
     }
     let kb = KnowledgeBase::embedded().expect("built-in knowledge loads");
     let engine = Engine::new(kb.clone());

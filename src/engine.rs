@@ -6,8 +6,9 @@ use crate::{
     compare::{self, Comparison},
     dialog::Machine,
     error::CoreError,
+    knowledge::EMBEDDED_MODEL,
     knowledge::{Framework, KnowledgeBase, KnowledgeError},
-    matcher::{Label, Match, Matcher, Tuning},
+    matcher::{Label, Match, Matcher, MODEL_FILE},
     reply::{round2, Answer, Guess, Topic},
 };
 
@@ -17,6 +18,9 @@ pub const MAX_QUESTION_CHARS: usize = 4_000;
 /// How many suggestions an answer carries.
 const SUGGESTIONS: usize = 3;
 
+/// The least probability for a label to be suggested: below it, a related entry says more.
+const SUGGESTION_FLOOR: f32 = 0.002;
+
 /// Knowledge plus its compiled matcher. Immutable; share it as `Arc<Engine>` and swap the `Arc` to reload.
 pub struct Engine {
     kb: Arc<KnowledgeBase>,
@@ -24,23 +28,37 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// An engine over `kb`, with the shipped model when it was trained on exactly this knowledge (else one trained
+    /// now, logged).
     pub fn new(kb: KnowledgeBase) -> Self {
-        Self::with_tuning(kb, Tuning::default())
+        Self::with_model(kb, None, &mut |line| tracing::info!("{line}"))
     }
 
-    /// An engine whose matcher uses other knobs (for measuring them; see `examples/eval.rs`).
-    pub fn with_tuning(kb: KnowledgeBase, tuning: Tuning) -> Self {
-        let matcher = Matcher::with_tuning(&kb, tuning);
+    /// An engine over `kb` with the model in `stored` (or the shipped one) when either was trained on exactly
+    /// this knowledge; else it trains one, telling `progress`.
+    pub fn with_model(kb: KnowledgeBase, stored: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Self {
+        let want = crate::matcher::train::fingerprint(&kb, &Default::default());
+        let fits = |bytes: &[u8]| crate::matcher::model::StoredModel::fingerprint_of(bytes) == Some(want);
+        let model = stored.filter(|b| fits(b)).or(EMBEDDED_MODEL.filter(|b| fits(b))).or(stored);
+        let matcher = Matcher::new(&kb, model, progress);
         Self { kb: Arc::new(kb), matcher }
     }
 
-    /// The knowledge in `dir`, or the copy compiled into the binary.
+    /// The knowledge in `dir` (with its `model.bin` when it matches), or the copy compiled into the binary;
+    /// training progress goes to the log.
     pub fn load(dir: Option<&Path>) -> Result<Self, KnowledgeError> {
-        let kb = match dir {
-            Some(dir) => KnowledgeBase::load(dir)?,
-            None => KnowledgeBase::embedded()?,
-        };
-        Ok(Self::new(kb))
+        Self::load_with_progress(dir, &mut |line| tracing::info!("{line}"))
+    }
+
+    pub fn load_with_progress(dir: Option<&Path>, progress: &mut dyn FnMut(&str)) -> Result<Self, KnowledgeError> {
+        Ok(match dir {
+            Some(dir) => {
+                let kb = KnowledgeBase::load(dir)?;
+                let stored = std::fs::read(dir.join(MODEL_FILE)).ok();
+                Self::with_model(kb, stored.as_deref(), progress)
+            }
+            None => Self::with_model(KnowledgeBase::embedded()?, None, progress),
+        })
     }
 
     pub fn kb(&self) -> &KnowledgeBase {
@@ -164,13 +182,13 @@ impl Engine {
         answer
     }
 
-    /// Labels scoring close to the winner: the ambiguity a front door shows as "did you mean".
+    /// The next answers by probability (the "did you mean" a front door shows), down to a floor below which a
+    /// label is noise.
     fn close_seconds(&self, m: &Match) -> Vec<String> {
-        let Some(&(_, top)) = m.ranked.first() else { return Vec::new() };
         m.ranked
             .iter()
-            .skip(usize::from(m.label != Label::None))
-            .filter(|(_, s)| *s >= top - 0.08 && *s >= crate::matcher::THRESHOLD * 0.75)
+            .filter(|(l, p)| *l != m.label && *p >= SUGGESTION_FLOOR)
+            .take(SUGGESTIONS)
             .map(|(l, _)| self.suggestion(*l))
             .collect()
     }
@@ -242,14 +260,7 @@ impl Engine {
     /// The answer for a known FAQ id (from a suggestion button or `/faq`).
     pub fn faq_answer(&self, id: &str) -> Option<Answer> {
         let i = self.kb.faqs.iter().position(|f| f.id == id)?;
-        let m = Match {
-            label: Label::Faq(i),
-            confidence: 1.0,
-            ranked: Vec::new(),
-            frameworks: Vec::new(),
-            aspects: Vec::new(),
-            foreign_only: false,
-        };
+        let m = Match::certain(Label::Faq(i), Vec::new());
         Some(self.answer("", &m))
     }
 
@@ -270,8 +281,7 @@ impl Engine {
             Label::Framework(i) => vec![i],
             _ => Vec::new(),
         };
-        let m =
-            Match { label, confidence: 1.0, ranked: Vec::new(), frameworks, aspects: Vec::new(), foreign_only: false };
+        let m = Match::certain(label, frameworks);
         Some(self.answer("", &m))
     }
 
@@ -279,14 +289,7 @@ impl Engine {
     pub fn framework_answer(&self, input: &str) -> Result<Answer, CoreError> {
         let fw = compare::resolve_framework(&self.kb, input)?;
         let i = self.kb.frameworks.iter().position(|f| f.id == fw.id).unwrap_or_default();
-        let m = Match {
-            label: Label::Framework(i),
-            confidence: 1.0,
-            ranked: Vec::new(),
-            frameworks: vec![i],
-            aspects: Vec::new(),
-            foreign_only: false,
-        };
+        let m = Match::certain(Label::Framework(i), vec![i]);
         Ok(self.answer("", &m))
     }
 }

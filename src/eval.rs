@@ -56,40 +56,79 @@ impl Report {
         Self::share(self.cases.iter().filter(|c| c.out_of_domain()).map(Case::correct))
     }
 
+    /// Share of abstentions that were right to abstain.
+    pub fn abstention_precision(&self) -> f64 {
+        Self::share(self.cases.iter().filter(|c| c.got == "none").map(Case::correct))
+    }
+
+    /// Expected calibration error: over ten confidence bins, the gap between confidence and accuracy, weighted
+    /// by how many answers fall in the bin.
+    pub fn calibration_error(&self) -> f64 {
+        let mut bins = [(0usize, 0f64, 0usize); 10];
+        for c in &self.cases {
+            let b = ((c.confidence * 10.0) as usize).min(9);
+            bins[b].0 += 1;
+            bins[b].1 += c.confidence;
+            bins[b].2 += usize::from(c.correct());
+        }
+        // Per bin |sum of confidences - right answers| / all answers = weight * |mean confidence - accuracy|.
+        let n = self.cases.len().max(1) as f64;
+        bins.iter().map(|&(_, conf, ok)| (conf - ok as f64).abs() / n).sum()
+    }
+
+    /// The most frequent (wanted, got) pairs among the misses.
+    pub fn confusions(&self, top: usize) -> Vec<(String, String, usize)> {
+        let mut counts: std::collections::BTreeMap<(String, String), usize> = Default::default();
+        for c in self.failures() {
+            *counts.entry((c.expected.join("|"), c.got.clone())).or_default() += 1;
+        }
+        let mut list: Vec<(String, String, usize)> = counts.into_iter().map(|((w, g), n)| (w, g, n)).collect();
+        list.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)));
+        list.truncate(top);
+        list
+    }
+
     pub fn failures(&self) -> impl Iterator<Item = &Case> {
         self.cases.iter().filter(|c| !c.correct())
     }
 
     pub fn summary(&self) -> String {
         format!(
-            "{} questions: accuracy {:.1}%, in-domain {:.1}%, abstention recall {:.1}%",
+            "{} questions: accuracy {:.1}%, in-domain {:.1}%, abstention precision {:.1}% recall {:.1}%, ECE {:.3}",
             self.cases.len(),
             self.accuracy() * 100.0,
             self.in_domain() * 100.0,
-            self.abstention_recall() * 100.0
+            self.abstention_precision() * 100.0,
+            self.abstention_recall() * 100.0,
+            self.calibration_error()
         )
     }
 }
 
-/// Runs every line of a TSV (`question<TAB>labels`, a header line first) through [`Engine::ask`].
-pub fn run(engine: &Engine, tsv: &str) -> Report {
-    let cases = tsv
-        .lines()
+/// The labelled lines of a TSV (`question<TAB>labels`, a header line first; `\n` in a question is a line break):
+/// (line number, question, accepted labels).
+pub fn parse(tsv: &str) -> Vec<(usize, String, Vec<String>)> {
+    tsv.lines()
         .enumerate()
         .skip(1)
         .filter_map(|(i, line)| {
             let (question, expected) = line.split_once('\t')?;
-            let (got, confidence) = match engine.ask(question) {
+            let question = crate::knowledge::examples::unescape(question).unwrap_or_else(|_| question.to_string());
+            Some((i + 1, question, expected.split_whitespace().map(str::to_string).collect()))
+        })
+        .collect()
+}
+
+/// Runs every line of a TSV (see [`parse`]) through [`Engine::ask`].
+pub fn run(engine: &Engine, tsv: &str) -> Report {
+    let cases = parse(tsv)
+        .into_iter()
+        .map(|(line, question, expected)| {
+            let (got, confidence) = match engine.ask(&question) {
                 Ok(a) => (a.label(), a.confidence),
                 Err(_) => ("none".to_string(), 0.0),
             };
-            Some(Case {
-                line: i + 1,
-                question: question.to_string(),
-                expected: expected.split_whitespace().map(str::to_string).collect(),
-                got,
-                confidence,
-            })
+            Case { line, question, expected, got, confidence }
         })
         .collect();
     Report { cases }

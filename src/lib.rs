@@ -6,10 +6,13 @@
 //! [`reply`] value.
 //!
 //! Core:
-//! - [`knowledge`]: the TOML knowledge base (frameworks, aspects, FAQ, dialog, lexicon), loaded and validated as a
-//!   whole, every problem named by file, line and column. The default copy is compiled into the binary.
+//! - [`knowledge`]: the knowledge base (frameworks, aspects, FAQ, dialog, lexicon in TOML; the example corpus in
+//!   TSV), loaded and validated as a whole, every problem named by file, line and column. The default copy, and
+//!   the matcher's model trained on it, are compiled into the binary.
 //! - [`matcher`]: maps a chat message to an answer (FAQ, comparison, framework profile, decision, or an honest
-//!   "don't know"). Lexical: normalisation, synonyms, stemming, typo-tolerant tokens and weighted overlap.
+//!   "don't know") with a classifier learned from the knowledge's example corpus: `normalize` (cleaning, bounded
+//!   typo repair, synonyms, stemming), `features` (TF-IDF word and character n-grams), `model` (calibrated
+//!   softmax regression and its file), `train` (deterministic training, writer-grouped calibration).
 //! - [`compare`]: one aspect side by side, or an overview of every aspect's verdict.
 //! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`, with a compact,
 //!   versioned state and a verdict that explains itself.

@@ -1,4 +1,4 @@
-//! `signpost export --json`: the whole knowledge base as one JSON document.
+//! `signpost export --json`: the whole knowledge base as one JSON document, with the matcher model that answers.
 
 use super::{engine, Cli, Exit};
 
@@ -9,8 +9,19 @@ pub struct Args {
     pub json: bool,
 }
 
+/// The knowledge, plus which matcher model answers from it and how many labelled messages it learned from.
+#[derive(serde::Serialize)]
+struct Export<'a> {
+    #[serde(flatten)]
+    knowledge: &'a crate::knowledge::KnowledgeBase,
+    examples: usize,
+    model: &'a crate::matcher::ModelInfo,
+}
+
 pub fn run(cli: &Cli, _args: &Args) -> Result<(), Exit> {
     let engine = engine(cli)?;
-    println!("{}", serde_json::to_string_pretty(engine.kb()).expect("knowledge serialises"));
+    let export =
+        Export { knowledge: engine.kb(), examples: engine.kb().examples.len(), model: engine.matcher().info() };
+    println!("{}", serde_json::to_string_pretty(&export).expect("knowledge serialises"));
     Ok(())
 }

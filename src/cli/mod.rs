@@ -7,6 +7,7 @@ pub mod compare;
 pub mod export;
 mod render;
 pub mod serve;
+pub mod train;
 
 use std::path::PathBuf;
 
@@ -38,6 +39,8 @@ pub enum Command {
     Check(check::Args),
     /// Print the whole knowledge base.
     Export(export::Args),
+    /// Train the matcher on the knowledge directory (default `knowledge`) and write its `model.bin`.
+    Train,
     /// Run the Discord bot (token from DISCORD_TOKEN; settings from signpost.toml and the environment).
     Serve(serve::Args),
 }
@@ -62,7 +65,8 @@ impl Exit {
 
 /// Loads the engine from `--knowledge` or the embedded copy; a broken knowledge directory exits 1 with every problem.
 pub fn engine(cli: &Cli) -> Result<Engine, Exit> {
-    Engine::load(cli.knowledge.as_deref()).map_err(|e| Exit { code: EXIT_KNOWLEDGE, message: e.to_string() })
+    Engine::load_with_progress(cli.knowledge.as_deref(), &mut |line| eprintln!("{line}"))
+        .map_err(|e| Exit { code: EXIT_KNOWLEDGE, message: e.to_string() })
 }
 
 pub fn run(cli: Cli) -> Result<(), Exit> {
@@ -73,5 +77,6 @@ pub fn run(cli: Cli) -> Result<(), Exit> {
         Command::Check(args) => check::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
+        Command::Train => train::run(&cli),
     }
 }

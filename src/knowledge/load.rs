@@ -107,7 +107,7 @@ impl Problems {
     }
 }
 
-/// Reads every `*.toml` file below `dir`, named relative to it with `/` separators, sorted by name.
+/// Reads every `*.toml` and `*.tsv` file below `dir`, named relative to it with `/` separators, sorted by name.
 pub fn read_dir(dir: &Path) -> Result<Vec<SourceFile>, KnowledgeError> {
     let mut files = Vec::new();
     let mut problems = Problems::default();
@@ -134,7 +134,7 @@ fn walk(root: &Path, dir: &Path, files: &mut Vec<SourceFile>, problems: &mut Pro
             walk(root, &path, files, problems);
             continue;
         }
-        if path.extension().is_none_or(|e| e != "toml") {
+        if path.extension().is_none_or(|e| e != "toml" && e != "tsv") {
             continue;
         }
         let rel = path.strip_prefix(root).unwrap_or(&path);

@@ -2,6 +2,7 @@
 //!
 //! Loaded from TOML (the default copy is compiled into the binary), validated as a whole, then immutable.
 
+pub mod examples;
 mod load;
 pub mod model;
 mod raw;
@@ -11,6 +12,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
+pub use examples::Example;
 pub use load::{KnowledgeError, Problem, SourceFile};
 pub use model::*;
 pub use validate::{MAX_ANSWER, MAX_ID, MAX_LABEL, MAX_OPTIONS};
@@ -31,6 +33,9 @@ pub struct KnowledgeBase {
     /// Every framework, aspect and FAQ entry's `reviewed` date with its place, for [`KnowledgeBase::stale`].
     #[serde(skip)]
     pub reviews: Vec<Review>,
+    /// The labelled chat messages the matcher learns from (`examples/<writer>.tsv`).
+    #[serde(skip)]
+    pub examples: Vec<Example>,
 }
 
 impl KnowledgeBase {
@@ -80,6 +85,15 @@ impl KnowledgeBase {
         validate::build(files)
     }
 
+    /// Every answer label, in a fixed order: `faq:ID` per FAQ entry, `compare:ID` per aspect, `framework:ID` per
+    /// framework, then `decide` and `none`.
+    pub fn labels(&self) -> Vec<String> {
+        let faqs = self.faqs.iter().map(|f| format!("faq:{}", f.id));
+        let aspects = self.aspects.iter().map(|a| format!("compare:{}", a.id));
+        let frameworks = self.frameworks.iter().map(|f| format!("framework:{}", f.id));
+        faqs.chain(aspects).chain(frameworks).chain(["decide".to_string(), "none".to_string()]).collect()
+    }
+
     pub fn framework(&self, id: &str) -> Option<&Framework> {
         self.frameworks.iter().find(|f| f.id == id)
     }
@@ -109,6 +123,9 @@ impl KnowledgeBase {
         self.aspects.iter().find(|a| a.id == input || key(&a.name) == input)
     }
 }
+
+/// The matcher's model trained on the default knowledge (`knowledge/model.bin`), if the build found one.
+pub const EMBEDDED_MODEL: Option<&[u8]> = include!(concat!(env!("OUT_DIR"), "/embedded_model.rs"));
 
 pub fn embedded_sources() -> Vec<SourceFile> {
     EMBEDDED.iter().map(|(name, text)| SourceFile::new(*name, *text)).collect()

@@ -206,25 +206,8 @@ pub struct Lexicon {
     pub ignore: Vec<String>,
     /// Names of frameworks the knowledge does not cover: a question only about them is out of scope.
     pub foreign: Vec<String>,
-    /// Words that make a message without framework names about frameworks ("which framework", "which one").
-    pub anchors: Vec<String>,
-    /// Words of how-to and debugging questions ("install", "error"): the knowledge answers choices, not how-tos.
-    pub howto: Vec<String>,
-    /// Anchors too common to override a message about other frameworks ("which").
-    pub weak_anchors: Vec<String>,
-    /// Words that ask for advice; a `decide` answer needs one.
-    pub decide_cues: Vec<String>,
-    /// Question shapes per kind of answer, with `{framework}` and `{aspect}` placeholders.
-    pub intents: Intents,
     /// Chat word or phrase -> the words the knowledge uses.
     pub synonyms: BTreeMap<String, String>,
-}
-
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct Intents {
-    pub framework: Vec<String>,
-    pub compare: Vec<String>,
-    pub decide: Vec<String>,
 }
 
 impl Step {

@@ -133,28 +133,7 @@ pub(crate) struct RawLexicon {
     #[serde(default)]
     pub foreign: Vec<S<String>>,
     #[serde(default)]
-    pub anchors: Vec<S<String>>,
-    #[serde(default)]
-    pub weak_anchors: Vec<S<String>>,
-    #[serde(default)]
-    pub howto: Vec<S<String>>,
-    #[serde(default)]
-    pub decide_cues: Vec<S<String>>,
-    #[serde(default)]
-    pub intents: RawIntents,
-    #[serde(default)]
     pub synonyms: BTreeMap<String, S<String>>,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct RawIntents {
-    #[serde(default)]
-    pub framework: Vec<S<String>>,
-    #[serde(default)]
-    pub compare: Vec<S<String>>,
-    #[serde(default)]
-    pub decide: Vec<S<String>>,
 }
 
 /// Drops the span: used once validation no longer needs it.

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
+    examples::{self, EXAMPLES_DIR},
     load::{KnowledgeError, Problems, SourceFile},
     model::*,
     raw::{self, *},
@@ -30,8 +31,12 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     let mut faq_file = None;
     let mut dialog_file = None;
     let mut lexicon_file = None;
+    let mut example_files = Vec::new();
     for file in files {
         match file.name.as_str() {
+            name if name.starts_with(EXAMPLES_DIR) && name.ends_with(".tsv") && !name[EXAMPLES_DIR.len()..].contains('/') => {
+                example_files.push(file)
+            }
             "aspects.toml" => aspects_file = Some(file),
             "faq.toml" => faq_file = Some(file),
             "dialog.toml" => dialog_file = Some(file),
@@ -41,7 +46,7 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
             }
             name => p.file(
                 name,
-                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml and frameworks/<id>.toml",
+                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml, frameworks/<id>.toml and examples/<writer>.tsv",
             ),
         }
     }
@@ -70,14 +75,27 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
             framework_ids.push(f.name["frameworks/".len()..].trim_end_matches(".toml").to_string());
         }
     }
-    let kb = KnowledgeBase {
+    let mut kb = KnowledgeBase {
         frameworks: frameworks.iter().map(|(f, fw)| check_framework(&mut p, &mut reviews, f, fw)).collect(),
         aspects: aspects.map(|(f, a)| check_aspects(&mut p, &mut reviews, f, &a, &framework_ids)).unwrap_or_default(),
         faqs: faqs.map(|(f, q)| check_faqs(&mut p, &mut reviews, f, &q)).unwrap_or_default(),
         dialog: dialog.map(|(f, d)| check_dialog(&mut p, f, &d, &framework_ids)).unwrap_or_else(empty_dialog),
         lexicon: lexicon.map(|(f, l)| check_lexicon(&mut p, f, &l)).unwrap_or_default(),
         reviews,
+        examples: Vec::new(),
     };
+    let labels = kb.labels();
+    // With a broken FAQ, aspect or framework, its label is missing from `labels`: say so once, at the entry,
+    // not again at every example of it.
+    let entries_ok = p.list.is_empty();
+    let known = |label: &str| {
+        if !entries_ok || labels.iter().any(|l| l == label) {
+            Ok(())
+        } else {
+            Err(unknown("label", label, &labels))
+        }
+    };
+    kb.examples = examples::check(&mut p, &example_files, &known);
     unique(&mut p, frameworks.iter().map(|(f, fw)| (*f, &fw.id)), "framework id");
 
     if p.list.is_empty() {
@@ -502,29 +520,5 @@ fn check_lexicon(p: &mut Problems, file: &SourceFile, raw: &RawLexicon) -> Lexic
         synonyms.insert(word.to_lowercase(), target.get_ref().to_lowercase());
     }
     let lower = |v: &[S<String>]| v.iter().map(|w| w.get_ref().to_lowercase()).collect::<Vec<_>>();
-    let mut templates = |v: &[S<String>], slot: Option<&str>, what: &str| {
-        for t in v {
-            if let Some(slot) = slot {
-                if !t.get_ref().contains(slot) {
-                    p.at(file, t.span(), format!("{what} shape `{}` must contain {slot}", t.get_ref()));
-                }
-            }
-        }
-        lower(v)
-    };
-    let intents = Intents {
-        framework: templates(&raw.intents.framework, Some("{framework}"), "framework"),
-        compare: templates(&raw.intents.compare, Some("{aspect}"), "compare"),
-        decide: templates(&raw.intents.decide, None, "decide"),
-    };
-    Lexicon {
-        ignore: lower(&raw.ignore),
-        foreign: lower(&raw.foreign),
-        anchors: lower(&raw.anchors),
-        howto: lower(&raw.howto),
-        weak_anchors: lower(&raw.weak_anchors),
-        decide_cues: lower(&raw.decide_cues),
-        intents,
-        synonyms,
-    }
+    Lexicon { ignore: lower(&raw.ignore), foreign: lower(&raw.foreign), synonyms }
 }

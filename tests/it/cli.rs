@@ -292,6 +292,41 @@ fn export_json_holds_the_whole_knowledge() {
     let steps = dialog["steps"].as_array().unwrap();
     assert!(steps.len() >= 5);
     assert!(steps.iter().all(|s| s["options"].as_array().is_some_and(|o| !o.is_empty())));
+    // Which model answers, and from how much: the shipped one for the built-in knowledge.
+    assert_eq!(v["model"]["origin"], "shipped");
+    assert!(v["model"]["version"].as_str().unwrap().starts_with("softmax-lr-"));
+    assert!(v["model"]["corpus_size"].as_u64().unwrap() > 4000);
+    assert!(v["examples"].as_u64().unwrap() > 4000);
+}
+
+#[test]
+fn another_knowledge_directory_trains_its_own_model_with_a_progress_line() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/knowledge/valid");
+    let o = signpost(&["ask", "--json", "--knowledge", dir, "is alpha quicker than beta?"]);
+    assert_exit(&o, 0);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("training the matcher on"), "{err}");
+    assert!(err.contains("trained:"), "{err}");
+    let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["kind"], "faq", "{v}");
+}
+
+#[test]
+fn a_broken_corpus_is_named_by_file_line_and_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    let valid = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/knowledge/valid");
+    let status = Command::new("cp").args(["-r", &format!("{valid}/."), tmp.path().to_str().unwrap()]).status();
+    assert!(status.unwrap().success());
+    std::fs::write(tmp.path().join("examples/writer-c.tsv"), "faq:is-alpha-fastr\tquick?\n").unwrap();
+    let o = signpost(&["ask", "--knowledge", tmp.path().to_str().unwrap(), "alpha?"]);
+    assert_exit(&o, 1);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(
+            "examples/writer-c.tsv:1:1: unknown label `faq:is-alpha-fastr` (did you mean `faq:is-alpha-faster`?)"
+        ),
+        "{err}"
+    );
 }
 
 // --- chat ---

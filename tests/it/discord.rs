@@ -635,7 +635,7 @@ async fn ask_answers_and_offers_did_you_mean() {
     assert!(cb.embeds()[0]["footer"]["text"].as_str().unwrap().contains("confidence"));
 
     // Nothing fits: an honest "don't know" with the closest topics as buttons.
-    let i = w.slash("ask", json!([opt("question", "how do i deploy?")]), &alice());
+    let i = w.slash("ask", json!([opt("question", "how do i fix no such table after migrate?")]), &alice());
     let cb = w.answer(&i).await;
     assert_eq!(cb.callback_type(), Some(4));
     let suggestions: Vec<String> = cb.custom_ids().into_iter().filter(|id| id.starts_with("a:")).collect();

@@ -1,5 +1,7 @@
-//! Matcher accuracy on labelled chat questions. The figures print with `--nocapture` or through
-//! `cargo run --release --example eval`.
+//! Matcher accuracy on the development sets. Both were read while building the matcher (`dev-2.tsv` was used to
+//! tune the rules the learned model replaced), so they guard against regressions; they do not measure unseen
+//! questions. The honest figures come from `cargo run --release --example eval` (writer-grouped
+//! cross-validation, and the blind set scored once).
 
 use signpost::{eval, Engine};
 
@@ -16,16 +18,15 @@ fn report(file: &str) -> eval::Report {
 }
 
 #[test]
-fn dev_set_accuracy_is_at_least_92_percent() {
+fn dev_set_accuracy_is_at_least_95_percent() {
     let r = report("dev.tsv");
     assert_eq!(r.cases.len(), 90, "every dev line is read");
-    assert!(r.accuracy() >= 0.92, "{}", r.summary());
+    assert!(r.accuracy() >= 0.95, "{}", r.summary());
 }
 
 #[test]
-fn holdout_set_accuracy_stays_close() {
-    // Written apart from the knowledge and never tuned against line by line: a guard against overfitting dev.tsv.
-    let r = report("holdout.tsv");
+fn second_dev_set_accuracy_is_at_least_90_percent() {
+    let r = report("dev-2.tsv");
     assert!(r.cases.len() >= 150);
-    assert!(r.accuracy() >= 0.80, "{}", r.summary());
+    assert!(r.accuracy() >= 0.90, "{}", r.summary());
 }

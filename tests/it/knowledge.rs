@@ -36,6 +36,12 @@ const CASES: &[&str] = &[
     "duplicate-phrasing",
     "duplicate-step-id",
     "empty-answer",
+    "examples-bad-line",
+    "examples-duplicate-text",
+    "examples-empty-text",
+    "examples-oversized-text",
+    "examples-two-labels",
+    "examples-unknown-label",
     "framework-file-name-mismatch",
     "invalid-id",
     "label-too-long",
@@ -46,7 +52,6 @@ const CASES: &[&str] = &[
     "not-utf8",
     "related-self",
     "related-unknown-faq",
-    "template-missing-slot",
     "toml-syntax-error",
     "too-few-options",
     "too-many-options",
@@ -164,7 +169,7 @@ fn case_sources(case: &Path) -> Vec<SourceFile> {
     files.sort();
     files
         .into_iter()
-        .filter(|(name, _)| name.ends_with(".toml"))
+        .filter(|(name, _)| name.ends_with(".toml") || name.ends_with(".tsv"))
         .map(|(name, path)| SourceFile::new(name, fs::read_to_string(path).expect("read fixture")))
         .collect()
 }

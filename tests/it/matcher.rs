@@ -131,6 +131,7 @@ const CASES: &[Row] = &[
     ("deploying django vs deploying flask", &["compare:deployment"]),
     ("which is easier to deploy, django or flask?", &["compare:deployment"]),
     ("django vs flask ml", &["compare:ml", "faq:machine-learning"]),
+    ("how do django and flask compare for ML workloads", &["compare:ml", "faq:machine-learning"]),
     ("is flask good for machine learning?", &["compare:ml", "faq:machine-learning"]),
     // --- what is X ---
     ("what is django exactly", &["framework:django"]),
@@ -159,7 +160,7 @@ const CASES: &[Row] = &[
     ("fastapi or flask for a new api", &["faq:what-about-fastapi", "compare:rest-api"]),
     ("drf or fastapi for my api?", &["faq:django-vs-fastapi"]),
     ("how does django compare to fastapi for async", &["compare:async"]),
-    ("what's the diff b/w django and flask", &["faq:which-is-better"]),
+    ("what's the diff b/w django and flask", &["faq:which-is-better", "compare:architecture"]),
     ("pls help me choose a framework", &["decide"]),
     ("django or flask for an ecommerce site?", &["decide", "faq:which-is-better"]),
     ("does flask scale?", &["compare:scalability"]),
@@ -468,7 +469,7 @@ fn every_stable_faq_aspect_and_framework_is_reached_by_own_words() {
 #[test]
 fn rows_are_not_copied_from_the_eval_sets() {
     let mut eval = BTreeSet::new();
-    for file in ["dev.tsv", "holdout.tsv"] {
+    for file in ["dev.tsv", "dev-2.tsv"] {
         let path = format!("{}/tests/eval/{file}", env!("CARGO_MANIFEST_DIR"));
         let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
         eval.extend(text.lines().filter_map(|l| l.split('\t').next()).map(normalise));

@@ -3,7 +3,8 @@
 
 use signpost::Engine;
 
-/// (question, the answer label it must get).
+/// (question, the answer labels that are right: one, or `|`-separated where a project described is also a fair
+/// request for the guided decision).
 const TOPICS: &[(&str, &str)] = &[
     // The issue's own examples.
     ("litestar or fastapi?", "faq:other-frameworks"),
@@ -18,7 +19,7 @@ const TOPICS: &[(&str, &str)] = &[
     ("where should i host my flask app cheaply", "faq:deployment-hosting"),
     ("do i really need react for my django app or is htmx fine", "faq:htmx-or-spa"),
     ("which python do i need for django 6.1", "faq:python-versions"),
-    ("django or fastapi for a saas with user accounts", "faq:django-vs-fastapi"),
+    ("django or fastapi for a saas with user accounts", "faq:django-vs-fastapi|decide"),
     ("drf or fastapi for my api?", "faq:django-vs-fastapi"),
     // Not in the knowledge: a debugging question.
     ("how do i fix no such table after migrate", "none"),
@@ -31,7 +32,8 @@ fn questions_about_each_new_topic_reach_its_entry() {
         .iter()
         .filter_map(|(q, want)| {
             let a = engine.ask(q).expect("a question gets an answer");
-            (a.label() != *want).then(|| format!("{q:?}: got {} ({}), want {want}", a.label(), a.confidence))
+            (!want.split('|').any(|w| a.label() == w))
+                .then(|| format!("{q:?}: got {} ({}), want {want}", a.label(), a.confidence))
         })
         .collect();
     assert!(wrong.is_empty(), "{} of {} answered wrongly:\n{}", wrong.len(), TOPICS.len(), wrong.join("\n"));

@@ -1,0 +1,247 @@
+//! The classifier: multinomial logistic regression over the sparse features, with a temperature that calibrates
+//! its probabilities, and its compact file format.
+
+use super::features::{FeatureConfig, Features, Sparse};
+
+/// A linear softmax model. Weights are stored feature-major (`weights[f * classes + k]`), so a sparse message
+/// touches one contiguous row per feature.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinearModel {
+    pub classes: usize,
+    pub weights: Vec<f32>,
+    pub bias: Vec<f32>,
+    /// Logits are divided by this before the softmax (fitted on held-out writers).
+    pub temperature: f32,
+}
+
+impl LinearModel {
+    pub fn zeros(features: usize, classes: usize) -> Self {
+        Self { classes, weights: vec![0.0; features * classes], bias: vec![0.0; classes], temperature: 1.0 }
+    }
+
+    pub fn logits(&self, x: &Sparse) -> Vec<f32> {
+        let k = self.classes;
+        let mut z = self.bias.clone();
+        for &(f, v) in x {
+            let row = &self.weights[f as usize * k..(f as usize + 1) * k];
+            for (zi, w) in z.iter_mut().zip(row) {
+                *zi += v * w;
+            }
+        }
+        z
+    }
+
+    /// Calibrated class probabilities.
+    pub fn probabilities(&self, x: &Sparse) -> Vec<f32> {
+        softmax(&self.logits(x), self.temperature)
+    }
+
+    /// Rounds every weight to 8 bits with one scale per feature row: the file stays small, and the model in
+    /// memory is exactly the one a file holds, whichever way it was made.
+    pub fn quantize(&mut self) {
+        let k = self.classes;
+        for row in self.weights.chunks_mut(k) {
+            let scale = row_scale(row);
+            for w in row {
+                *w = (*w / scale).round().clamp(-127.0, 127.0) * scale;
+            }
+        }
+    }
+}
+
+fn row_scale(row: &[f32]) -> f32 {
+    let max = row.iter().fold(0f32, |m, w| m.max(w.abs()));
+    if max > 0.0 {
+        max / 127.0
+    } else {
+        1.0
+    }
+}
+
+/// Softmax of `z / temperature`, computed stably.
+pub fn softmax(z: &[f32], temperature: f32) -> Vec<f32> {
+    let max = z.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut p: Vec<f32> = z.iter().map(|&v| ((v - max) / temperature).exp()).collect();
+    let sum: f32 = p.iter().sum();
+    p.iter_mut().for_each(|v| *v /= sum);
+    p
+}
+
+/// Everything a trained matcher needs besides the knowledge: written by `signpost train`, embedded in the binary.
+#[derive(Debug, Clone)]
+pub struct StoredModel {
+    /// What it was trained from ([`super::train::fingerprint`]).
+    pub fingerprint: u64,
+    pub labels: Vec<String>,
+    /// Words the corpus shows to be real (the normaliser does not repair them).
+    pub corpus_words: Vec<String>,
+    pub corpus_size: u32,
+    /// Below this probability the matcher abstains even when `none` is not the top class.
+    pub threshold: f32,
+    pub features: Features,
+    pub model: LinearModel,
+}
+
+const MAGIC: &[u8; 8] = b"SPMODEL\x01";
+
+impl StoredModel {
+    /// The training fingerprint a model file was made from, read without decoding the rest.
+    pub fn fingerprint_of(bytes: &[u8]) -> Option<u64> {
+        (bytes.get(..8)? == MAGIC).then(|| u64::from_le_bytes(bytes[8..16].try_into().unwrap()))
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16 + self.features.len() * (12 + self.model.classes));
+        out.extend_from_slice(MAGIC);
+        out.extend_from_slice(&self.fingerprint.to_le_bytes());
+        put_u32(&mut out, self.corpus_size);
+        for list in [&self.labels, &self.corpus_words] {
+            put_u32(&mut out, list.len() as u32);
+            for l in list {
+                put_u32(&mut out, l.len() as u32);
+                out.extend_from_slice(l.as_bytes());
+            }
+        }
+        let c = &self.features.config;
+        for v in [c.char_min as u32, c.char_max as u32, c.min_df] {
+            put_u32(&mut out, v);
+        }
+        for v in [c.char_weight, self.threshold, self.model.temperature] {
+            out.extend_from_slice(&v.to_le_bytes());
+        }
+        for &b in &self.model.bias {
+            out.extend_from_slice(&b.to_le_bytes());
+        }
+        put_u32(&mut out, self.features.len() as u32);
+        let k = self.model.classes;
+        for (f, &(key, idf)) in self.features.columns.iter().enumerate() {
+            out.extend_from_slice(&key.to_le_bytes());
+            out.extend_from_slice(&idf.to_le_bytes());
+            let row = &self.model.weights[f * k..(f + 1) * k];
+            let scale = row_scale(row);
+            out.extend_from_slice(&scale.to_le_bytes());
+            out.extend(row.iter().map(|w| ((w / scale).round().clamp(-127.0, 127.0) as i8) as u8));
+        }
+        out
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, String> {
+        let mut r = Reader { bytes, at: 0 };
+        if r.take(8)? != MAGIC {
+            return Err("not a Signpost model file (or one of another format version)".into());
+        }
+        let fingerprint = u64::from_le_bytes(r.take(8)?.try_into().unwrap());
+        let corpus_size = r.u32()?;
+        let labels = r.strings()?;
+        let corpus_words = r.strings()?;
+        let (char_min, char_max, min_df) = (r.u32()? as usize, r.u32()? as usize, r.u32()?);
+        let (char_weight, threshold, temperature) = (r.f32()?, r.f32()?, r.f32()?);
+        if !(1..=8).contains(&char_min) || !(char_min..=8).contains(&char_max) {
+            return Err("bad character n-gram range".into());
+        }
+        let k = labels.len();
+        let bias = (0..k).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
+        let n = r.u32()? as usize;
+        if r.bytes.len() - r.at != n * (16 + k) {
+            return Err("model file is truncated or has trailing bytes".into());
+        }
+        let mut columns = Vec::with_capacity(n);
+        let mut weights = Vec::with_capacity(n * k);
+        for _ in 0..n {
+            let key = u64::from_le_bytes(r.take(8)?.try_into().unwrap());
+            let idf = r.f32()?;
+            let scale = r.f32()?;
+            columns.push((key, idf));
+            weights.extend(r.take(k)?.iter().map(|&q| f32::from(q as i8) * scale));
+        }
+        if columns.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err("model columns are not in key order".into());
+        }
+        let config = FeatureConfig { char_min, char_max, char_weight, min_df };
+        Ok(Self {
+            fingerprint,
+            labels,
+            corpus_words,
+            corpus_size,
+            threshold,
+            features: Features::from_columns(config, columns),
+            model: LinearModel { classes: k, weights, bias, temperature },
+        })
+    }
+}
+
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], String> {
+        let end = self.at.checked_add(n).filter(|&e| e <= self.bytes.len()).ok_or("model file is truncated")?;
+        let s = &self.bytes[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+
+    fn u32(&mut self) -> Result<u32, String> {
+        Ok(u32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+
+    fn strings(&mut self) -> Result<Vec<String>, String> {
+        let n = self.u32()? as usize;
+        let mut out = Vec::with_capacity(n.min(100_000));
+        for _ in 0..n {
+            let len = self.u32()? as usize;
+            out.push(String::from_utf8(self.take(len)?.to_vec()).map_err(|_| "text in the model file is not UTF-8")?);
+        }
+        Ok(out)
+    }
+
+    fn f32(&mut self) -> Result<f32, String> {
+        Ok(f32::from_le_bytes(self.take(4)?.try_into().unwrap()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn softmax_sums_to_one_and_temperature_flattens() {
+        let p = softmax(&[2.0, 1.0, 0.0], 1.0);
+        assert!((p.iter().sum::<f32>() - 1.0).abs() < 1e-6);
+        let q = softmax(&[2.0, 1.0, 0.0], 2.0);
+        assert!(q[0] < p[0]);
+    }
+
+    #[test]
+    fn file_round_trip_and_damage() {
+        let columns = vec![(3u64, 1.5f32), (9, 2.0)];
+        let mut model = LinearModel::zeros(2, 3);
+        model.weights = vec![0.5, -1.0, 0.25, 0.0, 0.0, 0.0];
+        model.bias = vec![0.1, 0.2, 0.3];
+        model.temperature = 1.3;
+        model.quantize();
+        let stored = StoredModel {
+            fingerprint: 42,
+            labels: vec!["faq:a".into(), "decide".into(), "none".into()],
+            corpus_words: vec!["celery".into()],
+            corpus_size: 7,
+            threshold: 0.2,
+            features: Features::from_columns(FeatureConfig::default(), columns),
+            model,
+        };
+        let bytes = stored.to_bytes();
+        let back = StoredModel::from_bytes(&bytes).unwrap();
+        assert_eq!(back.model, stored.model);
+        assert_eq!(back.labels, stored.labels);
+        assert_eq!(back.corpus_words, stored.corpus_words);
+        assert_eq!(back.features.columns, stored.features.columns);
+        assert!(StoredModel::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        assert!(StoredModel::from_bytes(b"garbage").is_err());
+    }
+}
