@@ -5,10 +5,7 @@ use serenity::{Context, Message};
 use tracing::{debug, info};
 
 use super::{decision, render, render::Out, Bot, Error};
-use crate::{
-    reply::Topic,
-    session::{now, Lookup, SessionKey},
-};
+use crate::{reply::Topic, session::SessionKey};
 
 pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error> {
     // Never answer bots (ourselves included): two bots could otherwise talk forever.
@@ -25,31 +22,39 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
 
     // A running decision in this thread or channel takes the author's free text.
     let key = SessionKey { user: msg.author.id.get(), channel: msg.channel_id.get() };
-    match bot.store.get(key, now())? {
-        Lookup::Active(session) => {
-            let text = strip_mentions(&msg.content);
-            if text.trim().is_empty() {
+    let text = strip_mentions(&msg.content);
+    if !text.trim().is_empty() {
+        match decision::apply(bot, key, key.user, None, decision::Change::Text(text.clone())).await? {
+            Ok(applied) => {
+                debug!(user = key.user, channel = key.channel, running = applied.running, "decision text");
+                let mut outs = applied.outs.iter();
+                if let Some(first) = outs.next() {
+                    if let Err(e) = send(ctx, msg, first).await {
+                        applied.undo.run(&bot.store).await;
+                        return Err(e);
+                    }
+                }
+                for out in outs {
+                    send(ctx, msg, out).await?;
+                }
                 return Ok(());
             }
-            let (outs, running) = decision::apply_text(bot, key, &session, &text)?;
-            debug!(user = key.user, channel = key.channel, running, "decision text");
-            for out in outs {
-                send(ctx, msg, &out).await?;
+            // Said once: the tombstone goes as it is reported.
+            Err(decision::Refusal::Expired) => {
+                let out = decision::Refusal::Expired.out(&bot.store);
+                return send(ctx, msg, &Out { ephemeral: false, ..out }).await;
             }
-            return Ok(());
+            Err(decision::Refusal::Stale) => {
+                let out = Out::text("The decision moved on while you typed; answer its latest question.");
+                return send(ctx, msg, &out).await;
+            }
+            Err(_) => {}
         }
-        // Said once: the expired session is deleted by this lookup.
-        Lookup::Expired => {
-            let out = decision::Refusal::Expired.out(bot);
-            return send(ctx, msg, &Out { ephemeral: false, ..out }).await;
-        }
-        _ => {}
     }
 
     if !(mentioned || dm || help_channel) {
         return Ok(());
     }
-    let text = strip_mentions(&msg.content);
     let engine = bot.engine();
     let answer = match engine.ask(&text) {
         Ok(a) => a,

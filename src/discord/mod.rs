@@ -188,21 +188,8 @@ pub async fn run(
         .context("building the Discord client")?;
     let shards = client.shard_manager.clone();
 
-    let purge_store = bot.store.clone();
-    let purger = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            // A scan of every stored session: off the async workers, so replies do not wait for it.
-            let store = purge_store.clone();
-            match tokio::task::spawn_blocking(move || store.purge_expired(crate::session::now())).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => info!(sessions = n, "expired decision sessions removed"),
-                Ok(Err(e)) => warn!(error = %e, "purging expired sessions failed"),
-                Err(e) => warn!(error = %e, "purge task failed"),
-            }
-        }
-    });
+    // Due sessions are found through the expiry index and purged in small batches, off the async workers.
+    let purger = tokio::spawn(bot.store.clone().purge_every(Duration::from_secs(60)));
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
 
     let outcome = tokio::select! {

@@ -285,8 +285,8 @@ fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbe
 
 /// One dialog question: an embed, the options as buttons (or a select menu past five), and Back / Restart /
 /// Cancel.
-pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str>) -> Out {
-    let id = |action| ComponentId::Dialog { key, version, action }.encode();
+pub fn question(q: &Question, key: SessionKey, nonce: u32, version: u32, notice: Option<&str>) -> Out {
+    let id = |action| ComponentId::Dialog { key, nonce, version, action }.encode();
     let list: Vec<String> = q.options.iter().enumerate().map(|(i, o)| format!("**{}.** {}", i + 1, o.label)).collect();
     let description =
         format!("{}\n\n_Click an answer, or type it in your own words (a number works too)._", list.join("\n"));
@@ -298,9 +298,10 @@ pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str
         let buttons = q
             .options
             .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                CreateButton::new(id(Action::Option(i))).label(fit(&o.label, MAX_LABEL)).style(ButtonStyle::Primary)
+            .map(|o| {
+                CreateButton::new(id(Action::Option(o.id.clone())))
+                    .label(fit(&o.label, MAX_LABEL))
+                    .style(ButtonStyle::Primary)
             })
             .collect();
         components.push(CreateActionRow::Buttons(buttons));
@@ -308,9 +309,8 @@ pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str
         let options = q
             .options
             .iter()
-            .enumerate()
             .take(MAX_SELECT_OPTIONS)
-            .map(|(i, o)| CreateSelectMenuOption::new(fit(&o.label, 100), i.to_string()))
+            .map(|o| CreateSelectMenuOption::new(fit(&o.label, 100), o.id.clone()))
             .collect();
         let menu = CreateSelectMenu::new(id(Action::Select), CreateSelectMenuKind::String { options })
             .placeholder("Choose an answer");

@@ -21,7 +21,12 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use signpost::{config::Config, discord::Bot, session::SessionStore, Engine};
+use signpost::{
+    config::Config,
+    discord::Bot,
+    session::{Lookup, SessionKey, SessionStore},
+    Engine,
+};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use crate::fake_discord::{
@@ -289,6 +294,11 @@ async fn start_bot(w: &World, settings: &Settings) -> Running {
 }
 
 impl Running {
+    /// The running bot (its session store and clock).
+    fn bot(&self) -> Arc<Bot> {
+        self.bot.upgrade().expect("the bot is running")
+    }
+
     /// Shuts the bot down as SIGTERM would: `run` returns `Ok`, and soon nothing holds the `Bot` any more.
     async fn stop(mut self, fake: &FakeDiscord) {
         if let Some(stop) = self.stop.take() {
@@ -430,9 +440,54 @@ fn labels(msg: &Value) -> Vec<String> {
     components(msg).iter().filter_map(|c| c["label"].as_str().map(str::to_string)).collect()
 }
 
-/// The dialog component of `msg` for `action` (`s` the menu, `o{n}` option n, `b`, `r`, `c`).
+/// The dialog component of `msg` for `action` (`s` the menu, `o{id}` the option with that id, `b`, `r`, `c`).
 fn dialog_id(msg: &Value, action: &str) -> Option<String> {
-    custom_ids(msg).into_iter().find(|id| id.starts_with("d:") && id.ends_with(&format!(":{action}")))
+    custom_ids(msg).into_iter().find(|id| id.starts_with("d:") && id.rsplit(':').next() == Some(action))
+}
+
+/// The ids of the options `msg` shows, in order (the select menu's values, or the option buttons).
+fn option_ids(msg: &Value) -> Vec<String> {
+    let comps = components(msg);
+    if let Some(menu) = comps.iter().find(|c| c["type"] == 3) {
+        return menu["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["value"].as_str())
+            .map(String::from)
+            .collect();
+    }
+    custom_ids(msg)
+        .iter()
+        .filter(|id| id.starts_with("d:"))
+        .filter_map(|id| id.rsplit(':').next()?.strip_prefix('o').map(String::from))
+        .collect()
+}
+
+/// `n` in base 36, as dialog custom_ids write numbers.
+fn b36(mut n: u64) -> String {
+    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(digits[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap()
+}
+
+/// How the dialog custom_ids of `user`'s session in `channel` begin.
+fn dialog_prefix(user: u64, channel: u64) -> String {
+    format!("d:{}:{}:", b36(user), b36(channel))
+}
+
+/// `id` with its last part (the action) replaced.
+fn with_action(id: &str, action: &str) -> String {
+    let (head, _) = id.rsplit_once(':').expect("a dialog id");
+    format!("{head}:{action}")
 }
 
 fn title(msg: &Value) -> String {
@@ -475,13 +530,17 @@ async fn decide_in_thread(w: &World, user: &TestUser) -> (InteractionRef, u64, u
 /// Answers the question shown in message `msg` with option `pick` (its button, or its select menu).
 async fn pick(w: &World, msg: u64, user: &TestUser, pick: usize) -> Recorded {
     let m = stored(w, msg);
+    let ids = option_ids(&m);
+    let id = ids.get(pick).unwrap_or_else(|| panic!("message {msg} has no option {pick}: {:?}", custom_ids(&m)));
+    pick_id(w, msg, user, id).await
+}
+
+/// Answers the question shown in message `msg` with the option whose id is `id`.
+async fn pick_id(w: &World, msg: u64, user: &TestUser, id: &str) -> Recorded {
+    let m = stored(w, msg);
     let i = match dialog_id(&m, "s") {
-        Some(menu) => w.select(&menu, &[&pick.to_string()], msg, user),
-        None => {
-            let button = dialog_id(&m, &format!("o{pick}"))
-                .unwrap_or_else(|| panic!("message {msg} has no option {pick}: {:?}", custom_ids(&m)));
-            w.click(&button, msg, user)
-        }
+        Some(menu) => w.select(&menu, &[id], msg, user),
+        None => w.click(&dialog_id(&m, &format!("o{id}")).expect("the option's button"), msg, user),
     };
     w.answer(&i).await
 }
@@ -509,6 +568,7 @@ const Q_SIZE: &str = "How big do you expect it to get, in code and in traffic?";
 const Q_BUILTINS: &str = "How many of the usual built-ins (admin, authentication, ORM, forms, migrations) do you need?";
 /// The index of "A JSON API for a single-page app or mobile app" in the first question (its next step is the size).
 const JSON_API: usize = 1;
+const JSON_API_ID: &str = "json-api";
 
 // ================================================================================================ 1. start-up
 
@@ -955,7 +1015,7 @@ async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     let posts = w.requests_matching(|r| is_post_in(r, dm_channel));
     let question = stored(&w, response_id(&posts[1]));
     assert_question(&question, 1, Q_PROJECT);
-    assert!(custom_ids(&question)[0].starts_with(&format!("d:{}:{dm_channel}:", bob().id)));
+    assert!(custom_ids(&question)[0].starts_with(&dialog_prefix(bob().id, dm_channel)));
     let said = w.dm_message_create(&bob(), "2");
     let said_id = id_of(&said["id"]).unwrap();
     let reply = w.wait_request(|r| replies_to(r, said_id), WAIT).await;
@@ -1029,7 +1089,7 @@ async fn decide_runs_the_dialog_in_a_thread() {
     assert_question(&first, 1, Q_PROJECT);
     assert!(dialog_id(&first, "s").is_some(), "six options: a select menu: {:?}", custom_ids(&first));
     for id in custom_ids(&first) {
-        assert!(id.len() <= 100 && id.starts_with(&format!("d:{}:{thread}:", alice().id)), "{id}");
+        assert!(id.len() <= 100 && id.starts_with(&dialog_prefix(alice().id, thread)), "{id}");
     }
 
     // A click updates the message in place.
@@ -1137,7 +1197,7 @@ async fn decide_runs_in_place_without_thread_permission_and_in_dms() {
     assert_eq!(refused[0].status, 403);
     let question = stored(&w, msg);
     assert_question(&question, 1, Q_PROJECT);
-    assert!(custom_ids(&question)[0].starts_with(&format!("d:{}:{CHANNEL_ID}:", alice().id)));
+    assert!(custom_ids(&question)[0].starts_with(&dialog_prefix(alice().id, CHANNEL_ID)));
     assert_eq!(pick(&w, msg, &alice(), JSON_API).await.callback_type(), Some(7));
     assert_question(&stored(&w, msg), 2, Q_SIZE);
     w.clear_failures();
@@ -1177,7 +1237,7 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
     // Someone else's dialog: an ephemeral refusal with a way to start one's own, and nothing changes.
     let before = stored(&w, q);
     let menu = dialog_id(&before, "s").unwrap();
-    let intruder = w.select(&menu, &["0"], q, &bob());
+    let intruder = w.select(&menu, &[option_ids(&stored(&w, q))[0].as_str()], q, &bob());
     let cb = w.answer(&intruder).await;
     assert_ephemeral_text(&cb, "someone else");
     assert_eq!(cb.custom_ids(), ["n"]);
@@ -1198,11 +1258,21 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
 
     // Forged and malformed ids: an ephemeral message each, no crash.
     let junk = "x".repeat(100);
-    let select_as_button = format!("d:{}:{thread}:2:s", alice().id);
-    let nowhere = format!("d:{}:{}:1:o0", alice().id, crate::fake_discord::snowflake());
-    for forged in
-        ["d:abc", "zzz", &junk, "d:1:2:3:z", "d:1:2:3:o999", "f:x:0", "a:no-such-topic", &select_as_button, &nowhere]
-    {
+    let live_back = dialog_id(&stored(&w, q), "b").unwrap();
+    let select_as_button = with_action(&live_back, "s");
+    let nowhere = format!("{}1:2:o{}", dialog_prefix(alice().id, crate::fake_discord::snowflake()), JSON_API_ID);
+    let _ = thread;
+    for forged in [
+        "d:abc",
+        "zzz",
+        &junk,
+        "d:1:2:3:4:z",
+        "d:1:2:3:4:oNOPE",
+        "f:x:0",
+        "a:no-such-topic",
+        &select_as_button,
+        &nowhere,
+    ] {
         let i = w.click(forged, MessageRef::Message(with_forged_button(&old, forged)), &alice());
         let cb = w.answer(&i).await;
         assert_eq!(cb.callback_type(), Some(4), "{forged}: {}", cb.summary());
@@ -1210,11 +1280,11 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
         assert!(!cb.content().unwrap_or_default().is_empty(), "{forged}: {}", cb.summary());
     }
     // An option the step does not have, at the live version: the same question again, with a word why.
-    let out_of_range = format!("d:{}:{thread}:2:o99", alice().id);
+    let out_of_range = with_action(&live_back, "ono-such-option");
     let i = w.click(&out_of_range, MessageRef::Message(with_forged_button(&old, &out_of_range)), &alice());
     let cb = w.answer(&i).await;
     assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
-    assert!(cb.content().unwrap_or_default().contains("Pick an option from 1 to 5"), "{}", cb.summary());
+    assert!(cb.content().unwrap_or_default().contains("question changed"), "{}", cb.summary());
     // ...and the session is intact: the live question still answers.
     assert_question(&stored(&w, q), 2, Q_SIZE);
     assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
@@ -1226,14 +1296,23 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
     w.finish().await;
 }
 
-/// Typing in a decision thread after the session expired: the user is told, not ignored (PRODUCT.md, quality bars:
-/// "expired session ... gets a clear message").
+/// Moves the bot's session clock past the timeout and runs the purge, as its minute tick would: the sessions become
+/// tombstones.
+fn expire_and_purge(bot: &Running) {
+    let bot = bot.bot();
+    bot.store.clock().advance(bot.store.ttl() + Duration::from_secs(1));
+    let purged = bot.store.purge_expired(bot.store.now()).expect("purge");
+    assert!(purged > 0, "the purge found the idle session");
+}
+
+/// Typing in a decision thread after the session expired, and after the purge removed it: the user is told, not
+/// ignored (PRODUCT.md, quality bars: "expired session ... gets a clear message"). Time is moved, not slept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_in_an_expired_decision_thread_gets_a_clear_message() {
     let w = World::new().await;
-    let _bot = start_bot(&w, &Settings { ttl: "1s", ..Settings::default() }).await;
+    let bot = start_bot(&w, &Settings::default()).await;
     let (_, thread, _) = decide_in_thread(&w, &alice()).await;
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    expire_and_purge(&bot);
     let mark = w.mark();
     let said = w.message_create(thread, &alice(), "2", &[], Some(GUILD_ID));
     let said_id = id_of(&said["id"]).unwrap();
@@ -1247,22 +1326,222 @@ async fn typing_in_an_expired_decision_thread_gets_a_clear_message() {
     w.finish().await;
 }
 
+/// A click on an expired session, after the purge turned it into a tombstone: the "expired" notice, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_gets_a_clear_message() {
     let w = World::new().await;
-    let _bot = start_bot(&w, &Settings { ttl: "1s", ..Settings::default() }).await;
+    let bot = start_bot(&w, &Settings::default()).await;
     let (_, _, q) = decide_in_thread(&w, &alice()).await;
-    // Expiry counts whole seconds: idle for more than 1 s means 2 s on the clock at most.
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    expire_and_purge(&bot);
     let cb = pick(&w, q, &alice(), JSON_API).await;
     assert_ephemeral_text(&cb, "expired");
     assert_eq!(cb.custom_ids(), ["n"], "with a way to start a new one");
     assert_question(&stored(&w, q), 1, Q_PROJECT);
     // After that, the session is gone: a later click says so too, and still offers a new start.
     let cb = pick(&w, q, &alice(), JSON_API).await;
-    assert_eq!(cb.callback_type(), Some(4));
-    assert!(cb.is_ephemeral());
+    assert_ephemeral_text(&cb, "is over");
     assert_eq!(cb.custom_ids(), ["n"]);
+    w.finish().await;
+}
+
+/// Several clicks on the same step, sent at once (serenity handles each in its own task): exactly one is applied,
+/// the others are refused; the question shown and the stored session agree, and the verdict has one reason per
+/// question the user saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clicks_at_one_version_apply_exactly_one() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let key = SessionKey { user: alice().id, channel: thread };
+    let mut answered = 0;
+    for round in 0..3 {
+        let m = stored(&w, q);
+        let ids = option_ids(&m);
+        let clicks: Vec<InteractionRef> = ids
+            .iter()
+            .map(|id| match dialog_id(&m, "s") {
+                Some(menu) => w.select(&menu, &[id.as_str()], q, &alice()),
+                None => w.click(&dialog_id(&m, &format!("o{id}")).unwrap(), q, &alice()),
+            })
+            .collect();
+        let mut applied = Vec::new();
+        for (i, id) in clicks.iter().zip(&ids) {
+            let cb = w.answer(i).await;
+            if cb.callback_type() == Some(7) {
+                applied.push(id.clone());
+            } else {
+                assert_ephemeral_text(&cb, "earlier question");
+            }
+        }
+        assert_eq!(applied.len(), 1, "round {round}: exactly one of {} clicks applied: {applied:?}", ids.len());
+        answered += 1;
+        let Lookup::Active(session) = bot.bot().store.get(key).unwrap() else { panic!("no session") };
+        assert_eq!(session.answers.len(), answered, "{session:?}");
+        assert_eq!(session.answers.last(), applied.last(), "the stored answer is the applied click");
+        assert!(
+            custom_ids(&stored(&w, q)).iter().all(|id| id.contains(&format!(":{}:", b36(session.version.into())))),
+            "the buttons shown are those of the stored version"
+        );
+    }
+    while !title(&stored(&w, q)).starts_with("Verdict: ") {
+        assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
+        answered += 1;
+    }
+    assert_eq!(why_lines(&stored(&w, q)).len(), answered, "one reason per question answered");
+    w.finish().await;
+}
+
+/// The `Why` lines of a verdict message.
+fn why_lines(msg: &Value) -> Vec<String> {
+    msg["embeds"][0]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["name"].as_str().is_some_and(|n| n.starts_with("Why")))
+        .flat_map(|f| f["value"].as_str().unwrap_or_default().lines().map(String::from).collect::<Vec<_>>())
+        .filter(|l| l.starts_with('•'))
+        .collect()
+}
+
+/// `/decide` again where a decision runs (a thread, a DM): the new decision gets a new nonce, and the first one's
+/// buttons are refused instead of driving it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_twice_in_one_thread_or_dm_refuses_the_old_buttons() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let (_, again) = decide_in_place(&w, Where::Channel(thread)).await;
+    assert_question(&stored(&w, again), 1, Q_PROJECT);
+    assert_ephemeral_text(&pick(&w, q, &alice(), JSON_API).await, "earlier decision");
+    assert_question(&stored(&w, again), 1, Q_PROJECT);
+    assert_eq!(pick(&w, again, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, again), 2, Q_SIZE);
+    assert_ephemeral_text(&press(&w, q, &alice(), "c").await, "earlier decision");
+    assert_question(&stored(&w, again), 2, Q_SIZE);
+
+    let (_, first) = decide_in_place(&w, Where::Dm).await;
+    let (_, second) = decide_in_place(&w, Where::Dm).await;
+    assert_ephemeral_text(&pick(&w, first, &alice(), JSON_API).await, "earlier decision");
+    assert_eq!(pick(&w, second, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, second), 2, Q_SIZE);
+    w.finish().await;
+}
+
+/// Reverses the options of every step of a dialog.toml.
+fn reverse_options(toml: &str) -> String {
+    toml.split("[[step]]")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                return part.to_string();
+            }
+            let mut pieces: Vec<&str> = part.split("[[step.option]]").collect();
+            let head = pieces.remove(0);
+            pieces.reverse();
+            let options: String = pieces.iter().map(|p| format!("[[step.option]]{}\n", p.trim_end())).collect();
+            format!("{head}{options}\n")
+        })
+        .collect::<Vec<_>>()
+        .join("[[step]]")
+}
+
+/// Options reordered in the knowledge and reloaded mid-dialog: the answers given, and the buttons on screen, keep
+/// their meaning. An option removed: "this question changed", and the question again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reordered_options_reloaded_mid_dialog_keep_their_meaning() {
+    let w = World::new().await;
+    let dir = w.dir.path().join("knowledge");
+    copy_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")), &dir);
+    let bot = start_bot(&w, &Settings { knowledge: Some(dir.clone()), ..Settings::default() }).await;
+    let owner = TestUser::new(OWNER_USER_ID, "owner");
+    let dialog = dir.join("dialog.toml");
+    let original = std::fs::read_to_string(&dialog).unwrap();
+
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    let project_label = labels_or_options(&stored(&w, q))[JSON_API].clone();
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+    let size = stored(&w, q);
+    assert_question(&size, 2, Q_SIZE);
+    let size_id = option_ids(&size)[0].clone();
+    let size_label = labels(&size)[0].clone();
+
+    let reversed = reverse_options(&original);
+    assert_ne!(reversed, original);
+    std::fs::write(&dialog, &reversed).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+
+    // The button shown before the reload still means what it said.
+    let i = w.click(&dialog_id(&size, &format!("o{size_id}")).unwrap(), q, &alice());
+    assert_eq!(w.answer(&i).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+    while !title(&stored(&w, q)).starts_with("Verdict: ") {
+        assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
+    }
+    let why = why_lines(&stored(&w, q));
+    assert!(why[0].contains(&project_label), "the first answer kept its meaning: {why:?}");
+    assert!(why[1].contains(&size_label), "the second answer kept its meaning: {why:?}");
+
+    // An option answered earlier is removed (renamed): the next click says the question changed and asks it again.
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    assert_eq!(pick_id(&w, q, &alice(), JSON_API_ID).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+    std::fs::write(&dialog, original.replace("id = \"json-api\"", "id = \"json-api-renamed\"")).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    let cb = pick(&w, q, &alice(), 0).await;
+    assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
+    assert!(cb.content().unwrap_or_default().contains("question changed"), "{}", cb.summary());
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+    w.finish().await;
+    bot.stop(&w).await;
+}
+
+/// The labels of a question's options, from its select menu or its buttons.
+fn labels_or_options(msg: &Value) -> Vec<String> {
+    let comps = components(msg);
+    match comps.iter().find(|c| c["type"] == 3) {
+        Some(menu) => menu["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["label"].as_str())
+            .map(String::from)
+            .collect(),
+        None => labels(msg),
+    }
+}
+
+/// The update that shows a click fails (Discord answers "Unknown interaction"): the session is rolled back to the
+/// step on screen, so clicking the same button again works (before, every click said "use the latest one").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_update_is_rolled_back_and_the_same_button_works_again() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let key = SessionKey { user: alice().id, channel: thread };
+    let shown = stored(&w, q);
+    let menu = dialog_id(&shown, "s").unwrap();
+    let json_api = option_ids(&shown)[JSON_API].clone();
+
+    w.fail_route_times("POST", "/interactions/", 404, json!({"message": "Unknown interaction", "code": 10062}), 1);
+    // Not tracked by the world: this one is meant to fail.
+    let failed = w.fake.select_choice(&menu, &[json_api.as_str()], q, &alice());
+    let cb = w.wait_callback(&failed, WAIT).await;
+    assert_eq!(cb.status, 404);
+    let store = bot.bot().store.clone();
+    wait_until(
+        &w.fake,
+        "the rollback",
+        WAIT,
+        || matches!(store.get(key), Ok(Lookup::Active(s)) if s.answers.is_empty()),
+    )
+    .await;
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+
+    let again = w.select(&menu, &[json_api.as_str()], q, &alice());
+    assert_eq!(w.answer(&again).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
     w.finish().await;
 }
 
@@ -1280,7 +1559,7 @@ async fn a_decision_started_inside_a_thread_opens_no_thread_in_it() {
     w.wait_interaction_responses(&i, 2, WAIT).await;
 
     let menu = dialog_id(&stored(&w, q), "s").unwrap();
-    let intruder = w.select(&menu, &["0"], q, &bob());
+    let intruder = w.select(&menu, &[option_ids(&stored(&w, q))[0].as_str()], q, &bob());
     w.answer(&intruder).await;
     let refusal = w.original_message(&intruder).expect("the refusal is stored");
     let start = w.click("n", &refusal, &bob());
