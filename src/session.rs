@@ -75,17 +75,21 @@ pub struct Session {
     pub version: u32,
     /// Last activity, Unix seconds.
     pub updated: u64,
+    /// The dialog runs in a guild channel it shares with others (not its own thread, not a DM): typed text is
+    /// taken only when meant for it.
+    #[serde(default)]
+    pub in_place: bool,
 }
 
 impl Session {
     /// A new session with a fresh nonce, at version 1.
     pub fn new(answers: Vec<String>, now: u64) -> Self {
-        Self { answers, nonce: fresh_nonce(), version: 1, updated: now }
+        Self { answers, nonce: fresh_nonce(), version: 1, updated: now, in_place: false }
     }
 
     /// The session after one change: same nonce, next version.
     pub fn next(&self, answers: Vec<String>, now: u64) -> Self {
-        Self { answers, nonce: self.nonce, version: self.version.wrapping_add(1), updated: now }
+        Self { answers, version: self.version.wrapping_add(1), updated: now, ..self.clone() }
     }
 }
 
@@ -515,6 +519,7 @@ mod tests {
             nonce: 7,
             version: answers.len() as u32 + 1,
             updated,
+            in_place: false,
         }
     }
 

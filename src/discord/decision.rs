@@ -45,7 +45,7 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
         match channel.create_thread(http, thread).await {
             Ok(thread) => {
                 let key = SessionKey { user: user.id.get(), channel: thread.id.get() };
-                let out = begin(bot, &engine, key).await?;
+                let out = begin(bot, &engine, key, false).await?;
                 thread.id.send_message(http, out.message()).await?;
                 info!(user = key.user, thread = key.channel, "decision started in a thread");
                 return Ok(Started::Thread(thread.id));
@@ -54,17 +54,18 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
         }
     }
     let key = SessionKey { user: user.id.get(), channel: channel.get() };
-    let out = begin(bot, &engine, key).await?;
+    let out = begin(bot, &engine, key, in_guild).await?;
     info!(user = key.user, channel = key.channel, "decision started in place");
     Ok(Started::InPlace(out))
 }
 
 /// Stores a fresh session (a new nonce: buttons of an earlier decision in the same place stop working) and renders
 /// its first question.
-async fn begin(bot: &Bot, engine: &Engine, key: SessionKey) -> Result<Out, Error> {
+/// `in_place`: in a guild channel the decision shares with others (not its own thread, not a DM).
+async fn begin(bot: &Bot, engine: &Engine, key: SessionKey, in_place: bool) -> Result<Out, Error> {
     let turn = conversation::start(engine, Vec::new());
-    let session =
-        Session::new(session::answer_ids(engine.kb(), &turn.state.clone().unwrap_or_default()), bot.store.now());
+    let answers = session::answer_ids(engine.kb(), &turn.state.clone().unwrap_or_default());
+    let session = Session { in_place, ..Session::new(answers, bot.store.now()) };
     let outs = render_turn(engine, key, &session, &turn);
     let stored = session.clone();
     bot.store.blocking(move |s| s.swap(key, Expect::Any, Some(&stored))).await?;
@@ -97,6 +98,8 @@ pub enum Refusal {
     Earlier,
     /// The click came from an older step than the session is at (or lost the race to another click).
     Stale,
+    /// Text in a channel where the decision runs in place, not meant for it: left alone, never shown.
+    NotForUs,
 }
 
 impl Refusal {
@@ -118,6 +121,7 @@ impl Refusal {
                     .to_string()
             }
             Refusal::Stale => "That button belongs to an earlier question; use the latest one.".to_string(),
+            Refusal::NotForUs => String::new(),
         };
         let mut out = Out::text(text).ephemeral();
         if matches!(self, Refusal::NotYours | Refusal::Expired | Refusal::Missing) {
@@ -134,7 +138,11 @@ impl Refusal {
 /// What to do to a session.
 pub enum Change {
     Click(Click),
-    Text(String),
+    /// Typed text; `addressed`: in a DM, a reply to the bot, or a mention of it.
+    Text {
+        text: String,
+        addressed: bool,
+    },
 }
 
 /// A change written to the store, with its replies; [`Undo`] reverts it if the replies cannot be shown.
@@ -204,6 +212,12 @@ pub async fn apply(
     }
     let Lookup::Active(old) = found else { return Ok(Err(Refusal::Missing)) };
     let engine = bot.engine();
+    if let Change::Text { text, addressed: false } = &change {
+        // In a guild channel others talk too: only a reply to the bot, a mention, or an option named exactly.
+        if old.in_place && !names_option(&engine, &old, text) {
+            return Ok(Err(Refusal::NotForUs));
+        }
+    }
     let turn = plan(&engine, &old, change);
     let new = turn.state.as_ref().map(|st| old.next(session::answer_ids(engine.kb(), st), bot.store.now()));
     let outs = render_turn(&engine, key, new.as_ref().unwrap_or(&old), &turn);
@@ -228,7 +242,7 @@ fn plan(engine: &Engine, session: &Session, change: Change) -> Turn {
     }
     let state = resolved.state;
     match change {
-        Change::Text(text) => conversation::turn(engine, Some(&state), &text),
+        Change::Text { text, .. } => conversation::turn(engine, Some(&state), &text),
         Change::Click(Click::Other(input)) => conversation::step(engine, &state, input),
         Change::Click(Click::Choose(id)) => {
             let position = match engine.dialog().current(&state) {
@@ -242,6 +256,14 @@ fn plan(engine: &Engine, session: &Session, change: Change) -> Turn {
             }
         }
     }
+}
+
+/// Whether `text` is exactly an option (its label or id) of the question the session is at.
+fn names_option(engine: &Engine, session: &Session, text: &str) -> bool {
+    let resolved = session::resolve(engine.kb(), &session.answers);
+    let Ok(Outcome::Question(q)) = engine.dialog().current(&resolved.state) else { return false };
+    let said = text.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+    q.options.iter().any(|o| o.id == said || o.label.to_lowercase() == said)
 }
 
 /// The current step of `state` again, saying why.

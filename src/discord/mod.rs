@@ -12,6 +12,7 @@ mod components;
 mod decision;
 pub mod ids;
 mod messages;
+mod places;
 pub mod render;
 
 use std::{
@@ -41,6 +42,9 @@ pub struct Bot {
     pub store: SessionStore,
     help_channels: HashSet<u64>,
     help_min_confidence: f64,
+    /// The Message Content intent is asked for: help channels and typed dialog answers work.
+    message_content: bool,
+    places: places::Places,
     /// Handlers still running, so a shutdown lets them finish their replies.
     inflight: AtomicUsize,
 }
@@ -53,6 +57,8 @@ impl Bot {
             store,
             help_channels: config.help_channels.iter().copied().collect(),
             help_min_confidence: f64::from(config.help_channel_min_confidence),
+            message_content: config.message_content,
+            places: places::Places::default(),
             inflight: AtomicUsize::new(0),
         }
     }
@@ -116,13 +122,18 @@ pub fn commands() -> Vec<poise::Command<Arc<Bot>, Error>> {
     ]
 }
 
-/// The gateway intents the bot asks for. Message Content is privileged: without it, mentions and DMs still work
-/// (Discord sends their text), but help channels and free-text answers in decision threads do not.
-pub fn intents() -> serenity::GatewayIntents {
-    serenity::GatewayIntents::GUILDS
+/// The gateway intents the bot asks for. Message Content is privileged (a toggle in the developer portal): without
+/// it, mentions and DMs still work (Discord sends their text), but help channels and free-text answers in decision
+/// threads do not.
+pub fn intents(message_content: bool) -> serenity::GatewayIntents {
+    let base = serenity::GatewayIntents::GUILDS
         | serenity::GatewayIntents::GUILD_MESSAGES
-        | serenity::GatewayIntents::DIRECT_MESSAGES
-        | serenity::GatewayIntents::MESSAGE_CONTENT
+        | serenity::GatewayIntents::DIRECT_MESSAGES;
+    if message_content {
+        base | serenity::GatewayIntents::MESSAGE_CONTENT
+    } else {
+        base
+    }
 }
 
 /// Runs the bot until `shutdown` resolves (or the gateway fails for good). Returns once in-flight replies are done.
@@ -182,7 +193,10 @@ pub async fn run(
         })
         .build();
 
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
+    if !config.message_content {
+        info!("SIGNPOST_MESSAGE_CONTENT=false: not asking for the Message Content intent; help channels and typed decision answers are off (mentions, DMs, commands and buttons work)");
+    }
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents(config.message_content))
         .framework(framework)
         .await
         .context("building the Discord client")?;
@@ -193,7 +207,7 @@ pub async fn run(
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
 
     let outcome = tokio::select! {
-        r = client.start() => r.map_err(|e| anyhow::anyhow!("the Discord connection ended: {e}")),
+        r = client.start() => r.map_err(connection_error),
         () = shutdown => {
             info!("shutting down");
             Ok(())
@@ -215,6 +229,19 @@ pub async fn run(
         error!(error = %e, "bot stopped");
     }
     outcome
+}
+
+/// Why the gateway connection ended for good, saying what to do where there is something to do.
+fn connection_error(e: serenity::Error) -> anyhow::Error {
+    use serenity::GatewayError::{DisallowedGatewayIntents, InvalidGatewayIntents};
+    match e {
+        serenity::Error::Gateway(DisallowedGatewayIntents | InvalidGatewayIntents) => anyhow::anyhow!(
+            "Discord refused the gateway intents (close code 4014): this bot asks for the privileged Message Content \
+             intent. Turn on \"Message Content Intent\" under Bot in the Discord developer portal, or set \
+             SIGNPOST_MESSAGE_CONTENT=false to run without it (help channels and typed decision answers are then off)"
+        ),
+        e => anyhow::Error::new(e).context("the Discord connection ended"),
+    }
 }
 
 #[cfg(unix)]
@@ -241,6 +268,11 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
         serenity::FullEvent::Message { new_message } => messages::handle(ctx, bot, new_message).await,
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
             components::handle(ctx, bot, c).await
+        }
+        serenity::FullEvent::MessageUpdate { event, .. } => messages::edited(ctx, bot, event).await,
+        serenity::FullEvent::ThreadCreate { thread } => {
+            bot.places.note(thread);
+            Ok(())
         }
         _ => Ok(()),
     }

@@ -198,11 +198,22 @@ struct Settings {
     ttl: &'static str,
     /// A knowledge directory to run on (and reload) instead of the built-in copy.
     knowledge: Option<PathBuf>,
+    /// More help channels or forums (with `help_channels`).
+    extra_help: Vec<u64>,
+    /// `SIGNPOST_MESSAGE_CONTENT`.
+    message_content: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { guild: true, help_channels: false, ttl: "15m", knowledge: None }
+        Settings {
+            guild: true,
+            help_channels: false,
+            ttl: "15m",
+            knowledge: None,
+            extra_help: Vec::new(),
+            message_content: true,
+        }
     }
 }
 
@@ -218,7 +229,14 @@ impl Settings {
             vars.push(("SIGNPOST_GUILD_ID".into(), GUILD_ID.to_string()));
         }
         if self.help_channels {
-            vars.push(("SIGNPOST_HELP_CHANNELS".into(), OTHER_CHANNEL_ID.to_string()));
+            let ids: Vec<String> = std::iter::once(OTHER_CHANNEL_ID)
+                .chain(self.extra_help.iter().copied())
+                .map(|c| c.to_string())
+                .collect();
+            vars.push(("SIGNPOST_HELP_CHANNELS".into(), ids.join(",")));
+        }
+        if !self.message_content {
+            vars.push(("SIGNPOST_MESSAGE_CONTENT".into(), "false".into()));
         }
         if let Some(dir) = &self.knowledge {
             vars.push(("SIGNPOST_KNOWLEDGE".into(), dir.display().to_string()));
@@ -982,6 +1000,209 @@ async fn a_thank_you_reply_to_the_bot_in_a_help_channel_gets_no_answer() {
     w.finish().await;
 }
 
+/// Messages sent since `mark` that reply to message `id`.
+fn replies_since(w: &World, mark: usize, id: u64) -> Vec<Recorded> {
+    w.requests()[mark..].iter().filter(|r| replies_to(r, id)).cloned().collect()
+}
+
+/// Waits until the bot answered a sentinel DM sent now, then for a quiet moment: what had to be answered was.
+async fn settle(w: &World) {
+    let mark = w.mark();
+    let sentinel = w.dm_message_create(&bob(), "is flask faster than django?");
+    let sentinel_id = id_of(&sentinel["id"]).unwrap();
+    w.wait_request_since(mark, |r| replies_to(r, sentinel_id), WAIT).await;
+    w.wait_idle(Duration::from_millis(300), Duration::from_secs(3)).await;
+}
+
+/// A new post in a help forum gets exactly one answer, to its starter message, read with its title; later chatter
+/// in the post (a question included) is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forum_post_in_a_help_forum_is_answered_once_and_its_chatter_left_alone() {
+    let w = World::new().await;
+    let forum = w.add_forum_channel("help-forum");
+    let _bot = start_bot(&w, &Settings { help_channels: true, extra_help: vec![forum], ..Settings::default() }).await;
+    let mark = w.mark();
+    // The question is in the title; the text alone would not be answered.
+    let (post, _) = w.forum_post(forum, &alice(), "Is Flask faster than Django?", "Asking before I start.");
+    let reply = w.wait_request_since(mark, |r| replies_to(r, post), WAIT).await;
+    assert!(is_post_in(&reply, post), "answered in the post: {}", reply.summary());
+    assert_eq!(title(body(&reply)), "Is Flask faster than Django?");
+
+    let thanks = w.message_create(post, &alice(), "thanks, that helped!", &[], Some(GUILD_ID));
+    let more = w.message_create(post, &bob(), "is django more secure than flask", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert_eq!(replies_since(&w, mark, post).len(), 1, "one answer to the post");
+    for m in [&thanks, &more] {
+        let id = id_of(&m["id"]).unwrap();
+        assert!(replies_since(&w, mark, id).is_empty(), "chatter in the post answered: {m}");
+    }
+    // A post in a forum that is not a help forum: nothing.
+    let other = w.add_forum_channel("showcase");
+    let mark = w.mark();
+    let (post, _) = w.forum_post(other, &alice(), "Is Flask faster than Django?", "just wondering");
+    settle(&w).await;
+    assert!(replies_since(&w, mark, post).is_empty());
+    w.finish().await;
+}
+
+/// A thread under a help channel is part of it: questions are answered there, chatter is not; a thread under
+/// another channel is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_under_a_help_channel_is_a_help_channel() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { help_channels: true, ..Settings::default() }).await;
+    let thread = w.add_thread(OTHER_CHANNEL_ID, &alice(), "speed");
+    let mark = w.mark();
+    let asked = w.message_create(thread, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let asked_id = id_of(&asked["id"]).unwrap();
+    let reply = w.wait_request_since(mark, |r| replies_to(r, asked_id), WAIT).await;
+    assert!(is_post_in(&reply, thread), "{}", reply.summary());
+    assert_eq!(title(body(&reply)), "Is Flask faster than Django?");
+
+    let thanks = w.message_create(thread, &alice(), "thanks!", &[], Some(GUILD_ID));
+    let elsewhere = w.add_thread(CHANNEL_ID, &alice(), "off topic");
+    let there = w.message_create(elsewhere, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert!(replies_since(&w, mark, id_of(&thanks["id"]).unwrap()).is_empty(), "chatter answered");
+    assert!(replies_since(&w, mark, id_of(&there["id"]).unwrap()).is_empty(), "a thread elsewhere answered");
+    w.finish().await;
+}
+
+/// A reply to one of the bot's answers, outside help channels, is a follow-up question: answered when the bot is
+/// sure, and "thanks!" is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_an_answer_is_a_follow_up_question() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let me = TestUser::bot_self();
+    let asked = w.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} is flask faster than django?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let asked_id = id_of(&asked["id"]).unwrap();
+    let answer = response_id(&w.wait_request(|r| replies_to(r, asked_id), WAIT).await);
+
+    let mark = w.mark();
+    let reply_with = |text: &str| {
+        let mut spec = MessageSpec::new(Where::Channel(CHANNEL_ID), &alice(), text);
+        spec.reply_to = Some(answer);
+        spec.mentions = vec![me.clone()];
+        id_of(&w.message_create_with(spec)["id"]).unwrap()
+    };
+    let follow_up = reply_with("and how does the orm compare between django and flask?");
+    let reply = w.wait_request_since(mark, |r| replies_to(r, follow_up), WAIT).await;
+    assert!(title(body(&reply)).to_lowercase().contains("orm"), "{}", reply.summary());
+    let thanks = reply_with("thanks!");
+    settle(&w).await;
+    assert!(replies_since(&w, mark, thanks).is_empty(), "\"thanks!\" answered");
+    w.finish().await;
+}
+
+/// Editing a question the bot answered edits the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_a_question_edits_the_answer() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let asked = w.dm_message_create(&alice(), "is flask faster than django?");
+    let asked_id = id_of(&asked["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, asked_id), WAIT).await;
+    let answer = response_id(&reply);
+    assert_eq!(title(&stored(&w, answer)), "Is Flask faster than Django?");
+
+    w.message_update(asked_id, "how does the orm compare between django and flask?");
+    let path = format!("/channels/{}/messages/{answer}", reply.segments()[1]);
+    let edit = w.wait_request(|r| r.method == "PATCH" && r.path == path, WAIT).await;
+    assert!(edit.status < 300, "{}", edit.summary());
+    assert!(title(&stored(&w, answer)).to_lowercase().contains("orm"), "{}", stored(&w, answer));
+    // An edit of a message the bot did not answer: nothing.
+    let other = w.message_create(CHANNEL_ID, &alice(), "hmm", &[], Some(GUILD_ID));
+    let other_id = id_of(&other["id"]).unwrap();
+    settle(&w).await;
+    let mark = w.mark();
+    w.message_update(other_id, "what is flask?");
+    settle(&w).await;
+    assert!(w.requests()[mark..].iter().all(|r| r.method != "PATCH"), "an unrelated edit changed something");
+    w.finish().await;
+}
+
+/// A decision that runs in place in a guild channel takes only text meant for it: a reply to the bot, a mention,
+/// or an option named exactly. Other chatter there is left alone (it used to be re-prompted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_place_decisions_leave_other_chatter_alone() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    w.fail_missing_permissions("POST", &format!("/channels/{CHANNEL_ID}/threads"));
+    let (_, question) = decide_in_place(&w, Where::Channel(CHANNEL_ID)).await;
+    let mark = w.mark();
+    let chatter = w.message_create(CHANNEL_ID, &alice(), "brb, getting coffee", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert!(replies_since(&w, mark, id_of(&chatter["id"]).unwrap()).is_empty(), "chatter taken as an answer");
+
+    let label = labels_or_options(&stored(&w, question))[JSON_API].clone();
+    let named = w.message_create(CHANNEL_ID, &alice(), &label, &[], Some(GUILD_ID));
+    let named_id = id_of(&named["id"]).unwrap();
+    let q2 = response_id(&w.wait_request(|r| replies_to(r, named_id), WAIT).await);
+    assert_question(&stored(&w, q2), 2, Q_SIZE);
+
+    let mut reply = MessageSpec::new(Where::Channel(CHANNEL_ID), &alice(), "1");
+    reply.reply_to = Some(q2);
+    reply.mentions = vec![TestUser::bot_self()];
+    let reply_id = id_of(&w.message_create_with(reply)["id"]).unwrap();
+    let q3 = response_id(&w.wait_request(|r| replies_to(r, reply_id), WAIT).await);
+    assert_question(&stored(&w, q3), 3, Q_BUILTINS);
+    w.finish().await;
+}
+
+/// `SIGNPOST_MESSAGE_CONTENT=false`: the intent is not asked for, help channels and typed answers are off (with
+/// one start-up line saying so), and mentions, DMs and buttons still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_message_content_intent_help_channels_and_typed_answers_are_off() {
+    const MESSAGE_CONTENT: u64 = 1 << 15;
+    let w = World::new().await;
+    let settings = Settings { help_channels: true, message_content: false, ..Settings::default() };
+    let serve = Serve::start_with(&w, "no-content", None, &settings).await;
+    assert_eq!(w.intents() & MESSAGE_CONTENT, 0, "intents {:#b}", w.intents());
+    assert!(w.intents() & (1 << 9) != 0, "guild messages are still asked for");
+    assert!(serve.assert_no_token().contains("SIGNPOST_MESSAGE_CONTENT=false"), "{}", serve.stderr_text());
+
+    let mark = w.mark();
+    let in_help = w.message_create(OTHER_CHANNEL_ID, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let me = TestUser::bot_self();
+    let mention = w.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} is flask faster than django?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let mention_id = id_of(&mention["id"]).unwrap();
+    w.wait_request_since(mark, |r| replies_to(r, mention_id), WAIT).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let typed = w.message_create(thread, &alice(), "1", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert!(replies_since(&w, mark, id_of(&in_help["id"]).unwrap()).is_empty(), "a help channel answered");
+    assert!(replies_since(&w, mark, id_of(&typed["id"]).unwrap()).is_empty(), "typed text taken");
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7), "buttons work");
+    w.finish().await;
+}
+
+/// Discord closes the gateway with 4014 when the bot asks for a privileged intent the portal does not grant: the
+/// error names the portal toggle and `SIGNPOST_MESSAGE_CONTENT`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disallowed_intent_names_the_portal_toggle_and_the_setting() {
+    let w = World::new().await;
+    let mut serve = Serve::start(&w, "4014", None).await;
+    w.close_gateway(4014, "Disallowed intent(s).");
+    let status = serve.wait_exit(WAIT).await;
+    assert!(!status.success());
+    let err = serve.assert_no_token();
+    assert!(err.contains("Message Content") && err.contains("SIGNPOST_MESSAGE_CONTENT=false"), "{err}");
+    w.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     let w = World::new().await;
@@ -1359,9 +1580,10 @@ async fn two_clicks_at_one_version_apply_exactly_one() {
         let ids = option_ids(&m);
         let clicks: Vec<InteractionRef> = ids
             .iter()
+            // Each click on the message as the user saw it.
             .map(|id| match dialog_id(&m, "s") {
-                Some(menu) => w.select(&menu, &[id.as_str()], q, &alice()),
-                None => w.click(&dialog_id(&m, &format!("o{id}")).unwrap(), q, &alice()),
+                Some(menu) => w.select(&menu, &[id.as_str()], MessageRef::Message(m.clone()), &alice()),
+                None => w.click(&dialog_id(&m, &format!("o{id}")).unwrap(), MessageRef::Message(m.clone()), &alice()),
             })
             .collect();
         let mut applied = Vec::new();

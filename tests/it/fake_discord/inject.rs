@@ -279,7 +279,20 @@ impl FakeDiscord {
         mentions: &[TestUser],
         reply_to: Option<u64>,
     ) -> Value {
-        let id = model::snowflake();
+        self.message_with_id(model::snowflake(), channel_id, guild_id, author, content, mentions, reply_to)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn message_with_id(
+        &self,
+        id: u64,
+        channel_id: u64,
+        guild_id: Option<u64>,
+        author: &TestUser,
+        content: &str,
+        mentions: &[TestUser],
+        reply_to: Option<u64>,
+    ) -> Value {
         let kind = if reply_to.is_some() { 19 } else { 0 };
         let mut msg = model::message_json(id, channel_id, guild_id, author, content, mentions, kind, 0);
         let mut st = self.shared.lock();

@@ -503,6 +503,63 @@ impl FakeDiscord {
         id
     }
 
+    /// Adds a forum channel to the guild (CHANNEL_CREATE is dispatched) and returns its id.
+    pub fn add_forum_channel(&self, name: &str) -> u64 {
+        let id = snowflake();
+        let ch = model::forum_channel_json(id, GUILD_ID, name);
+        let mut st = self.shared.lock();
+        st.channels.insert(id, ch.clone());
+        st.dispatch("CHANNEL_CREATE", ch);
+        drop(st);
+        self.shared.bump();
+        id
+    }
+
+    /// A public thread that `owner` opens under `parent` (THREAD_CREATE is dispatched); returns its id.
+    pub fn add_thread(&self, parent: u64, owner: &TestUser, name: &str) -> u64 {
+        self.user_thread(snowflake(), parent, owner, name)
+    }
+
+    fn user_thread(&self, id: u64, parent: u64, owner: &TestUser, name: &str) -> u64 {
+        let mut thread = model::thread_json(id, 11, GUILD_ID, parent, name, 4320, true);
+        thread["owner_id"] = serde_json::json!(owner.id.to_string());
+        if let Some(o) = thread.as_object_mut() {
+            o.remove("member");
+        }
+        let mut st = self.shared.lock();
+        st.channels.insert(id, thread.clone());
+        let mut event = thread;
+        event["newly_created"] = serde_json::json!(true);
+        model::check_dispatch("THREAD_CREATE", &event).unwrap_or_else(|e| panic!("{e}"));
+        st.dispatch("THREAD_CREATE", event);
+        drop(st);
+        self.shared.bump();
+        id
+    }
+
+    /// A new post in forum `forum`: a thread named `title` whose starter message (same id as the thread) holds
+    /// `content`. Returns (the thread id, the starter message).
+    pub fn forum_post(&self, forum: u64, author: &TestUser, title: &str, content: &str) -> (u64, Value) {
+        let id = snowflake();
+        self.user_thread(id, forum, author, title);
+        let msg = self.message_with_id(id, id, Some(GUILD_ID), author, content, &[], None);
+        (id, msg)
+    }
+
+    /// The author edits message `id` to `content` (MESSAGE_UPDATE is dispatched); returns the new message.
+    pub fn message_update(&self, id: u64, content: &str) -> Value {
+        let mut st = self.shared.lock();
+        let Some(msg) = st.messages.get_mut(&id) else { panic!("edit of unknown message {id}") };
+        msg["content"] = serde_json::json!(content);
+        msg["edited_timestamp"] = serde_json::json!(model::now_iso());
+        let msg = msg.clone();
+        model::check_dispatch("MESSAGE_UPDATE", &msg).unwrap_or_else(|e| panic!("{e}"));
+        st.dispatch("MESSAGE_UPDATE", msg.clone());
+        drop(st);
+        self.shared.bump();
+        msg
+    }
+
     /// Registers a user the fake knows by id (for mentions and DM channels).
     pub fn add_user(&self, user: &TestUser) {
         self.shared.lock().users.insert(user.id, user.clone());
