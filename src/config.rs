@@ -33,6 +33,7 @@ struct FileConfig {
     knowledge: Option<PathBuf>,
     help_channel_min_confidence: Option<f32>,
     message_content: Option<bool>,
+    decide_cooldown: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -52,6 +53,8 @@ pub struct Config {
     pub help_channel_min_confidence: f32,
     /// Ask Discord for the privileged Message Content intent (help channels and typed dialog answers need it).
     pub message_content: bool,
+    /// How soon a user may start another decision (`/decide`, "Start a new decision"); zero: no limit.
+    pub decide_cooldown: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -76,6 +79,7 @@ impl Default for Config {
             knowledge: None,
             help_channel_min_confidence: 0.5,
             message_content: true,
+            decide_cooldown: Duration::from_secs(10),
         }
     }
 }
@@ -133,6 +137,9 @@ impl Config {
         if let Some(v) = parsed.message_content {
             c.message_content = v;
         }
+        if let Some(v) = parsed.decide_cooldown {
+            c.decide_cooldown = ttl_text("decide_cooldown", &v)?;
+        }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         c.token = var("DISCORD_TOKEN").map(|t| Token(t.trim().to_string()));
@@ -158,6 +165,9 @@ impl Config {
         }
         if let Some(v) = var("SIGNPOST_KNOWLEDGE") {
             c.knowledge = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("SIGNPOST_DECIDE_COOLDOWN") {
+            c.decide_cooldown = ttl_text("SIGNPOST_DECIDE_COOLDOWN", &v)?;
         }
         if let Some(v) = var("SIGNPOST_MESSAGE_CONTENT") {
             c.message_content = match v.trim().to_lowercase().as_str() {

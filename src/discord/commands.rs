@@ -115,8 +115,24 @@ fn overview(c: &compare::Comparison) -> Out {
 /// Get a recommendation: a few questions in a thread, then a verdict with its reasons
 #[poise::command(slash_command)]
 pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
+    if let Err(wait) = ctx.data().may_start_decision(ctx.author().id.get()) {
+        ctx.send(decision::too_soon(wait).reply()).await?;
+        return Ok(());
+    }
     // Opening a thread takes two requests: acknowledge first, well inside Discord's 3 seconds.
     ctx.defer().await?;
+    if let Err(e) = start_decision(ctx).await {
+        // The deferred response is public: remove it, so the error is said to the user alone.
+        error!(user = ctx.author().id.get(), error = format!("{e:#}"), "/decide failed");
+        if let Context::Application(actx) = ctx {
+            let _ = actx.interaction.delete_response(ctx.http()).await;
+        }
+        let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+    }
+    Ok(())
+}
+
+async fn start_decision(ctx: Context<'_>) -> Result<(), Error> {
     let in_guild = ctx.guild_id().is_some();
     match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild).await? {
         Started::Thread(thread) => {
@@ -210,8 +226,9 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
 }
 
 /// Reload the knowledge directory (bot owners only)
-#[poise::command(slash_command, owners_only, hide_in_help)]
+#[poise::command(slash_command, owners_only, hide_in_help, default_member_permissions = "MANAGE_GUILD")]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
+    // Discord hides it from members without Manage Server; of those who see it, only the bot's owners may run it.
     let text = match ctx.data().reload() {
         Ok(summary) => format!("Knowledge {summary}."),
         Err(problems) => format!("Not reloaded; the running knowledge stays.\n```\n{problems}\n```"),

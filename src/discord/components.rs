@@ -58,6 +58,9 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             Ok(())
         }
         ComponentId::NewDecision => {
+            if let Err(wait) = bot.may_start_decision(clicker) {
+                return respond(ctx, c, &decision::too_soon(wait)).await;
+            }
             // Opening a thread is two requests: acknowledge first, well inside Discord's 3 seconds.
             c.defer_ephemeral(&ctx.http).await?;
             let in_guild = c.guild_id.is_some();

@@ -46,9 +46,24 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
             Ok(thread) => {
                 let key = SessionKey { user: user.id.get(), channel: thread.id.get() };
                 let out = begin(bot, &engine, key, false).await?;
-                thread.id.send_message(http, out.message()).await?;
-                info!(user = key.user, thread = key.channel, "decision started in a thread");
-                return Ok(Started::Thread(thread.id));
+                // The user follows the thread (it shows in their list); not fatal when it fails.
+                if let Err(e) = thread.id.add_thread_member(http, user.id).await {
+                    warn!(thread = key.channel, error = %e, "cannot add the user to the decision thread");
+                }
+                match thread.id.send_message(http, out.message()).await {
+                    Ok(_) => {
+                        info!(user = key.user, thread = key.channel, "decision started in a thread");
+                        return Ok(Started::Thread(thread.id));
+                    }
+                    Err(e) => {
+                        // An empty thread helps nobody: remove it (and its session) and run the dialog in place.
+                        warn!(thread = key.channel, error = %e, "cannot post in the new thread; removing it and running the decision in place");
+                        if let Err(e) = thread.id.delete(http).await {
+                            warn!(thread = key.channel, error = %e, "cannot remove the empty thread");
+                        }
+                        bot.store.blocking(move |s| s.remove(key)).await?;
+                    }
+                }
             }
             Err(e) => warn!(channel = channel.get(), error = %e, "cannot open a thread; running the decision in place"),
         }
@@ -86,6 +101,15 @@ fn render_turn(engine: &Engine, key: SessionKey, session: &Session, turn: &Turn)
             Reply::Error(m) => Out::text(m),
         })
         .collect()
+}
+
+/// The ephemeral answer to a user who starts decisions too fast.
+pub fn too_soon(wait: std::time::Duration) -> Out {
+    Out::text(format!(
+        "You just started a decision; you can start another in {} s. Your latest one is still running.",
+        wait.as_secs().max(1)
+    ))
+    .ephemeral()
 }
 
 /// Why a click or message could not be applied to a session.

@@ -45,6 +45,9 @@ pub struct Bot {
     /// The Message Content intent is asked for: help channels and typed dialog answers work.
     message_content: bool,
     places: places::Places,
+    decide_cooldown: Duration,
+    /// When each user last started a decision.
+    started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
     /// Handlers still running, so a shutdown lets them finish their replies.
     inflight: AtomicUsize,
 }
@@ -59,6 +62,8 @@ impl Bot {
             help_min_confidence: f64::from(config.help_channel_min_confidence),
             message_content: config.message_content,
             places: places::Places::default(),
+            decide_cooldown: config.decide_cooldown,
+            started: std::sync::Mutex::default(),
             inflight: AtomicUsize::new(0),
         }
     }
@@ -93,6 +98,26 @@ impl Bot {
                 Err(e.to_string())
             }
         }
+    }
+
+    /// Whether `user` may start a decision now; if not, how long until they may.
+    fn may_start_decision(&self, user: u64) -> Result<(), Duration> {
+        if self.decide_cooldown.is_zero() {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = started.get(&user) {
+            let since = now.duration_since(*last);
+            if since < self.decide_cooldown {
+                return Err(self.decide_cooldown - since);
+            }
+        }
+        if started.len() > 10_000 {
+            started.retain(|_, t| now.duration_since(*t) < self.decide_cooldown);
+        }
+        started.insert(user, now);
+        Ok(())
     }
 
     fn busy(&self) -> Inflight<'_> {

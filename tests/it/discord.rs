@@ -202,6 +202,8 @@ struct Settings {
     extra_help: Vec<u64>,
     /// `SIGNPOST_MESSAGE_CONTENT`.
     message_content: bool,
+    /// `SIGNPOST_DECIDE_COOLDOWN` (tests start many decisions: none by default).
+    cooldown: &'static str,
 }
 
 impl Default for Settings {
@@ -213,6 +215,7 @@ impl Default for Settings {
             knowledge: None,
             extra_help: Vec::new(),
             message_content: true,
+            cooldown: "0s",
         }
     }
 }
@@ -224,6 +227,7 @@ impl Settings {
             ("SIGNPOST_DISCORD_PROXY".to_string(), fake.base_url()),
             ("SIGNPOST_DATA_DIR".to_string(), data_dir.display().to_string()),
             ("SIGNPOST_SESSION_TTL".to_string(), self.ttl.to_string()),
+            ("SIGNPOST_DECIDE_COOLDOWN".to_string(), self.cooldown.to_string()),
         ];
         if self.guild {
             vars.push(("SIGNPOST_GUILD_ID".into(), GUILD_ID.to_string()));
@@ -642,6 +646,11 @@ async fn check_registration(guild: bool) {
         .collect();
     expected.sort();
     assert_eq!(names, expected);
+    // /reload is hidden from members without Manage Server (0x20); the others are for everyone.
+    for c in &sent {
+        let wanted = if c["name"] == "reload" { json!("32") } else { Value::Null };
+        assert_eq!(c["default_member_permissions"], wanted, "{}", c["name"]);
+    }
 
     let documented = documented_commands();
     assert_eq!(documented.len(), 7, "{documented:?}");
@@ -1392,6 +1401,54 @@ impl World {
         })
         .await;
     }
+}
+
+/// `/decide` adds the user to the thread it opens. When the first question cannot be posted there, the empty
+/// thread is removed and the dialog runs in place. A user who starts decisions too fast is told to wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_adds_the_user_removes_a_thread_it_cannot_post_in_and_has_a_cooldown() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { cooldown: "1h", ..Settings::default() }).await;
+    let (_, thread, _) = decide_in_thread(&w, &alice()).await;
+    let member = format!("/channels/{thread}/thread-members/{}", alice().id);
+    let added = w.wait_request(|r| r.method == "PUT" && r.path == member, WAIT).await;
+    assert!(added.status < 300, "{}", added.summary());
+
+    // Again at once: refused privately, no thread.
+    let threads = w.threads().len();
+    let i = w.slash("decide", json!([]), &alice());
+    assert_ephemeral_text(&w.answer(&i).await, "you can start another in");
+    assert_eq!(w.threads().len(), threads);
+
+    // Bob's first post in his thread fails: the thread goes, the dialog runs in place.
+    w.fail_route("POST", "*/messages", 403, json!({"message": "Missing Permissions", "code": 50013}));
+    let mark = w.mark();
+    let i = w.slash("decide", json!([]), &bob());
+    assert_eq!(w.answer(&i).await.callback_type(), Some(5));
+    let created = w.wait_request_since(mark, |r| r.method == "POST" && r.path.ends_with("/threads"), WAIT).await;
+    let thread = response_id(&created);
+    let deleted =
+        w.wait_request_since(mark, |r| r.method == "DELETE" && r.path == format!("/channels/{thread}"), WAIT).await;
+    assert!(deleted.status < 300, "{}", deleted.summary());
+    let responses = w.wait_interaction_responses(&i, 2, WAIT).await;
+    let question = response_id(&responses[1]);
+    assert_question(&stored(&w, question), 1, Q_PROJECT);
+    assert!(custom_ids(&stored(&w, question))[0].starts_with(&dialog_prefix(bob().id, CHANNEL_ID)));
+    w.clear_failures();
+    assert_eq!(pick(&w, question, &bob(), JSON_API).await.callback_type(), Some(7));
+
+    // An error after the public "thinking...": the public response goes, the error is said privately.
+    let carol = TestUser::new(4_242, "carol");
+    w.fail_route_times("POST", "/webhooks/", 400, json!({"message": "Invalid Form Body", "code": 50035}), 1);
+    let i = w.slash("decide", json!([]), &carol);
+    assert_eq!(w.answer(&i).await.callback_type(), Some(5));
+    let responses = w.wait_interaction_responses(&i, 4, WAIT).await;
+    let summary: Vec<String> = responses.iter().map(Recorded::summary).collect();
+    assert!(responses[2].method == "DELETE" && responses[2].path.ends_with("/messages/@original"), "{summary:#?}");
+    let last = &responses[3];
+    assert!(last.method == "POST" && last.status < 300, "{summary:#?}");
+    assert_eq!(body(last)["flags"].as_u64().unwrap_or(0) & 64, 64, "ephemeral: {summary:#?}");
+    w.finish().await;
 }
 
 /// The question of an in-place dialog: in the followup of the deferred `/decide`.

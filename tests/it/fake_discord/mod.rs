@@ -83,7 +83,7 @@
 //!
 //! # Failures and reconnects
 //! - [`FakeDiscord::fail_route`]`(method, path_prefix, status, body)` (method `"*"` for any; prefix with
-//!   or without `/api/v10`), [`FakeDiscord::fail_route_times`], [`FakeDiscord::fail_missing_permissions`]
+//!   or without `/api/v10`; `*suffix` matches paths ending with `suffix`), [`FakeDiscord::fail_route_times`], [`FakeDiscord::fail_missing_permissions`]
 //!   (403 / 50013), [`FakeDiscord::clear_failures`].
 //! - [`FakeDiscord::drop_gateway`] closes the websocket (4000); serenity RESUMEs on a new connection and
 //!   gets the dispatches it missed, then RESUMED. With [`FakeDiscord::set_resume_behavior`]`(`
