@@ -10,18 +10,18 @@ pub fn run(cli: &Cli) -> Result<(), Exit> {
     };
     match result {
         Ok(kb) => {
-            println!(
+            super::say(format_args!(
                 "{source}: OK ({} frameworks, {} aspects, {} FAQ entries, {} dialog steps)",
                 kb.frameworks.len(),
                 kb.aspects.len(),
                 kb.faqs.len(),
                 kb.dialog.steps.len()
-            );
+            ))?;
             Ok(())
         }
         Err(e) => {
             for p in &e.problems {
-                println!("{p}");
+                super::say(p)?;
             }
             let n = e.problems.len();
             Err(Exit {

@@ -11,6 +11,6 @@ pub struct Args {
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<(), Exit> {
     let engine = engine(cli)?;
-    println!("{}", serde_json::to_string_pretty(engine.kb()).expect("knowledge serialises"));
+    super::say(serde_json::to_string_pretty(engine.kb()).expect("knowledge serialises"))?;
     Ok(())
 }

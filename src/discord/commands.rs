@@ -250,13 +250,13 @@ fn escape(name: &str) -> String {
 /// One place for every error: the user gets a short ephemeral message, the log gets the details.
 pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, Error>) {
     match e {
-        poise::FrameworkError::Setup { error, .. } => error!(error = %error, "setup failed"),
+        poise::FrameworkError::Setup { error, .. } => error!(error = format!("{error:#}"), "setup failed"),
         poise::FrameworkError::Command { error, ctx, .. } => {
-            error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = %error, "command failed");
+            error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = format!("{error:#}"), "command failed");
             let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
         }
         poise::FrameworkError::EventHandler { error, event, .. } => {
-            error!(event = event.snake_case_name(), error = %error, "event handler failed");
+            error!(event = event.snake_case_name(), error = format!("{error:#}"), "event handler failed");
         }
         poise::FrameworkError::NotAnOwner { ctx, .. } => {
             warn!(user = ctx.author().id.get(), "non-owner tried an owner command");
@@ -264,7 +264,7 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
         }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {
-                error!(error = %e, "error while handling an error");
+                error!(error = format!("{:#}", anyhow::Error::new(e)), "error while handling an error");
             }
         }
     }

@@ -19,10 +19,7 @@ use std::{
     collections::HashSet,
     future::Future,
     path::PathBuf,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, RwLock,
-    },
+    sync::{Arc, RwLock},
     time::Duration,
 };
 
@@ -48,8 +45,6 @@ pub struct Bot {
     decide_cooldown: Duration,
     /// When each user last started a decision.
     started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
-    /// Handlers still running, so a shutdown lets them finish their replies.
-    inflight: AtomicUsize,
 }
 
 impl Bot {
@@ -64,7 +59,6 @@ impl Bot {
             places: places::Places::default(),
             decide_cooldown: config.decide_cooldown,
             started: std::sync::Mutex::default(),
-            inflight: AtomicUsize::new(0),
         }
     }
 
@@ -119,18 +113,25 @@ impl Bot {
         started.insert(user, now);
         Ok(())
     }
-
-    fn busy(&self) -> Inflight<'_> {
-        self.inflight.fetch_add(1, Ordering::SeqCst);
-        Inflight(&self.inflight)
-    }
 }
 
-struct Inflight<'a>(&'a AtomicUsize);
+/// poise's framework, with every event it handles (commands, clicks, messages) counted by a task tracker: a
+/// shutdown waits for the handlers still running, and a handler that fails or panics still counts itself out
+/// (the token is dropped with the handler, whatever happens).
+struct Tracked {
+    inner: poise::Framework<Arc<Bot>, Error>,
+    tracker: tokio_util::task::TaskTracker,
+}
 
-impl Drop for Inflight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+#[serenity::async_trait]
+impl serenity::Framework for Tracked {
+    async fn init(&mut self, client: &serenity::Client) {
+        self.inner.init(client).await;
+    }
+
+    async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
+        let _token = self.tracker.token();
+        self.inner.dispatch(ctx, event).await;
     }
 }
 
@@ -172,7 +173,7 @@ pub async fn run(
     if let Some(proxy) = &config.discord_proxy {
         // The proxy owns rate limiting; serenity's own limiter would also bypass the proxy.
         http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
-        info!(proxy = %proxy, "sending REST requests through a proxy");
+        info!(proxy = %redact_url(proxy), "sending REST requests through a proxy");
     }
     let http = http.build();
 
@@ -186,16 +187,6 @@ pub async fn run(
             event_handler: |framework, event| {
                 Box::pin(handle_event(framework.serenity_context, event, framework.user_data))
             },
-            pre_command: |ctx| {
-                Box::pin(async move {
-                    ctx.data().inflight.fetch_add(1, Ordering::SeqCst);
-                })
-            },
-            post_command: |ctx| {
-                Box::pin(async move {
-                    ctx.data().inflight.fetch_sub(1, Ordering::SeqCst);
-                })
-            },
             allowed_mentions: Some(render::no_mentions()),
             ..Default::default()
         })
@@ -208,7 +199,7 @@ pub async fn run(
                 };
                 if let Err(e) = registered {
                     // Without commands the bot would sit connected and ignore everything: stop loudly instead.
-                    let message = format!("registering slash commands failed: {e}");
+                    let message = format!("registering slash commands failed: {:#}", anyhow::Error::new(e));
                     let _ = fatal_tx.send(message.clone());
                     return Err(anyhow::anyhow!(message));
                 }
@@ -221,8 +212,9 @@ pub async fn run(
     if !config.message_content {
         info!("SIGNPOST_MESSAGE_CONTENT=false: not asking for the Message Content intent; help channels and typed decision answers are off (mentions, DMs, commands and buttons work)");
     }
+    let tracker = tokio_util::task::TaskTracker::new();
     let mut client = serenity::ClientBuilder::new_with_http(http, intents(config.message_content))
-        .framework(framework)
+        .framework(Tracked { inner: framework, tracker: tracker.clone() })
         .await
         .context("building the Discord client")?;
     let shards = client.shard_manager.clone();
@@ -246,14 +238,24 @@ pub async fn run(
     let _ = purger.await;
     let _ = reloader.await;
     // Let replies already being written finish (bounded: a stuck request must not block the exit).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while bot.inflight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    tracker.close();
+    if tokio::time::timeout(Duration::from_secs(5), tracker.wait()).await.is_err() {
+        warn!(handlers = tracker.len(), "shutting down with replies still in flight");
     }
     if let Err(e) = &outcome {
-        error!(error = %e, "bot stopped");
+        error!(error = format!("{e:#}"), "bot stopped");
     }
     outcome
+}
+
+/// `url` without the credentials it may carry (`http://user:secret@host` -> `http://***@host`), for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
 }
 
 /// Why the gateway connection ended for good, saying what to do where there is something to do.
@@ -288,7 +290,6 @@ async fn reload_on_sighup(bot: Arc<Bot>) {
 async fn reload_on_sighup(_bot: Arc<Bot>) {}
 
 async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot: &Arc<Bot>) -> Result<(), Error> {
-    let _busy = bot.busy();
     match event {
         serenity::FullEvent::Message { new_message } => messages::handle(ctx, bot, new_message).await,
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
@@ -300,5 +301,18 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
             Ok(())
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn proxy_credentials_never_reach_the_logs() {
+        assert_eq!(redact_url("http://user:s3cret@proxy:8080/api"), "http://***@proxy:8080/api");
+        assert_eq!(redact_url("https://token@proxy"), "https://***@proxy");
+        assert_eq!(redact_url("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(redact_url("http://proxy/path@not-credentials"), "http://proxy/path@not-credentials");
     }
 }

@@ -1864,6 +1864,20 @@ async fn a_decision_started_inside_a_thread_opens_no_thread_in_it() {
     w.finish().await;
 }
 
+/// A command that fails leaves nothing counted as in flight: the shutdown after it does not wait out its bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_command_does_not_hold_up_the_shutdown() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    w.fail_route("POST", "/interactions/", 404, json!({"message": "Unknown interaction", "code": 10062}));
+    let failed = w.fake.slash_command("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    assert_eq!(w.wait_callback(&failed, WAIT).await.status, 404);
+    w.wait_idle(Duration::from_millis(200), Duration::from_secs(2)).await;
+    let t = Instant::now();
+    bot.stop(&w).await;
+    assert!(t.elapsed() < Duration::from_secs(3), "the shutdown took {:?}", t.elapsed());
+}
+
 /// Once `run` returns, nothing of the stopped bot holds its session store, so the same process can start a bot on
 /// the same data directory again. (A current-thread runtime makes the check deterministic: tasks the bot aborted
 /// are not polled, hence not dropped, unless it waited for them.)
