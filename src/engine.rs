@@ -222,6 +222,19 @@ impl Engine {
         compare::compare(&self.kb, first, second, aspect)
     }
 
+    /// A comparison on one aspect as an answer (what `/compare ... aspect` shows, as the matcher's comparison
+    /// answers are); `None` for an overview of every aspect, which front doors show as a table.
+    pub fn comparison_answer(&self, c: &Comparison) -> Option<Answer> {
+        let aspect = c.aspect.clone()?;
+        Some(Answer {
+            topic: Topic::Compare { aspect: Some(aspect), frameworks: c.frameworks.clone() },
+            confidence: 1.0,
+            title: c.title.clone(),
+            text: c.to_text(),
+            suggestions: Vec::new(),
+        })
+    }
+
     /// The answer for a known FAQ id (from a suggestion button or `/faq`).
     pub fn faq_answer(&self, id: &str) -> Option<Answer> {
         let i = self.kb.faqs.iter().position(|f| f.id == id)?;

@@ -77,17 +77,8 @@ pub async fn compare(
     let engine = ctx.data().engine();
     // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
     let out = match engine.compare(&first, &second, aspect.as_deref()) {
-        Ok(c) => match &c.aspect {
-            Some(a) => {
-                let answer = crate::reply::Answer {
-                    topic: crate::reply::Topic::Compare { aspect: Some(a.clone()), frameworks: c.frameworks.clone() },
-                    confidence: 1.0,
-                    title: c.title.clone(),
-                    text: c.to_text(),
-                    suggestions: Vec::new(),
-                };
-                render::answer(&engine, &answer)
-            }
+        Ok(c) => match engine.comparison_answer(&c) {
+            Some(answer) => render::answer(&engine, &answer),
             None => overview(&c),
         },
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
@@ -229,11 +220,26 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
 #[poise::command(slash_command, owners_only, hide_in_help, default_member_permissions = "MANAGE_GUILD")]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     // Discord hides it from members without Manage Server; of those who see it, only the bot's owners may run it.
-    let text = match ctx.data().reload() {
-        Ok(summary) => format!("Knowledge {summary}."),
-        Err(problems) => format!("Not reloaded; the running knowledge stays.\n```\n{problems}\n```"),
+    let pages = match ctx.data().reload() {
+        Ok(summary) => vec![format!("Knowledge {summary}.")],
+        Err(problems) => {
+            // Every problem is shown: the list is split over as many messages as it needs, at line breaks.
+            let head = "Not reloaded; the running knowledge stays.";
+            let pieces = render::split(&problems, render::MAX_CONTENT - head.len() - 20);
+            let n = pieces.len();
+            pieces
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let part = if n > 1 { format!(" ({}/{n})", i + 1) } else { String::new() };
+                    format!("{head}{part}\n```\n{p}\n```")
+                })
+                .collect()
+        }
     };
-    ctx.send(Out::text(text).ephemeral().reply()).await?;
+    for page in pages {
+        ctx.send(Out::text(page).ephemeral().reply()).await?;
+    }
     Ok(())
 }
 

@@ -251,9 +251,42 @@ pub fn answer(engine: &Engine, a: &Answer) -> Out {
             Some(fw) => framework_embed(fw, &footer),
             None => EmbedBuilder::new(&a.title, &a.text).footer(&footer).build(),
         },
-        _ => EmbedBuilder::new(&a.title, &a.text).footer(&footer).build(),
+        // FAQ answers with their basis, and the rest: a text longer than one description goes on in more embeds.
+        _ => {
+            let mut pieces = split(&a.text, MAX_DESCRIPTION).into_iter();
+            let first = pieces.next().unwrap_or_default();
+            let rest: Vec<String> = pieces.collect();
+            if !rest.is_empty() {
+                return continued(engine, a, &first, &rest, &footer);
+            }
+            EmbedBuilder::new(&a.title, &first).footer(&footer).build()
+        }
     };
-    let mut out = Out { embeds: vec![embed], ..Out::default() };
+    with_buttons(kb, a, Out { embeds: vec![embed], ..Out::default() })
+}
+
+/// An answer whose text needs several embeds: the title on the first, the footer on the last, every piece whole
+/// (one message holds 6,000 characters of embeds; past that, what does not fit is cut, which validation prevents).
+fn continued(engine: &Engine, a: &Answer, first: &str, rest: &[String], footer: &str) -> Out {
+    let mut embeds = vec![CreateEmbed::new().title(fit(&a.title, MAX_TITLE)).description(first).color(COLOR)];
+    let mut used = a.title.chars().count().min(MAX_TITLE) + first.chars().count() + footer.chars().count();
+    for (i, piece) in rest.iter().enumerate() {
+        let room = MAX_EMBED_TOTAL.saturating_sub(used);
+        if room < 100 {
+            break;
+        }
+        let text = fit(piece, room.min(MAX_DESCRIPTION));
+        used += text.chars().count();
+        let mut e = CreateEmbed::new().description(text).color(COLOR);
+        if i + 1 == rest.len() {
+            e = e.footer(CreateEmbedFooter::new(footer));
+        }
+        embeds.push(e);
+    }
+    with_buttons(engine.kb(), a, Out { embeds, ..Out::default() })
+}
+
+fn with_buttons(kb: &KnowledgeBase, a: &Answer, mut out: Out) -> Out {
     if matches!(a.topic, Topic::Decide { .. }) {
         out.components.push(CreateActionRow::Buttons(vec![CreateButton::new(ComponentId::NewDecision.encode())
             .label("Start the guided decision")

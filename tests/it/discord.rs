@@ -1120,6 +1120,8 @@ async fn editing_a_question_edits_the_answer() {
     let reply = w.wait_request(|r| replies_to(r, asked_id), WAIT).await;
     let answer = response_id(&reply);
     assert_eq!(title(&stored(&w, answer)), "Is Flask faster than Django?");
+    // The bot notes which message answers which once its reply is sent: let that handler finish.
+    w.wait_idle(Duration::from_millis(100), Duration::from_secs(2)).await;
 
     w.message_update(asked_id, "how does the orm compare between django and flask?");
     let path = format!("/channels/{}/messages/{answer}", reply.segments()[1]);
@@ -2053,6 +2055,60 @@ async fn reload_picks_up_edits_and_a_broken_edit_keeps_the_running_knowledge() {
 
     w.finish().await;
     bot.stop(&w).await;
+}
+
+/// What does not fit one Discord message part is split, not cut: an answer and its basis over 4,096 characters go
+/// on in a second embed, and a long `/reload` problem list over several messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_answers_and_problem_lists_are_split_not_cut() {
+    let w = World::new().await;
+    let dir = w.dir.path().join("knowledge");
+    copy_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")), &dir);
+    let _bot = start_bot(&w, &Settings { knowledge: Some(dir.clone()), ..Settings::default() }).await;
+    let owner = TestUser::new(OWNER_USER_ID, "owner");
+    let faq = dir.join("faq.toml");
+    let original = std::fs::read_to_string(&faq).unwrap();
+
+    let long: String = (1..=37).map(|i| format!("Paragraph {i:02}: {}\n\n", "word ".repeat(18))).collect();
+    let long = format!("{long}END-OF-ANSWER");
+    assert!(long.chars().count() > 3_900 && long.chars().count() <= 4_096, "{}", long.chars().count());
+    // The first answer (which-is-better) replaced, and a basis added to it.
+    let quotes = "'''";
+    let start = original.find(&format!("answer = {quotes}")).unwrap() + 9 + 3;
+    let end = start + original[start..].find(quotes).unwrap();
+    let basis = format!("id = \"which-is-better\"\nbased_on = \"THE-BASIS: {}\"", "the documentation ".repeat(12));
+    let edited =
+        format!("{}{long}{}", &original[..start], &original[end..]).replacen("id = \"which-is-better\"", &basis, 1);
+    std::fs::write(&faq, &edited).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    let i = w.slash("faq", json!([opt("topic", "which-is-better")]), &alice());
+    let cb = w.answer(&i).await;
+    let embeds = cb.embeds();
+    assert!(embeds.len() >= 2, "{}", cb.summary());
+    let text: String = embeds.iter().map(|e| e["description"].as_str().unwrap_or_default()).collect();
+    assert!(text.contains("END-OF-ANSWER") && text.contains("THE-BASIS"), "cut: {text}");
+    assert!(!text.contains('…'), "cut: {text}");
+
+    // A broken edit with many problems: every one is listed, over as many messages as needed.
+    // (The first entry again, 60 times: 60 duplicate ids.)
+    let first = &original[original.find("\n[[faq]]").unwrap()..];
+    let first = &first[..first[8..].find("\n[[faq]]").unwrap() + 8];
+    std::fs::write(&faq, format!("{original}\n{}", first.repeat(60))).unwrap();
+    let problems = signpost::Engine::load(Some(&dir)).err().expect("broken").problems.len();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "not reloaded");
+    w.wait_idle(Duration::from_millis(200), Duration::from_secs(3)).await;
+    let responses = w.interaction_responses(&i);
+    assert!(responses.len() >= 2, "one message cannot hold {problems} problems");
+    let mut listed = 0;
+    for r in &responses {
+        let content = r.content().unwrap_or_default();
+        assert!(content.chars().count() <= 2000 && !content.contains('…'), "{}", r.summary());
+        listed += content.matches("faq.toml:").count();
+    }
+    assert!(listed >= problems, "{listed} of {problems} problems shown");
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
