@@ -227,30 +227,42 @@ pub async fn apply(
     if key.user != user {
         return Ok(Err(Refusal::NotYours));
     }
-    let found = bot.store.blocking(move |s| s.get(key)).await?;
-    if let Some(r) = refusal(&found, aim) {
-        if r == Refusal::Expired {
-            bot.store.blocking(move |s| s.swap(key, Expect::Inactive, None)).await?;
-        }
-        return Ok(Err(r));
-    }
-    let Lookup::Active(old) = found else { return Ok(Err(Refusal::Missing)) };
     let engine = bot.engine();
-    if let Change::Text { text, addressed: false } = &change {
-        // In a guild channel others talk too: only a reply to the bot, a mention, or an option named exactly.
-        if old.in_place && !names_option(&engine, &old, text) {
-            return Ok(Err(Refusal::NotForUs));
-        }
-    }
-    let turn = plan(&engine, &old, change);
-    let new = turn.state.as_ref().map(|st| old.next(session::answer_ids(engine.kb(), st), bot.store.now()));
+    let planner = engine.clone();
+    // Read, plan and write in one trip to the blocking pool: the store (and the matcher, for typed text) stays
+    // off the async workers, and a click costs one hop.
+    let done = bot
+        .store
+        .blocking(move |s| {
+            let found = s.get(key)?;
+            if let Some(r) = refusal(&found, aim) {
+                if r == Refusal::Expired {
+                    s.swap(key, Expect::Inactive, None)?;
+                }
+                return Ok(Err(r));
+            }
+            let Lookup::Active(old) = found else { return Ok(Err(Refusal::Missing)) };
+            if let Change::Text { text, addressed: false } = &change {
+                // In a guild channel others talk too: only a reply to the bot, a mention, or an option named
+                // exactly.
+                if old.in_place && !names_option(&planner, &old, text) {
+                    return Ok(Err(Refusal::NotForUs));
+                }
+            }
+            let turn = plan(&planner, &old, change);
+            let new = turn.state.as_ref().map(|st| old.next(session::answer_ids(planner.kb(), st), s.now()));
+            let expect = Expect::At { nonce: old.nonce, version: old.version };
+            Ok(match s.swap(key, expect, new.as_ref())? {
+                Swap::Done => Ok((old, new, turn)),
+                Swap::Conflict(now_found) => Err(refusal(&now_found, aim).unwrap_or(Refusal::Stale)),
+            })
+        })
+        .await?;
+    let (old, new, turn) = match done {
+        Ok(done) => done,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
     let outs = render_turn(&engine, key, new.as_ref().unwrap_or(&old), &turn);
-    let expect = Expect::At { nonce: old.nonce, version: old.version };
-    let written = new.clone();
-    match bot.store.blocking(move |s| s.swap(key, expect, written.as_ref())).await? {
-        Swap::Done => {}
-        Swap::Conflict(now_found) => return Ok(Err(refusal(&now_found, aim).unwrap_or(Refusal::Stale))),
-    }
     let undo_expect = match &new {
         Some(n) => Expect::At { nonce: n.nonce, version: n.version },
         None => Expect::Inactive,
