@@ -35,7 +35,10 @@ use signpost::{
     Engine,
 };
 
+// The test suite's fake Discord, of which the bench drives a part: the rest is used (and kept free of dead
+// code) by `tests/it`.
 #[path = "../tests/it/fake_discord/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod fake_discord;
 
 use fake_discord::{

@@ -158,7 +158,6 @@ fn the_ping_check_catches_what_it_should() {
         index: 0,
         method: method.into(),
         path: path.into(),
-        query: None,
         body: Some(body),
         at: Duration::ZERO,
         status: 200,

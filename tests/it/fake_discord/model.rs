@@ -127,10 +127,6 @@ impl TestUser {
     pub fn bot_self() -> Self {
         Self { id: BOT_USER_ID, name: BOT_NAME.into(), bot: true }
     }
-    /// A fresh human with a fresh id.
-    pub fn fresh(name: &str) -> Self {
-        Self::new(snowflake(), name)
-    }
     /// `<@id>`
     pub fn mention(&self) -> String {
         format!("<@{}>", self.id)

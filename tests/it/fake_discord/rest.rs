@@ -107,7 +107,6 @@ pub(crate) async fn handle(
         index,
         method,
         path,
-        query,
         body,
         at,
         status: reply.status,
