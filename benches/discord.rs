@@ -31,11 +31,14 @@ use signpost::{
         ids::{Action, ComponentId},
         render, Bot,
     },
-    session::{now, Session, SessionKey, SessionStore},
+    session::{self, now, Session, SessionKey, SessionStore},
     Engine,
 };
 
+// The test suite's fake Discord, of which the bench drives a part: the rest is used (and kept free of dead
+// code) by `tests/it`.
 #[path = "../tests/it/fake_discord/mod.rs"]
+#[allow(dead_code, unused_imports)]
 mod fake_discord;
 
 use fake_discord::{
@@ -160,7 +163,17 @@ struct Clicker {
     user: TestUser,
     message: u64,
     ids: Vec<String>,
+    /// The value of the first option of the select menu shown, if one is.
+    first_value: String,
     clicks: usize,
+}
+
+fn first_select_value(r: &Recorded) -> String {
+    let rows = r.message_data().and_then(|d| d["components"].as_array().cloned()).unwrap_or_default();
+    rows.iter()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .find_map(|c| c["options"][0]["value"].as_str().map(str::to_string))
+        .unwrap_or_default()
 }
 
 impl Clicker {
@@ -173,21 +186,23 @@ impl Clicker {
             .find(|r| r.method == "POST" && r.path.starts_with("/webhooks/"))
             .unwrap_or_else(|| panic!("/decide in a DM: no followup with the first question\n{}", fake.describe()));
         let message = first.response.as_ref().and_then(|m| id_of(&m["id"])).expect("the question message id");
-        Clicker { user, message, ids: first.custom_ids(), clicks: 0 }
+        Clicker { user, message, ids: first.custom_ids(), first_value: first_select_value(first), clicks: 0 }
     }
 
     async fn click(&mut self, fake: &FakeDiscord) -> (Duration, Duration, Recorded) {
-        let wanted: &[&str] = if self.clicks % 2 == 0 { &[":o0", ":s"] } else { &[":b"] };
+        // The first option (its button or the select menu), then Back.
+        let action = |c: &String| c.rsplit(':').next().unwrap_or_default().to_string();
+        let wanted = |a: &str| if self.clicks % 2 == 0 { a == "s" || a.starts_with('o') } else { a == "b" };
         let custom_id = self
             .ids
             .iter()
-            .find(|c| wanted.iter().any(|w| c.ends_with(w)))
-            .unwrap_or_else(|| panic!("click {}: no {wanted:?} among {:?}", self.clicks, self.ids))
+            .find(|c| wanted(&action(c)))
+            .unwrap_or_else(|| panic!("click {}: no option or back among {:?}", self.clicks, self.ids))
             .clone();
-        let (message, user) = (self.message, &self.user);
+        let (message, user, value) = (self.message, &self.user, self.first_value.clone());
         let r = once(fake, |f| {
             if custom_id.ends_with(":s") {
-                f.select_choice(&custom_id, &["0"], message, user)
+                f.select_choice(&custom_id, &[value.as_str()], message, user)
             } else {
                 f.component_click(&custom_id, message, user)
             }
@@ -195,6 +210,7 @@ impl Clicker {
         .await;
         assert_eq!(r.2.callback_type(), Some(7), "a click updates the question in place: {}", r.2.route());
         self.ids = r.2.custom_ids();
+        self.first_value = first_select_value(&r.2);
         self.clicks += 1;
         r
     }
@@ -508,7 +524,8 @@ fn sessions(engine: &Engine, count: usize) -> (Stored, Stored) {
         let channel = channels[(u * 7 + c) % channels.len()];
         let key = SessionKey { user: 900_000_000_000_000_000 + (u as u64) * 65_537, channel };
         let (state, _) = &states[rng.below(states.len())];
-        let session = Session { state: state.clone(), version: state.answers.len() as u32 + 1, updated };
+        let answers = session::answer_ids(engine.kb(), state);
+        let session = Session { answers, nonce: 1, version: state.answers.len() as u32 + 1, updated, in_place: false };
         if active.len() < 2 * ACTIVITY && [CHANNEL_ID, OTHER_CHANNEL_ID].contains(&channel) {
             active.push((key, session.clone()));
         }
@@ -613,21 +630,23 @@ async fn activity(fake: &FakeDiscord, engine: &Engine, active: &[(SessionKey, Se
     let mut clicks = Vec::with_capacity(ACTIVITY);
     for (n, (key, session)) in click_on.iter().enumerate() {
         let user = TestUser::new(key.user, &format!("user{n}"));
-        let Ok(Outcome::Question(q)) = machine.current(&session.state) else {
+        let Ok(Outcome::Question(q)) = machine.current(&session::resolve(engine.kb(), &session.answers).state) else {
             panic!("a stored state is at a question")
         };
         // The question as the bot posted it, so the click comes from a message the fake stores.
         let posted = serenity::ChannelId::new(key.channel)
-            .send_message(&http, render::question(&q, *key, session.version, None).message())
+            .send_message(&http, render::question(&q, *key, session.nonce, session.version, None).message())
             .await
             .expect("post the question message");
         let select = q.options.len() > render::MAX_BUTTONS_PER_ROW;
-        let action = if select { Action::Select } else { Action::Option(0) };
-        let custom_id = ComponentId::Dialog { key: *key, version: session.version, action }.encode();
+        let first = q.options[0].id.clone();
+        let action = if select { Action::Select } else { Action::Option(first.clone()) };
+        let custom_id =
+            ComponentId::Dialog { key: *key, nonce: session.nonce, version: session.version, action }.encode();
         let mark = fake.mark();
         let t = Instant::now();
         let i = if select {
-            fake.select_choice(&custom_id, &["0"], posted.id.get(), &user)
+            fake.select_choice(&custom_id, &[first.as_str()], posted.id.get(), &user)
         } else {
             fake.component_click(&custom_id, posted.id.get(), &user)
         };
@@ -730,7 +749,7 @@ async fn memory() {
         let mut rng = Rng(7);
         let get = median_of(200, || {
             let (k, _) = &all[rng.below(all.len())];
-            std::hint::black_box(store.get(*k, now()).expect("get"));
+            std::hint::black_box(store.get(*k).expect("get"));
         });
         let put = median_of(50, || {
             let (k, s) = &all[rng.below(all.len())];

@@ -32,6 +32,8 @@ struct FileConfig {
     help_channels: Option<Vec<u64>>,
     knowledge: Option<PathBuf>,
     help_channel_min_confidence: Option<f32>,
+    message_content: Option<bool>,
+    decide_cooldown: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -49,6 +51,10 @@ pub struct Config {
     pub knowledge: Option<PathBuf>,
     /// In help channels, answer only at or above this confidence.
     pub help_channel_min_confidence: f32,
+    /// Ask Discord for the privileged Message Content intent (help channels and typed dialog answers need it).
+    pub message_content: bool,
+    /// How soon a user may start another decision (`/decide`, "Start a new decision"); zero: no limit.
+    pub decide_cooldown: Duration,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -72,6 +78,8 @@ impl Default for Config {
             help_channels: Vec::new(),
             knowledge: None,
             help_channel_min_confidence: 0.5,
+            message_content: true,
+            decide_cooldown: Duration::from_secs(10),
         }
     }
 }
@@ -126,6 +134,12 @@ impl Config {
         if let Some(v) = parsed.help_channel_min_confidence {
             c.help_channel_min_confidence = v;
         }
+        if let Some(v) = parsed.message_content {
+            c.message_content = v;
+        }
+        if let Some(v) = parsed.decide_cooldown {
+            c.decide_cooldown = ttl_text("decide_cooldown", &v)?;
+        }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         c.token = var("DISCORD_TOKEN").map(|t| Token(t.trim().to_string()));
@@ -151,6 +165,21 @@ impl Config {
         }
         if let Some(v) = var("SIGNPOST_KNOWLEDGE") {
             c.knowledge = Some(PathBuf::from(v));
+        }
+        if let Some(v) = var("SIGNPOST_DECIDE_COOLDOWN") {
+            c.decide_cooldown = ttl_text("SIGNPOST_DECIDE_COOLDOWN", &v)?;
+        }
+        if let Some(v) = var("SIGNPOST_MESSAGE_CONTENT") {
+            c.message_content = match v.trim().to_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => {
+                    return Err(ConfigError::Env {
+                        name: "SIGNPOST_MESSAGE_CONTENT",
+                        message: format!("`{v}` is not true or false"),
+                    })
+                }
+            };
         }
         if c.session_ttl.is_zero() {
             return Err(ConfigError::Env { name: "session_ttl", message: "must be longer than zero".into() });
@@ -206,5 +235,14 @@ mod tests {
         assert!(e.to_string().contains("SIGNPOST_SESSION_TTL: `soon` is not a duration"), "{e}");
         let e = Config::from_parts(None, "x", env(&[("SIGNPOST_GUILD_ID", "general")])).unwrap_err();
         assert!(e.to_string().contains("is not a Discord id"), "{e}");
+        let e = Config::from_parts(None, "x", env(&[("SIGNPOST_MESSAGE_CONTENT", "maybe")])).unwrap_err();
+        assert!(e.to_string().contains("SIGNPOST_MESSAGE_CONTENT: `maybe` is not true or false"), "{e}");
+    }
+
+    #[test]
+    fn the_message_content_intent_can_be_turned_off() {
+        assert!(Config::from_parts(None, "x", env(&[])).unwrap().message_content);
+        let c = Config::from_parts(Some("message_content = true"), "x", env(&[("SIGNPOST_MESSAGE_CONTENT", "false")]));
+        assert!(!c.unwrap().message_content);
     }
 }

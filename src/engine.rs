@@ -111,15 +111,8 @@ impl Engine {
                 let aspect = &kb.aspects[a];
                 let (x, y) = self.pair(&m.frameworks);
                 let c = compare::comparison(kb, x, y, Some(aspect));
-                let topic = Topic::Compare { aspect: Some(aspect.id.clone()), frameworks: c.frameworks.clone() };
-                Answer {
-                    topic,
-                    confidence,
-                    title: c.title.clone(),
-                    text: c.to_text(),
-                    suggestions,
-                    sources: c.sources.clone(),
-                }
+                let answer = self.comparison_answer(&c).expect("a comparison of one aspect");
+                Answer { confidence, suggestions, ..answer }
             }
             Label::Framework(f) => {
                 let fw = &kb.frameworks[f];
@@ -255,6 +248,20 @@ impl Engine {
 
     pub fn compare(&self, first: &str, second: &str, aspect: Option<&str>) -> Result<Comparison, CoreError> {
         compare::compare(&self.kb, first, second, aspect)
+    }
+
+    /// A comparison on one aspect as an answer (what `/compare ... aspect` shows, as the matcher's comparison
+    /// answers are); `None` for an overview of every aspect, which front doors show as a table.
+    pub fn comparison_answer(&self, c: &Comparison) -> Option<Answer> {
+        let aspect = c.aspect.clone()?;
+        Some(Answer {
+            topic: Topic::Compare { aspect: Some(aspect), frameworks: c.frameworks.clone() },
+            confidence: 1.0,
+            title: c.title.clone(),
+            text: c.to_text(),
+            suggestions: Vec::new(),
+            sources: c.sources.clone(),
+        })
     }
 
     /// The answer for a known FAQ id (from a suggestion button or `/faq`).

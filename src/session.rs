@@ -1,26 +1,52 @@
-//! Decision sessions per user and channel, with an idle timeout, kept in an embedded on-disk store.
+//! Decision sessions per user and channel, with an idle timeout, behind a [`Store`] trait (an embedded redb
+//! database here; a shared store such as Redis can implement the same trait).
+//!
+//! Races are settled by one operation, [`Store::swap`]: it reads the stored row, compares it with what the caller
+//! expects (a session's nonce and version), and writes the new row, atomically. Two clicks on the same step both
+//! read version 3; only the first `swap` from 3 to 4 succeeds, the other finds 4 and is refused.
+//!
+//! A session stores the ids of the options chosen (not their positions), so reordering or inserting options in the
+//! knowledge keeps every answer's meaning; [`resolve`] replays them against the current knowledge.
+//!
+//! Expiry: an expiry index (deadline, key) lets [`SessionStore::purge_expired`] visit only what is due, in small
+//! batches, each its own short transaction. An expired session leaves a tombstone for [`TOMBSTONE`], so a late click
+//! or message still gets its "expired" notice after the purge.
 //!
 //! redb was chosen over sled (unmaintained since 2021, pre-1.0 format) and SQLite (a C build and a SQL layer for
 //! what is one key-value table): it is pure Rust, has a stable file format, ACID commits that survive a `kill -9`,
 //! and a bounded page cache, so 100,000 stored sessions do not mean 100,000 sessions in memory.
 //!
-//! Time is passed in (`now`, Unix seconds) rather than read here, so expiry is tested without sleeping.
+//! Time comes from a [`Clock`] (Unix seconds), which tests move forward instead of sleeping.
 
 use std::{
     path::Path,
-    sync::Arc,
+    sync::{
+        atomic::{AtomicU64, Ordering},
+        Arc,
+    },
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
+use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
 use serde::{Deserialize, Serialize};
 
-use crate::dialog::State;
+use crate::{dialog::State, knowledge::KnowledgeBase};
 
-const SESSIONS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("sessions_v1");
+/// Key (user, channel) -> a JSON [`Row`].
+const SESSIONS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("sessions_v2");
+/// (deadline in Unix seconds, key) -> nothing: what is due for the purge, in deadline order.
+const EXPIRY: TableDefinition<&[u8; 24], ()> = TableDefinition::new("expiry_v2");
+/// The positional sessions of earlier versions: dropped at open (they cannot be read safely after an edit).
+const OLD_SESSIONS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("sessions_v1");
 
 /// Page cache of the store: sessions are tiny, and memory matters more than read speed here.
 const CACHE_BYTES: usize = 4 * 1024 * 1024;
+
+/// How long an expired session is remembered, so its notice survives the purge.
+pub const TOMBSTONE: Duration = Duration::from_secs(60 * 60);
+
+/// How many due rows one purge transaction handles: the write lock is held only that long.
+pub const PURGE_BATCH: usize = 256;
 
 /// Who a session belongs to and where it runs: one dialog per user per thread or channel.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -41,36 +67,94 @@ impl SessionKey {
 /// One running decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    /// The dialog state (the answers so far).
-    #[serde(with = "state_text")]
-    pub state: State,
+    /// The ids of the options chosen so far, in order.
+    pub answers: Vec<String>,
+    /// Random per session: buttons carry it, so those of an earlier decision in the same place are refused.
+    pub nonce: u32,
     /// Bumped on every change; buttons carry it, so a click on an older step is recognised.
     pub version: u32,
     /// Last activity, Unix seconds.
     pub updated: u64,
+    /// The dialog runs in a guild channel it shares with others (not its own thread, not a DM): typed text is
+    /// taken only when meant for it.
+    #[serde(default)]
+    pub in_place: bool,
 }
 
-mod state_text {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    use crate::dialog::State;
-
-    pub fn serialize<S: Serializer>(state: &State, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(state)
+impl Session {
+    /// A new session with a fresh nonce, at version 1.
+    pub fn new(answers: Vec<String>, now: u64) -> Self {
+        Self { answers, nonce: fresh_nonce(), version: 1, updated: now, in_place: false }
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<State, D::Error> {
-        String::deserialize(d)?.parse().map_err(serde::de::Error::custom)
+    /// The session after one change: same nonce, next version.
+    pub fn next(&self, answers: Vec<String>, now: u64) -> Self {
+        Self { answers, version: self.version.wrapping_add(1), updated: now, ..self.clone() }
     }
+}
+
+/// A nonce that differs between sessions (not a secret: the custom_id also names the owner, who is checked).
+fn fresh_nonce() -> u32 {
+    use std::hash::{BuildHasher, Hasher};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.write_u128(SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_nanos()));
+    (h.finish() as u32).max(1)
+}
+
+/// What is stored under a key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Row {
+    Live(Session),
+    /// A session that expired at `at` (Unix seconds); kept for [`TOMBSTONE`] so its notice can still be given.
+    Gone {
+        nonce: u32,
+        at: u64,
+    },
 }
 
 /// What a lookup found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Lookup {
     Active(Session),
-    /// There was a session, idle for longer than the timeout; it is gone now.
-    Expired,
+    /// There was a session (with this nonce), idle for longer than the timeout.
+    Expired {
+        nonce: u32,
+    },
     Missing,
+}
+
+/// What a [`Store::swap`] expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// Whatever is there (a new decision replaces any other in the same place).
+    Any,
+    /// No active session (nothing, an expired one, or its tombstone).
+    Inactive,
+    /// The active session with this nonce, at this version.
+    At { nonce: u32, version: u32 },
+}
+
+impl Expect {
+    fn matches(self, found: &Lookup) -> bool {
+        match (self, found) {
+            (Expect::Any, _) => true,
+            (Expect::Inactive, Lookup::Active(_)) => false,
+            (Expect::Inactive, _) => true,
+            (Expect::At { nonce, version }, Lookup::Active(s)) => s.nonce == nonce && s.version == version,
+            (Expect::At { .. }, _) => false,
+        }
+    }
+}
+
+/// The outcome of a [`Store::swap`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Swap {
+    Done,
+    /// The row was not what the caller expected; nothing was written. Holds what was found.
+    Conflict(Lookup),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -81,20 +165,201 @@ fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
-/// A cheap, cloneable handle to the session store (clones share one database).
-#[derive(Clone)]
-pub struct SessionStore {
-    db: Arc<Database>,
-    ttl: Duration,
+/// Where sessions live. Every method is blocking; [`SessionStore::blocking`] runs them off the async workers.
+pub trait Store: Send + Sync + 'static {
+    /// The session under `key`, as of `now`. A row that cannot be decoded counts as missing.
+    fn get(&self, key: SessionKey, now: u64) -> Result<Lookup, StoreError>;
+    /// Atomically: reads the row under `key`, and when it is what `expect` says, writes `new` (`None` removes it).
+    fn swap(&self, key: SessionKey, expect: Expect, new: Option<&Session>, now: u64) -> Result<Swap, StoreError>;
+    /// Handles at most `batch` rows whose deadline has passed (expired sessions become tombstones, old tombstones
+    /// go). Returns how many it handled: fewer than `batch` means nothing more is due.
+    fn purge_batch(&self, now: u64, batch: usize) -> Result<usize, StoreError>;
+    /// Stores many sessions in one commit (for loading tests and benchmarks).
+    fn put_many(&self, sessions: &mut dyn Iterator<Item = (SessionKey, &Session)>) -> Result<(), StoreError>;
+    /// How many rows (sessions and tombstones) are stored.
+    fn rows(&self) -> Result<u64, StoreError>;
 }
 
-/// Seconds since the Unix epoch, now.
+/// The time sessions are measured by: the system clock, plus an offset that tests move forward.
+#[derive(Debug, Clone, Default)]
+pub struct Clock {
+    offset: Arc<AtomicU64>,
+}
+
+impl Clock {
+    /// Unix seconds, now.
+    pub fn now(&self) -> u64 {
+        now() + self.offset.load(Ordering::SeqCst)
+    }
+
+    /// Moves this clock (and every clone of it) forward.
+    pub fn advance(&self, by: Duration) {
+        self.offset.fetch_add(by.as_secs(), Ordering::SeqCst);
+    }
+}
+
+/// A cheap, cloneable handle to the session store (clones share one database and one clock).
+#[derive(Clone)]
+pub struct SessionStore {
+    store: Arc<dyn Store>,
+    ttl: Duration,
+    clock: Clock,
+}
+
+/// Seconds since the Unix epoch, now, by the system clock.
 pub fn now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs())
 }
 
 impl SessionStore {
-    /// Opens (or creates) the store in `dir` (`sessions.redb`).
+    /// Opens (or creates) the embedded store in `dir` (`sessions.redb`).
+    pub fn open(dir: &Path, ttl: Duration) -> Result<Self, StoreError> {
+        Ok(Self::with_store(Arc::new(RedbStore::open(dir, ttl)?), ttl))
+    }
+
+    /// A handle over any [`Store`].
+    pub fn with_store(store: Arc<dyn Store>, ttl: Duration) -> Self {
+        Self { store, ttl, clock: Clock::default() }
+    }
+
+    pub fn ttl(&self) -> Duration {
+        self.ttl
+    }
+
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    pub fn now(&self) -> u64 {
+        self.clock.now()
+    }
+
+    /// Runs `f` on tokio's blocking pool: store reads and fsync'd commits must not stall the async workers (which
+    /// also acknowledge interactions and send heartbeats).
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SessionStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| StoreError(format!("store task: {e}")))?
+    }
+
+    pub fn get(&self, key: SessionKey) -> Result<Lookup, StoreError> {
+        self.store.get(key, self.now())
+    }
+
+    pub fn get_at(&self, key: SessionKey, now: u64) -> Result<Lookup, StoreError> {
+        self.store.get(key, now)
+    }
+
+    /// See [`Store::swap`].
+    pub fn swap(&self, key: SessionKey, expect: Expect, new: Option<&Session>) -> Result<Swap, StoreError> {
+        self.store.swap(key, expect, new, self.now())
+    }
+
+    /// Stores a session whatever was there (durably: it survives a crash right after this returns).
+    pub fn put(&self, key: SessionKey, session: &Session) -> Result<(), StoreError> {
+        self.store.swap(key, Expect::Any, Some(session), self.now()).map(|_| ())
+    }
+
+    pub fn put_many<'a>(
+        &self,
+        sessions: impl IntoIterator<Item = (SessionKey, &'a Session)>,
+    ) -> Result<(), StoreError> {
+        self.store.put_many(&mut sessions.into_iter())
+    }
+
+    pub fn remove(&self, key: SessionKey) -> Result<(), StoreError> {
+        self.store.swap(key, Expect::Any, None, self.now()).map(|_| ())
+    }
+
+    /// Turns every session idle for longer than the timeout into a tombstone (and drops old tombstones), in
+    /// batches of [`PURGE_BATCH`]; returns how many rows it handled.
+    pub fn purge_expired(&self, now: u64) -> Result<usize, StoreError> {
+        let mut total = 0;
+        loop {
+            let n = self.store.purge_batch(now, PURGE_BATCH)?;
+            total += n;
+            if n < PURGE_BATCH {
+                return Ok(total);
+            }
+        }
+    }
+
+    /// Purges every `period`, off the async workers, until dropped.
+    pub async fn purge_every(self, period: Duration) {
+        let mut tick = tokio::time::interval(period);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match self.blocking(|s| s.purge_expired(s.now())).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(rows = n, "expired decision sessions purged"),
+                Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+            }
+        }
+    }
+
+    pub fn len(&self) -> Result<u64, StoreError> {
+        self.store.rows()
+    }
+
+    pub fn is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self.len()? == 0)
+    }
+}
+
+/// The dialog state a session's answers stand for in the current knowledge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolved {
+    pub state: State,
+    /// Some answers no longer fit (an option was removed or a question changed): `state` keeps those before it.
+    pub changed: bool,
+}
+
+/// Replays option ids from the dialog's start against `kb`: positions for the state machine.
+pub fn resolve(kb: &KnowledgeBase, answers: &[String]) -> Resolved {
+    let mut state = State::new();
+    let mut step = kb.step(&kb.dialog.start);
+    for id in answers {
+        let Some(s) = step else { return Resolved { state, changed: true } };
+        let Some(i) = s.options.iter().position(|o| &o.id == id) else { return Resolved { state, changed: true } };
+        let Ok(i) = u8::try_from(i) else { return Resolved { state, changed: true } };
+        state.answers.push(i);
+        step = s.next_after(&s.options[usize::from(i)]).and_then(|next| kb.step(next));
+    }
+    Resolved { state, changed: false }
+}
+
+/// The option ids a dialog state stands for (the inverse of [`resolve`]).
+pub fn answer_ids(kb: &KnowledgeBase, state: &State) -> Vec<String> {
+    let mut ids = Vec::with_capacity(state.answers.len());
+    let mut step = kb.step(&kb.dialog.start);
+    for &i in &state.answers {
+        let Some(s) = step else { break };
+        let Some(o) = s.options.get(usize::from(i)) else { break };
+        ids.push(o.id.clone());
+        step = s.next_after(o).and_then(|next| kb.step(next));
+    }
+    ids
+}
+
+// ------------------------------------------------------------------------------------------------ redb
+
+/// The embedded store: one redb file.
+pub struct RedbStore {
+    db: Database,
+    ttl: u64,
+}
+
+fn index_key(deadline: u64, key: &[u8; 16]) -> [u8; 24] {
+    let mut b = [0u8; 24];
+    b[..8].copy_from_slice(&deadline.to_be_bytes());
+    b[8..].copy_from_slice(key);
+    b
+}
+
+impl RedbStore {
     pub fn open(dir: &Path, ttl: Duration) -> Result<Self, StoreError> {
         std::fs::create_dir_all(dir).map_err(|e| StoreError(format!("cannot create `{}`: {e}", dir.display())))?;
         let path = dir.join("sessions.redb");
@@ -104,101 +369,137 @@ impl SessionStore {
             .map_err(|e| StoreError(format!("cannot open `{}`: {e}", path.display())))?;
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(SESSIONS).map_err(err)?;
+        txn.open_table(EXPIRY).map_err(err)?;
+        if txn.list_tables().map_err(err)?.any(|t| t.name() == OLD_SESSIONS.name()) {
+            txn.delete_table(OLD_SESSIONS).map_err(err)?;
+        }
         txn.commit().map_err(err)?;
-        Ok(Self { db: Arc::new(db), ttl })
+        Ok(Self { db, ttl: ttl.as_secs() })
     }
 
-    pub fn ttl(&self) -> Duration {
-        self.ttl
+    fn decode(bytes: &[u8]) -> Option<Row> {
+        serde_json::from_slice(bytes).ok()
     }
 
-    fn expired(&self, session: &Session, now: u64) -> bool {
-        now.saturating_sub(session.updated) > self.ttl.as_secs()
+    /// When a row is due for the purge.
+    fn deadline(&self, row: &Row) -> u64 {
+        match row {
+            Row::Live(s) => s.updated.saturating_add(self.ttl).saturating_add(1),
+            Row::Gone { at, .. } => at.saturating_add(TOMBSTONE.as_secs()),
+        }
     }
 
-    pub fn get(&self, key: SessionKey, now: u64) -> Result<Lookup, StoreError> {
-        let found = {
-            let txn = self.db.begin_read().map_err(err)?;
-            let table = txn.open_table(SESSIONS).map_err(err)?;
-            let value = table.get(&key.bytes()).map_err(err)?;
-            match value {
-                Some(v) => Some(serde_json::from_slice::<Session>(v.value()).map_err(err)?),
-                None => None,
+    fn lookup(&self, row: Option<Row>, now: u64) -> Lookup {
+        match row {
+            None => Lookup::Missing,
+            Some(Row::Live(s)) if now.saturating_sub(s.updated) > self.ttl => Lookup::Expired { nonce: s.nonce },
+            Some(Row::Live(s)) => Lookup::Active(s),
+            Some(Row::Gone { nonce, .. }) => Lookup::Expired { nonce },
+        }
+    }
+}
+
+impl Store for RedbStore {
+    fn get(&self, key: SessionKey, now: u64) -> Result<Lookup, StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(SESSIONS).map_err(err)?;
+        let row = table.get(&key.bytes()).map_err(err)?.and_then(|v| Self::decode(v.value()));
+        Ok(self.lookup(row, now))
+    }
+
+    fn swap(&self, key: SessionKey, expect: Expect, new: Option<&Session>, now: u64) -> Result<Swap, StoreError> {
+        let k = key.bytes();
+        let txn = self.db.begin_write().map_err(err)?;
+        {
+            let mut table = txn.open_table(SESSIONS).map_err(err)?;
+            let old = table.get(&k).map_err(err)?.and_then(|v| Self::decode(v.value()));
+            let found = self.lookup(old.clone(), now);
+            if !expect.matches(&found) {
+                drop(table);
+                txn.abort().map_err(err)?;
+                return Ok(Swap::Conflict(found));
             }
-        };
-        match found {
-            None => Ok(Lookup::Missing),
-            Some(s) if self.expired(&s, now) => {
-                self.remove(key)?;
-                Ok(Lookup::Expired)
+            let mut index = txn.open_table(EXPIRY).map_err(err)?;
+            if let Some(old) = &old {
+                index.remove(&index_key(self.deadline(old), &k)).map_err(err)?;
             }
-            Some(s) => Ok(Lookup::Active(s)),
-        }
-    }
-
-    /// Stores a session (durably: it survives a crash right after this returns).
-    pub fn put(&self, key: SessionKey, session: &Session) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(session).map_err(err)?;
-        let txn = self.db.begin_write().map_err(err)?;
-        {
-            let mut table = txn.open_table(SESSIONS).map_err(err)?;
-            table.insert(&key.bytes(), bytes.as_slice()).map_err(err)?;
-        }
-        txn.commit().map_err(err)
-    }
-
-    /// Stores many sessions in one commit (for loading tests and benchmarks).
-    pub fn put_many<'a>(
-        &self,
-        sessions: impl IntoIterator<Item = (SessionKey, &'a Session)>,
-    ) -> Result<(), StoreError> {
-        let txn = self.db.begin_write().map_err(err)?;
-        {
-            let mut table = txn.open_table(SESSIONS).map_err(err)?;
-            for (key, session) in sessions {
-                let bytes = serde_json::to_vec(session).map_err(err)?;
-                table.insert(&key.bytes(), bytes.as_slice()).map_err(err)?;
+            match new {
+                Some(s) => {
+                    let row = Row::Live(s.clone());
+                    table.insert(&k, serde_json::to_vec(&row).map_err(err)?.as_slice()).map_err(err)?;
+                    index.insert(&index_key(self.deadline(&row), &k), ()).map_err(err)?;
+                }
+                None => {
+                    table.remove(&k).map_err(err)?;
+                }
             }
         }
-        txn.commit().map_err(err)
+        txn.commit().map_err(err)?;
+        Ok(Swap::Done)
     }
 
-    pub fn remove(&self, key: SessionKey) -> Result<(), StoreError> {
+    fn purge_batch(&self, now: u64, batch: usize) -> Result<usize, StoreError> {
         let txn = self.db.begin_write().map_err(err)?;
+        let handled;
         {
+            let mut index = txn.open_table(EXPIRY).map_err(err)?;
             let mut table = txn.open_table(SESSIONS).map_err(err)?;
-            table.remove(&key.bytes()).map_err(err)?;
-        }
-        txn.commit().map_err(err)
-    }
-
-    /// Deletes every session idle for longer than the timeout; returns how many.
-    pub fn purge_expired(&self, now: u64) -> Result<usize, StoreError> {
-        let ttl = self.ttl.as_secs();
-        let txn = self.db.begin_write().map_err(err)?;
-        let mut purged = 0;
-        {
-            let mut table = txn.open_table(SESSIONS).map_err(err)?;
-            table
-                .retain(|_, v| {
-                    let keep = serde_json::from_slice::<Session>(v).is_ok_and(|s| now.saturating_sub(s.updated) <= ttl);
-                    purged += usize::from(!keep);
-                    keep
-                })
+            let end = index_key(now, &[0xff; 16]);
+            let due: Vec<[u8; 24]> = index
+                .range::<&[u8; 24]>(..&end)
+                .map_err(err)?
+                .take(batch)
+                .map(|entry| entry.map(|(k, _)| *k.value()))
+                .collect::<Result<_, _>>()
                 .map_err(err)?;
+            handled = due.len();
+            for entry in due {
+                index.remove(&entry).map_err(err)?;
+                let mut k = [0u8; 16];
+                k.copy_from_slice(&entry[8..]);
+                let deadline = u64::from_be_bytes(entry[..8].try_into().unwrap_or_default());
+                let row = table.get(&k).map_err(err)?.map(|v| Self::decode(v.value()));
+                match row {
+                    // An index entry left behind by a later write: the row has its own entry.
+                    Some(Some(row)) if self.deadline(&row) != deadline => {}
+                    Some(Some(Row::Live(s))) => {
+                        let gone = Row::Gone { nonce: s.nonce, at: now };
+                        table.insert(&k, serde_json::to_vec(&gone).map_err(err)?.as_slice()).map_err(err)?;
+                        index.insert(&index_key(self.deadline(&gone), &k), ()).map_err(err)?;
+                    }
+                    Some(_) => {
+                        table.remove(&k).map_err(err)?;
+                    }
+                    None => {}
+                }
+            }
         }
         txn.commit().map_err(err)?;
-        Ok(purged)
+        Ok(handled)
     }
 
-    pub fn len(&self) -> Result<u64, StoreError> {
+    fn put_many(&self, sessions: &mut dyn Iterator<Item = (SessionKey, &Session)>) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        {
+            let mut table = txn.open_table(SESSIONS).map_err(err)?;
+            let mut index = txn.open_table(EXPIRY).map_err(err)?;
+            for (key, session) in sessions {
+                let k = key.bytes();
+                if let Some(old) = table.get(&k).map_err(err)?.and_then(|v| Self::decode(v.value())) {
+                    index.remove(&index_key(self.deadline(&old), &k)).map_err(err)?;
+                }
+                let row = Row::Live(session.clone());
+                table.insert(&k, serde_json::to_vec(&row).map_err(err)?.as_slice()).map_err(err)?;
+                index.insert(&index_key(self.deadline(&row), &k), ()).map_err(err)?;
+            }
+        }
+        txn.commit().map_err(err)
+    }
+
+    fn rows(&self) -> Result<u64, StoreError> {
         let txn = self.db.begin_read().map_err(err)?;
         let table = txn.open_table(SESSIONS).map_err(err)?;
         table.len().map_err(err)
-    }
-
-    pub fn is_empty(&self) -> Result<bool, StoreError> {
-        Ok(self.len()? == 0)
     }
 }
 
@@ -212,8 +513,14 @@ mod tests {
         (dir, store)
     }
 
-    fn session(answers: &[u8], updated: u64) -> Session {
-        Session { state: State { answers: answers.to_vec() }, version: answers.len() as u32, updated }
+    fn session(answers: &[&str], updated: u64) -> Session {
+        Session {
+            answers: answers.iter().map(|a| a.to_string()).collect(),
+            nonce: 7,
+            version: answers.len() as u32 + 1,
+            updated,
+            in_place: false,
+        }
     }
 
     const KEY: SessionKey = SessionKey { user: 1, channel: 2 };
@@ -221,34 +528,77 @@ mod tests {
     #[test]
     fn put_get_remove() {
         let (_dir, store) = store(60);
-        assert_eq!(store.get(KEY, 100).unwrap(), Lookup::Missing);
-        store.put(KEY, &session(&[0, 2], 100)).unwrap();
-        assert_eq!(store.get(KEY, 130).unwrap(), Lookup::Active(session(&[0, 2], 100)));
+        assert_eq!(store.get_at(KEY, 100).unwrap(), Lookup::Missing);
+        store.put(KEY, &session(&["a", "b"], 100)).unwrap();
+        assert_eq!(store.get_at(KEY, 130).unwrap(), Lookup::Active(session(&["a", "b"], 100)));
         // Another user in the same channel, or the same user elsewhere, has no session.
-        assert_eq!(store.get(SessionKey { user: 2, channel: 2 }, 130).unwrap(), Lookup::Missing);
-        assert_eq!(store.get(SessionKey { user: 1, channel: 3 }, 130).unwrap(), Lookup::Missing);
+        assert_eq!(store.get_at(SessionKey { user: 2, channel: 2 }, 130).unwrap(), Lookup::Missing);
+        assert_eq!(store.get_at(SessionKey { user: 1, channel: 3 }, 130).unwrap(), Lookup::Missing);
         store.remove(KEY).unwrap();
-        assert_eq!(store.get(KEY, 130).unwrap(), Lookup::Missing);
+        assert_eq!(store.get_at(KEY, 130).unwrap(), Lookup::Missing);
     }
 
     #[test]
-    fn idle_sessions_expire() {
+    fn swap_writes_only_over_what_the_caller_saw() {
         let (_dir, store) = store(60);
-        store.put(KEY, &session(&[1], 100)).unwrap();
-        assert!(matches!(store.get(KEY, 160).unwrap(), Lookup::Active(_)));
-        assert_eq!(store.get(KEY, 161).unwrap(), Lookup::Expired);
-        // Expiry removes it: the next lookup finds nothing.
-        assert_eq!(store.get(KEY, 161).unwrap(), Lookup::Missing);
+        let s1 = session(&["a"], store.now());
+        store.put(KEY, &s1).unwrap();
+        let at = Expect::At { nonce: s1.nonce, version: s1.version };
+        let s2 = s1.next(vec!["a".into(), "b".into()], store.now());
+        let s2_other = s1.next(vec!["a".into(), "c".into()], store.now());
+        assert_eq!(store.swap(KEY, at, Some(&s2)).unwrap(), Swap::Done);
+        // The second writer at the same version loses, and sees what won.
+        assert_eq!(store.swap(KEY, at, Some(&s2_other)).unwrap(), Swap::Conflict(Lookup::Active(s2.clone())));
+        assert_eq!(store.get(KEY).unwrap(), Lookup::Active(s2.clone()));
+        // Another nonce at the same version is another session.
+        let wrong_nonce = Expect::At { nonce: s2.nonce + 1, version: s2.version };
+        assert!(matches!(store.swap(KEY, wrong_nonce, None).unwrap(), Swap::Conflict(_)));
+        assert!(matches!(store.swap(KEY, Expect::Inactive, None).unwrap(), Swap::Conflict(_)));
     }
 
     #[test]
-    fn purge_removes_only_idle_sessions() {
+    fn idle_sessions_expire_and_leave_a_tombstone_through_the_purge() {
         let (_dir, store) = store(60);
-        let old = session(&[0], 0);
-        let fresh = session(&[1], 100);
-        store.put_many([(KEY, &old), (SessionKey { user: 9, channel: 9 }, &fresh)]).unwrap();
-        assert_eq!(store.purge_expired(120).unwrap(), 1);
-        assert_eq!(store.len().unwrap(), 1);
+        store.put(KEY, &session(&["a"], 100)).unwrap();
+        assert!(matches!(store.get_at(KEY, 160).unwrap(), Lookup::Active(_)));
+        assert_eq!(store.get_at(KEY, 161).unwrap(), Lookup::Expired { nonce: 7 });
+        assert_eq!(store.purge_expired(160).unwrap(), 0);
+        assert_eq!(store.purge_expired(161).unwrap(), 1);
+        // After the purge the notice is still there, until the tombstone itself is purged.
+        assert_eq!(store.get_at(KEY, 200).unwrap(), Lookup::Expired { nonce: 7 });
+        assert_eq!(store.purge_expired(161 + TOMBSTONE.as_secs() - 1).unwrap(), 0);
+        assert_eq!(store.purge_expired(161 + TOMBSTONE.as_secs()).unwrap(), 1);
+        assert_eq!(store.get_at(KEY, 200).unwrap(), Lookup::Missing);
+        assert!(store.is_empty().unwrap());
+    }
+
+    #[test]
+    fn purge_removes_only_idle_sessions_in_batches() {
+        let (_dir, store) = store(60);
+        let old = session(&["a"], 0);
+        let fresh = session(&["b"], 100);
+        let keys: Vec<SessionKey> =
+            (0..(PURGE_BATCH as u64 * 2 + 3)).map(|u| SessionKey { user: u, channel: 9 }).collect();
+        store.put_many(keys.iter().map(|k| (*k, &old))).unwrap();
+        store.put_many([(SessionKey { user: 9, channel: 1 }, &fresh)]).unwrap();
+        // A session written again later is not purged by its first deadline.
+        store.put(keys[0], &fresh).unwrap();
+        assert_eq!(store.purge_expired(120).unwrap(), keys.len() - 1);
+        assert!(matches!(store.get_at(keys[0], 120).unwrap(), Lookup::Active(_)));
+        assert_eq!(store.get_at(keys[1], 120).unwrap(), Lookup::Expired { nonce: 7 });
+    }
+
+    #[test]
+    fn an_undecodable_row_is_missing() {
+        let dir = tempfile::tempdir().unwrap();
+        let redb = RedbStore::open(dir.path(), Duration::from_secs(60)).unwrap();
+        let txn = redb.db.begin_write().unwrap();
+        txn.open_table(SESSIONS).unwrap().insert(&KEY.bytes(), b"{not json".as_slice()).unwrap();
+        txn.commit().unwrap();
+        let store = SessionStore::with_store(Arc::new(redb), Duration::from_secs(60));
+        assert_eq!(store.get(KEY).unwrap(), Lookup::Missing);
+        // ...and can be replaced by a new session.
+        assert_eq!(store.swap(KEY, Expect::Inactive, Some(&session(&[], store.now()))).unwrap(), Swap::Done);
     }
 
     #[test]
@@ -256,9 +606,38 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let store = SessionStore::open(dir.path(), Duration::from_secs(60)).unwrap();
-            store.put(KEY, &session(&[0, 1, 2], 100)).unwrap();
+            store.put(KEY, &session(&["a", "b", "c"], 100)).unwrap();
         }
         let store = SessionStore::open(dir.path(), Duration::from_secs(60)).unwrap();
-        assert_eq!(store.get(KEY, 110).unwrap(), Lookup::Active(session(&[0, 1, 2], 100)));
+        assert_eq!(store.get_at(KEY, 110).unwrap(), Lookup::Active(session(&["a", "b", "c"], 100)));
+    }
+
+    /// Lets the runtime and the blocking pool (where the purge runs, on real time) catch up.
+    async fn settle() {
+        for _ in 0..20 {
+            tokio::task::yield_now().await;
+            std::thread::sleep(Duration::from_millis(5));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_purge_runs_on_its_period() {
+        let (_dir, store) = store(60);
+        store.put(KEY, &session(&["a"], store.now())).unwrap();
+        let purger = tokio::spawn(store.clone().purge_every(Duration::from_secs(60)));
+        // The first purge runs at once, with nothing due yet.
+        settle().await;
+        store.clock().advance(Duration::from_secs(61));
+        // Idle past the timeout, but the next purge is a minute away (paused time does not move by itself here).
+        tokio::time::advance(Duration::from_secs(59)).await;
+        settle().await;
+        assert!(matches!(store.get_at(KEY, 0).unwrap(), Lookup::Active(_)), "purged before its period");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        while store.get_at(KEY, 0).unwrap() != (Lookup::Expired { nonce: 7 }) {
+            assert!(std::time::Instant::now() < deadline, "not purged after its period");
+            settle().await;
+        }
+        purger.abort();
     }
 }

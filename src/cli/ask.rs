@@ -16,9 +16,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
     let engine = engine(cli)?;
     let answer = engine.ask(&args.question.join(" ")).map_err(Exit::usage)?;
     if args.json {
-        println!("{}", serde_json::to_string(&answer).expect("answers serialise"));
+        super::say(serde_json::to_string(&answer).expect("answers serialise"))?;
     } else {
-        println!("{}", render::answer(&answer));
+        super::say(render::answer(&answer))?;
     }
     Ok(())
 }

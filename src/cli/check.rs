@@ -35,21 +35,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
                     ),
                 });
             }
-            println!(
+            super::say(format_args!(
                 "{source}: OK ({} frameworks, {} aspects, {} FAQ entries, {} dialog steps)",
                 kb.frameworks.len(),
                 kb.aspects.len(),
                 kb.faqs.len(),
                 kb.dialog.steps.len()
-            );
+            ))?;
             for p in &stale {
-                println!("warning: {p}");
+                super::say(format_args!("warning: {p}"))?;
             }
             Ok(())
         }
         Err(e) => {
             for p in &e.problems {
-                println!("{p}");
+                super::say(p)?;
             }
             let n = e.problems.len();
             Err(Exit {

@@ -20,9 +20,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
     let engine = engine(cli)?;
     let comparison = engine.compare(&args.first, &args.second, args.aspect.as_deref()).map_err(Exit::usage)?;
     if args.json {
-        println!("{}", serde_json::to_string(&comparison).expect("comparisons serialise"));
+        super::say(serde_json::to_string(&comparison).expect("comparisons serialise"))?;
     } else {
-        println!("{}", render::comparison(&comparison));
+        super::say(render::comparison(&comparison))?;
     }
     Ok(())
 }

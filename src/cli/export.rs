@@ -22,6 +22,6 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<(), Exit> {
     let engine = engine(cli)?;
     let export =
         Export { knowledge: engine.kb(), examples: engine.kb().examples.len(), model: engine.matcher().info() };
-    println!("{}", serde_json::to_string_pretty(&export).expect("knowledge serialises"));
+    super::say(serde_json::to_string_pretty(&export).expect("knowledge serialises"))?;
     Ok(())
 }

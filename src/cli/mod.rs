@@ -61,6 +61,22 @@ impl Exit {
     pub fn usage(message: impl ToString) -> Self {
         Self { code: EXIT_USAGE, message: message.to_string() }
     }
+
+    /// Whoever read the output stopped (`signpost export --json | head`): end quietly, with success.
+    pub fn is_closed_pipe(&self) -> bool {
+        self.code == 0
+    }
+}
+
+/// Prints one line to stdout. A reader that went away (a closed pipe) ends the command quietly instead of the
+/// panic `println!` would give; other write errors are reported.
+pub(crate) fn say(text: impl std::fmt::Display) -> Result<(), Exit> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}").and_then(|()| out.flush()).map_err(|e| match e.kind() {
+        std::io::ErrorKind::BrokenPipe => Exit { code: 0, message: String::new() },
+        _ => Exit { code: 1, message: format!("writing to stdout: {e}") },
+    })
 }
 
 /// Loads the engine from `--knowledge` or the embedded copy; a broken knowledge directory exits 1 with every problem.

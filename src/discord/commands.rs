@@ -77,18 +77,8 @@ pub async fn compare(
     let engine = ctx.data().engine();
     // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
     let out = match engine.compare(&first, &second, aspect.as_deref()) {
-        Ok(c) => match &c.aspect {
-            Some(a) => {
-                let answer = crate::reply::Answer {
-                    topic: crate::reply::Topic::Compare { aspect: Some(a.clone()), frameworks: c.frameworks.clone() },
-                    confidence: 1.0,
-                    title: c.title.clone(),
-                    text: c.to_text(),
-                    suggestions: Vec::new(),
-                    sources: c.sources.clone(),
-                };
-                render::answer(&engine, &answer)
-            }
+        Ok(c) => match engine.comparison_answer(&c) {
+            Some(answer) => render::answer(&engine, &answer),
             None => overview(&c),
         },
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
@@ -116,8 +106,24 @@ fn overview(c: &compare::Comparison) -> Out {
 /// Get a recommendation: a few questions in a thread, then a verdict with its reasons
 #[poise::command(slash_command)]
 pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
+    if let Err(wait) = ctx.data().may_start_decision(ctx.author().id.get()) {
+        ctx.send(decision::too_soon(wait).reply()).await?;
+        return Ok(());
+    }
     // Opening a thread takes two requests: acknowledge first, well inside Discord's 3 seconds.
     ctx.defer().await?;
+    if let Err(e) = start_decision(ctx).await {
+        // The deferred response is public: remove it, so the error is said to the user alone.
+        error!(user = ctx.author().id.get(), error = format!("{e:#}"), "/decide failed");
+        if let Context::Application(actx) = ctx {
+            let _ = actx.interaction.delete_response(ctx.http()).await;
+        }
+        let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+    }
+    Ok(())
+}
+
+async fn start_decision(ctx: Context<'_>) -> Result<(), Error> {
     let in_guild = ctx.guild_id().is_some();
     match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild).await? {
         Started::Thread(thread) => {
@@ -211,13 +217,29 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
 }
 
 /// Reload the knowledge directory (bot owners only)
-#[poise::command(slash_command, owners_only, hide_in_help)]
+#[poise::command(slash_command, owners_only, hide_in_help, default_member_permissions = "MANAGE_GUILD")]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
-    let text = match ctx.data().reload() {
-        Ok(summary) => format!("Knowledge {summary}."),
-        Err(problems) => format!("Not reloaded; the running knowledge stays.\n```\n{problems}\n```"),
+    // Discord hides it from members without Manage Server; of those who see it, only the bot's owners may run it.
+    let pages = match ctx.data().reload() {
+        Ok(summary) => vec![format!("Knowledge {summary}.")],
+        Err(problems) => {
+            // Every problem is shown: the list is split over as many messages as it needs, at line breaks.
+            let head = "Not reloaded; the running knowledge stays.";
+            let pieces = render::split(&problems, render::MAX_CONTENT - head.len() - 20);
+            let n = pieces.len();
+            pieces
+                .into_iter()
+                .enumerate()
+                .map(|(i, p)| {
+                    let part = if n > 1 { format!(" ({}/{n})", i + 1) } else { String::new() };
+                    format!("{head}{part}\n```\n{p}\n```")
+                })
+                .collect()
+        }
     };
-    ctx.send(Out::text(text).ephemeral().reply()).await?;
+    for page in pages {
+        ctx.send(Out::text(page).ephemeral().reply()).await?;
+    }
     Ok(())
 }
 
@@ -234,13 +256,13 @@ fn escape(name: &str) -> String {
 /// One place for every error: the user gets a short ephemeral message, the log gets the details.
 pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, Error>) {
     match e {
-        poise::FrameworkError::Setup { error, .. } => error!(error = %error, "setup failed"),
+        poise::FrameworkError::Setup { error, .. } => error!(error = format!("{error:#}"), "setup failed"),
         poise::FrameworkError::Command { error, ctx, .. } => {
-            error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = %error, "command failed");
+            error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = format!("{error:#}"), "command failed");
             let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
         }
         poise::FrameworkError::EventHandler { error, event, .. } => {
-            error!(event = event.snake_case_name(), error = %error, "event handler failed");
+            error!(event = event.snake_case_name(), error = format!("{error:#}"), "event handler failed");
         }
         poise::FrameworkError::NotAnOwner { ctx, .. } => {
             warn!(user = ctx.author().id.get(), "non-owner tried an owner command");
@@ -248,7 +270,7 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
         }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {
-                error!(error = %e, "error while handling an error");
+                error!(error = format!("{:#}", anyhow::Error::new(e)), "error while handling an error");
             }
         }
     }

@@ -27,30 +27,40 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
     };
     debug!(?id, user = clicker, "component click");
     match id {
-        ComponentId::Dialog { key, version, action } => {
-            let session = match decision::session_for(bot, key, clicker, Some(version))? {
-                Ok(s) => s,
-                Err(refusal) => return respond(ctx, c, &refusal.out(bot)).await,
-            };
+        ComponentId::Dialog { key, nonce, version, action } => {
             let selected = match &c.data.kind {
                 ComponentInteractionDataKind::StringSelect { values } => values.first().map(String::as_str),
                 _ => None,
             };
-            let Some(input) = action.input(selected) else {
+            let Some(click) = action.click(selected) else {
                 return respond(ctx, c, &Out::text("That choice is not one of the options.").ephemeral()).await;
             };
-            let (outs, _) = decision::apply_input(bot, key, &session, input)?;
-            let mut outs = outs.into_iter();
+            let applied =
+                match decision::apply(bot, key, clicker, Some((nonce, version)), decision::Change::Click(click)).await?
+                {
+                    Ok(applied) => applied,
+                    Err(refusal) => return respond(ctx, c, &refusal.out(&bot.store)).await,
+                };
+            let mut outs = applied.outs.into_iter();
             let first = outs.next().unwrap_or_default();
             // The clicked message becomes the next step (or the verdict); extra replies follow it.
             let update = if matches!(action, Action::Cancel) { Out { components: Vec::new(), ..first } } else { first };
-            c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update.update())).await?;
+            if let Err(e) =
+                c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(update.update())).await
+            {
+                // The user still sees the step before this click: put the session back there.
+                applied.undo.run(&bot.store).await;
+                return Err(e.into());
+            }
             for out in outs {
                 c.create_followup(&ctx.http, followup(&out)).await?;
             }
             Ok(())
         }
         ComponentId::NewDecision => {
+            if let Err(wait) = bot.may_start_decision(clicker) {
+                return respond(ctx, c, &decision::too_soon(wait)).await;
+            }
             // Opening a thread is two requests: acknowledge first, well inside Discord's 3 seconds.
             c.defer_ephemeral(&ctx.http).await?;
             let in_guild = c.guild_id.is_some();

@@ -1,16 +1,24 @@
 //! Guided decisions on Discord: a session per user and thread (or channel), stored, one step per message.
+//!
+//! Every change is planned from the session as read, then written with one atomic [`SessionStore::swap`] that
+//! checks the session is still at the version that was read: of two clicks on the same step, exactly one is applied.
+//! The write comes before the reply that shows it; when that reply fails, [`Undo`] puts the session back, so the
+//! buttons on screen and the stored state never drift apart.
 
 use poise::serenity_prelude as serenity;
 use serenity::{AutoArchiveDuration, ChannelId, ChannelType, CreateThread, Http, User};
 use tracing::{info, warn};
 
-use super::{render, render::Out, Bot, Error};
+use super::{ids::Click, render, render::Out, Bot, Error};
 use crate::{
     conversation::{self, Reply, Turn},
-    dialog::Input,
-    session::{now, Lookup, Session, SessionKey},
+    dialog::{Input, Outcome},
+    session::{self, Expect, Lookup, Session, SessionKey, SessionStore, Swap},
     Engine,
 };
+
+/// Said when a session's answers or a clicked option no longer fit the knowledge (it was edited and reloaded).
+pub const CHANGED: &str = "This question changed since it was shown; here it is again.";
 
 /// Where a new decision went.
 pub enum Started {
@@ -37,67 +45,90 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
         match channel.create_thread(http, thread).await {
             Ok(thread) => {
                 let key = SessionKey { user: user.id.get(), channel: thread.id.get() };
-                let out = begin(bot, &engine, key)?;
-                thread.id.send_message(http, out.message()).await?;
-                info!(user = key.user, thread = key.channel, "decision started in a thread");
-                return Ok(Started::Thread(thread.id));
+                let out = begin(bot, &engine, key, false).await?;
+                // The user follows the thread (it shows in their list); not fatal when it fails.
+                if let Err(e) = thread.id.add_thread_member(http, user.id).await {
+                    warn!(thread = key.channel, error = %e, "cannot add the user to the decision thread");
+                }
+                match thread.id.send_message(http, out.message()).await {
+                    Ok(_) => {
+                        info!(user = key.user, thread = key.channel, "decision started in a thread");
+                        return Ok(Started::Thread(thread.id));
+                    }
+                    Err(e) => {
+                        // An empty thread helps nobody: remove it (and its session) and run the dialog in place.
+                        warn!(thread = key.channel, error = %e, "cannot post in the new thread; removing it and running the decision in place");
+                        if let Err(e) = thread.id.delete(http).await {
+                            warn!(thread = key.channel, error = %e, "cannot remove the empty thread");
+                        }
+                        bot.store.blocking(move |s| s.remove(key)).await?;
+                    }
+                }
             }
             Err(e) => warn!(channel = channel.get(), error = %e, "cannot open a thread; running the decision in place"),
         }
     }
     let key = SessionKey { user: user.id.get(), channel: channel.get() };
-    let out = begin(bot, &engine, key)?;
+    let out = begin(bot, &engine, key, in_guild).await?;
     info!(user = key.user, channel = key.channel, "decision started in place");
     Ok(Started::InPlace(out))
 }
 
-/// Stores a fresh session and renders its first question.
-fn begin(bot: &Bot, engine: &Engine, key: SessionKey) -> Result<Out, Error> {
+/// Stores a fresh session (a new nonce: buttons of an earlier decision in the same place stop working) and renders
+/// its first question.
+/// `in_place`: in a guild channel the decision shares with others (not its own thread, not a DM).
+async fn begin(bot: &Bot, engine: &Engine, key: SessionKey, in_place: bool) -> Result<Out, Error> {
     let turn = conversation::start(engine, Vec::new());
-    let (out, _) = store_turn(bot, engine, key, 0, turn)?;
-    Ok(out.into_iter().next().unwrap_or_else(|| Out::text("The decision could not start.")))
+    let answers = session::answer_ids(engine.kb(), &turn.state.clone().unwrap_or_default());
+    let session = Session { in_place, ..Session::new(answers, bot.store.now()) };
+    let outs = render_turn(engine, key, &session, &turn);
+    let stored = session.clone();
+    bot.store.blocking(move |s| s.swap(key, Expect::Any, Some(&stored))).await?;
+    Ok(outs.into_iter().next().unwrap_or_else(|| Out::text("The decision could not start.")))
 }
 
-/// Saves (or ends) the session after a turn and renders its replies. Returns the messages and whether the dialog
-/// is still running.
-pub fn store_turn(
-    bot: &Bot,
-    engine: &Engine,
-    key: SessionKey,
-    version: u32,
-    turn: Turn,
-) -> Result<(Vec<Out>, bool), Error> {
-    let next_version = version.wrapping_add(1);
-    match &turn.state {
-        Some(state) => bot.store.put(key, &Session { state: state.clone(), version: next_version, updated: now() })?,
-        None => bot.store.remove(key)?,
-    }
-    let outs = turn
-        .replies
+/// Renders a turn's replies; questions carry the buttons of `session` (its nonce and version).
+fn render_turn(engine: &Engine, key: SessionKey, session: &Session, turn: &Turn) -> Vec<Out> {
+    turn.replies
         .iter()
         .map(|r| match r {
             Reply::Answer(a) => render::answer(engine, a),
-            Reply::Question { question, notice } => render::question(question, key, next_version, notice.as_deref()),
+            Reply::Question { question, notice } => {
+                render::question(question, key, session.nonce, session.version, notice.as_deref())
+            }
             Reply::Verdict(v) => render::verdict(engine.kb(), v),
             Reply::Cancelled => Out::text("Decision cancelled. Run `/decide` whenever you want to start again."),
             Reply::Error(m) => Out::text(m),
         })
-        .collect();
-    Ok((outs, turn.state.is_some()))
+        .collect()
+}
+
+/// The ephemeral answer to a user who starts decisions too fast.
+pub fn too_soon(wait: std::time::Duration) -> Out {
+    Out::text(format!(
+        "You just started a decision; you can start another in {} s. Your latest one is still running.",
+        wait.as_secs().max(1)
+    ))
+    .ephemeral()
 }
 
 /// Why a click or message could not be applied to a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     NotYours,
     Expired,
     Missing,
-    /// The click came from an older step than the session is at.
+    /// A button of an earlier decision in the same place (another nonce).
+    Earlier,
+    /// The click came from an older step than the session is at (or lost the race to another click).
     Stale,
+    /// Text in a channel where the decision runs in place, not meant for it: left alone, never shown.
+    NotForUs,
 }
 
 impl Refusal {
-    pub fn out(&self, bot: &Bot) -> Out {
-        let ttl = humantime::format_duration(bot.store.ttl());
+    pub fn out(&self, store: &SessionStore) -> Out {
+        let ttl = humantime::format_duration(store.ttl());
         let text = match self {
             Refusal::NotYours => {
                 "This decision belongs to someone else. Start your own with the button below or `/decide`.".to_string()
@@ -109,10 +140,15 @@ impl Refusal {
                 "This decision is over (finished, cancelled or expired). Start a new one below or with `/decide`."
                     .to_string()
             }
+            Refusal::Earlier => {
+                "That button belongs to an earlier decision; a newer one runs here. Use its latest question."
+                    .to_string()
+            }
             Refusal::Stale => "That button belongs to an earlier question; use the latest one.".to_string(),
+            Refusal::NotForUs => String::new(),
         };
         let mut out = Out::text(text).ephemeral();
-        if !matches!(self, Refusal::Stale) {
+        if matches!(self, Refusal::NotYours | Refusal::Expired | Refusal::Missing) {
             out.components.push(serenity::CreateActionRow::Buttons(vec![serenity::CreateButton::new(
                 super::ids::ComponentId::NewDecision.encode(),
             )
@@ -123,34 +159,156 @@ impl Refusal {
     }
 }
 
-/// The live session for `key`, if `clicker` may drive it at `version` (`None` skips the version check).
-pub fn session_for(
+/// What to do to a session.
+pub enum Change {
+    Click(Click),
+    /// Typed text; `addressed`: in a DM, a reply to the bot, or a mention of it.
+    Text {
+        text: String,
+        addressed: bool,
+    },
+}
+
+/// A change written to the store, with its replies; [`Undo`] reverts it if the replies cannot be shown.
+pub struct Applied {
+    pub outs: Vec<Out>,
+    /// The dialog is still running after it.
+    pub running: bool,
+    pub undo: Undo,
+}
+
+/// Puts a session back as it was before a change (when the reply showing the change failed).
+pub struct Undo {
+    key: SessionKey,
+    expect: Expect,
+    old: Session,
+}
+
+impl Undo {
+    pub async fn run(self, store: &SessionStore) {
+        let Undo { key, expect, old } = self;
+        match store.blocking(move |s| s.swap(key, expect, Some(&old))).await {
+            Ok(Swap::Done) => {
+                info!(user = key.user, channel = key.channel, "reply failed: the decision step was rolled back")
+            }
+            Ok(Swap::Conflict(_)) => warn!(
+                user = key.user,
+                channel = key.channel,
+                "reply failed, and the session moved on since: not rolled back"
+            ),
+            Err(e) => warn!(error = %e, "reply failed, and rolling the session back failed too"),
+        }
+    }
+}
+
+/// The refusal for a session that is not (or no longer) the one a click or message was aimed at. `nonce` and
+/// `version` are what the button carried (`None` for typed text, which aims at whatever runs).
+fn refusal(found: &Lookup, aim: Option<(u32, u32)>) -> Option<Refusal> {
+    match (found, aim) {
+        (Lookup::Active(s), Some((nonce, _))) if s.nonce != nonce => Some(Refusal::Earlier),
+        (Lookup::Active(s), Some((_, version))) if s.version != version => Some(Refusal::Stale),
+        (Lookup::Active(_), _) => None,
+        (Lookup::Expired { nonce }, Some((n, _))) if *nonce != n => Some(Refusal::Missing),
+        (Lookup::Expired { .. }, _) => Some(Refusal::Expired),
+        (Lookup::Missing, _) => Some(Refusal::Missing),
+    }
+}
+
+/// Applies a change to the session under `key` on behalf of `user`, atomically: `aim` is the (nonce, version) a
+/// button carried. Returns the replies to show, or why nothing was applied. An "expired" refusal is given once:
+/// the tombstone is removed as it is reported.
+pub async fn apply(
     bot: &Bot,
     key: SessionKey,
-    clicker: u64,
-    version: Option<u32>,
-) -> Result<Result<Session, Refusal>, Error> {
-    if key.user != clicker {
+    user: u64,
+    aim: Option<(u32, u32)>,
+    change: Change,
+) -> Result<Result<Applied, Refusal>, Error> {
+    if key.user != user {
         return Ok(Err(Refusal::NotYours));
     }
-    Ok(match bot.store.get(key, now())? {
-        Lookup::Active(s) if version.is_some_and(|v| v != s.version) => Err(Refusal::Stale),
-        Lookup::Active(s) => Ok(s),
-        Lookup::Expired => Err(Refusal::Expired),
-        Lookup::Missing => Err(Refusal::Missing),
-    })
+    let engine = bot.engine();
+    let planner = engine.clone();
+    // Read, plan and write in one trip to the blocking pool: the store (and the matcher, for typed text) stays
+    // off the async workers, and a click costs one hop.
+    let done = bot
+        .store
+        .blocking(move |s| {
+            let found = s.get(key)?;
+            if let Some(r) = refusal(&found, aim) {
+                if r == Refusal::Expired {
+                    s.swap(key, Expect::Inactive, None)?;
+                }
+                return Ok(Err(r));
+            }
+            let Lookup::Active(old) = found else { return Ok(Err(Refusal::Missing)) };
+            if let Change::Text { text, addressed: false } = &change {
+                // In a guild channel others talk too: only a reply to the bot, a mention, or an option named
+                // exactly.
+                if old.in_place && !names_option(&planner, &old, text) {
+                    return Ok(Err(Refusal::NotForUs));
+                }
+            }
+            let turn = plan(&planner, &old, change);
+            let new = turn.state.as_ref().map(|st| old.next(session::answer_ids(planner.kb(), st), s.now()));
+            let expect = Expect::At { nonce: old.nonce, version: old.version };
+            Ok(match s.swap(key, expect, new.as_ref())? {
+                Swap::Done => Ok((old, new, turn)),
+                Swap::Conflict(now_found) => Err(refusal(&now_found, aim).unwrap_or(Refusal::Stale)),
+            })
+        })
+        .await?;
+    let (old, new, turn) = match done {
+        Ok(done) => done,
+        Err(refusal) => return Ok(Err(refusal)),
+    };
+    let outs = render_turn(&engine, key, new.as_ref().unwrap_or(&old), &turn);
+    let undo_expect = match &new {
+        Some(n) => Expect::At { nonce: n.nonce, version: n.version },
+        None => Expect::Inactive,
+    };
+    Ok(Ok(Applied { outs, running: new.is_some(), undo: Undo { key, expect: undo_expect, old } }))
 }
 
-/// Applies a click to a session and renders the step that follows.
-pub fn apply_input(bot: &Bot, key: SessionKey, session: &Session, input: Input) -> Result<(Vec<Out>, bool), Error> {
-    let engine = bot.engine();
-    let turn = conversation::step(&engine, &session.state, input);
-    store_turn(bot, &engine, key, session.version, turn)
+/// The turn a change makes of a session, in the current knowledge.
+fn plan(engine: &Engine, session: &Session, change: Change) -> Turn {
+    let resolved = session::resolve(engine.kb(), &session.answers);
+    if resolved.changed {
+        return again(engine, resolved.state);
+    }
+    let state = resolved.state;
+    match change {
+        Change::Text { text, .. } => conversation::turn(engine, Some(&state), &text),
+        Change::Click(Click::Other(input)) => conversation::step(engine, &state, input),
+        Change::Click(Click::Choose(id)) => {
+            let position = match engine.dialog().current(&state) {
+                Ok(Outcome::Question(q)) => q.options.iter().position(|o| o.id == id),
+                _ => None,
+            };
+            match position {
+                Some(i) => conversation::step(engine, &state, Input::Choose(i)),
+                // An option that this step no longer has: the step as it is now.
+                None => again(engine, state),
+            }
+        }
+    }
 }
 
-/// Applies typed text to a session: an answer, a command word, or a question to answer before resuming.
-pub fn apply_text(bot: &Bot, key: SessionKey, session: &Session, text: &str) -> Result<(Vec<Out>, bool), Error> {
-    let engine = bot.engine();
-    let turn = conversation::turn(&engine, Some(&session.state), text);
-    store_turn(bot, &engine, key, session.version, turn)
+/// Whether `text` is exactly an option (its label or id) of the question the session is at.
+fn names_option(engine: &Engine, session: &Session, text: &str) -> bool {
+    let resolved = session::resolve(engine.kb(), &session.answers);
+    let Ok(Outcome::Question(q)) = engine.dialog().current(&resolved.state) else { return false };
+    let said = text.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
+    q.options.iter().any(|o| o.id == said || o.label.to_lowercase() == said)
+}
+
+/// The current step of `state` again, saying why.
+fn again(engine: &Engine, state: crate::dialog::State) -> Turn {
+    match engine.dialog().current(&state) {
+        Ok(Outcome::Question(question)) => {
+            Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(CHANGED.into()) }] }
+        }
+        Ok(Outcome::Verdict(v)) => Turn { state: None, replies: vec![Reply::Verdict(v)] },
+        _ => conversation::step(engine, &state, Input::Restart),
+    }
 }

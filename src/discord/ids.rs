@@ -1,9 +1,11 @@
 //! The custom_ids of the bot's buttons and menus: what a click means, who may click it, and for which step.
 //!
 //! Formats (all well under Discord's 100 characters):
-//! - `d:{user}:{channel}:{version}:{action}`: a decision step. `action` is `o{n}` (option n), `s` (the select
-//!   menu; the option index is its value), `b` back, `r` restart, `c` cancel. The session key and the step version
-//!   travel in the id, so a click on another user's dialog or an older step is recognised.
+//! - `d:{user}:{channel}:{nonce}:{version}:{action}`: a decision step, numbers in base 36. `action` is `o{id}` (the
+//!   option with that id), `s` (the select menu; the option id is its value), `b` back, `r` restart, `c` cancel.
+//!   The session key, the session's nonce and the step version travel in the id, so a click on another user's
+//!   dialog, on an earlier decision in the same place, or on an older step is recognised. Option ids (at most 40
+//!   characters, checked by the knowledge validator) keep their meaning when options are reordered.
 //! - `n`: start a new decision for whoever clicks.
 //! - `a:{suggestion}`: show a suggested answer (`which-is-better`, `compare:orm`, `framework:flask`, `decide`).
 //! - `f:{user}:{page}`: the `/faq` browser's select menu; `f:{user}:p{page}`: its page buttons.
@@ -12,7 +14,7 @@ use crate::{dialog::Input, session::SessionKey};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Option(usize),
+    Option(String),
     Select,
     Back,
     Restart,
@@ -21,7 +23,7 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComponentId {
-    Dialog { key: SessionKey, version: u32, action: Action },
+    Dialog { key: SessionKey, nonce: u32, version: u32, action: Action },
     NewDecision,
     Suggestion(String),
     FaqSelect { user: u64, page: usize },
@@ -36,15 +38,21 @@ pub struct BadId;
 impl ComponentId {
     pub fn encode(&self) -> String {
         match self {
-            ComponentId::Dialog { key, version, action } => {
+            ComponentId::Dialog { key, nonce, version, action } => {
                 let a = match action {
-                    Action::Option(n) => format!("o{n}"),
+                    Action::Option(id) => format!("o{id}"),
                     Action::Select => "s".into(),
                     Action::Back => "b".into(),
                     Action::Restart => "r".into(),
                     Action::Cancel => "c".into(),
                 };
-                format!("d:{}:{}:{version}:{a}", key.user, key.channel)
+                format!(
+                    "d:{}:{}:{}:{}:{a}",
+                    base36(key.user),
+                    base36(key.channel),
+                    base36((*nonce).into()),
+                    base36((*version).into())
+                )
             }
             ComponentId::NewDecision => "n".into(),
             ComponentId::Suggestion(s) => format!("a:{s}"),
@@ -58,41 +66,77 @@ impl ComponentId {
             return Err(BadId);
         }
         let parts: Vec<&str> = id.split(':').collect();
-        let num = |s: &str| s.parse::<u64>().map_err(|_| BadId);
+        let num = |s: &str| u64::from_str_radix(s, 36).map_err(|_| BadId);
+        let small = |s: &str| u32::from_str_radix(s, 36).map_err(|_| BadId);
         match parts.as_slice() {
             ["n"] => Ok(ComponentId::NewDecision),
             ["a", rest @ ..] if !rest.is_empty() => Ok(ComponentId::Suggestion(rest.join(":"))),
-            ["d", user, channel, version, action] => {
+            ["d", user, channel, nonce, version, action] => {
                 let action = match *action {
                     "s" => Action::Select,
                     "b" => Action::Back,
                     "r" => Action::Restart,
                     "c" => Action::Cancel,
-                    a => Action::Option(a.strip_prefix('o').ok_or(BadId)?.parse::<u8>().map_err(|_| BadId)?.into()),
+                    a => {
+                        let id = a.strip_prefix('o').filter(|id| is_option_id(id)).ok_or(BadId)?;
+                        Action::Option(id.to_string())
+                    }
                 };
                 let key = SessionKey { user: num(user)?, channel: num(channel)? };
-                Ok(ComponentId::Dialog { key, version: version.parse().map_err(|_| BadId)?, action })
+                Ok(ComponentId::Dialog { key, nonce: small(nonce)?, version: small(version)?, action })
             }
-            ["f", user, page] => match page.strip_prefix('p') {
-                Some(p) => Ok(ComponentId::FaqPage { user: num(user)?, page: p.parse().map_err(|_| BadId)? }),
-                None => Ok(ComponentId::FaqSelect { user: num(user)?, page: page.parse().map_err(|_| BadId)? }),
-            },
+            ["f", user, page] => {
+                let user = user.parse().map_err(|_| BadId)?;
+                match page.strip_prefix('p') {
+                    Some(p) => Ok(ComponentId::FaqPage { user, page: p.parse().map_err(|_| BadId)? }),
+                    None => Ok(ComponentId::FaqSelect { user, page: page.parse().map_err(|_| BadId)? }),
+                }
+            }
             _ => Err(BadId),
         }
     }
 }
 
+/// What a click asks of the dialog.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Click {
+    /// The option with this id (from a button, or the select menu's value).
+    Choose(String),
+    Other(Input),
+}
+
 impl Action {
-    /// The dialog input of a click; `selected` is the select menu's value.
-    pub fn input(&self, selected: Option<&str>) -> Option<Input> {
+    /// What a click means; `selected` is the select menu's value. `None`: a menu click without a value.
+    pub fn click(&self, selected: Option<&str>) -> Option<Click> {
         Some(match self {
-            Action::Option(n) => Input::Choose(*n),
-            Action::Select => Input::Choose(selected?.parse().ok()?),
-            Action::Back => Input::Back,
-            Action::Restart => Input::Restart,
-            Action::Cancel => Input::Cancel,
+            Action::Option(id) => Click::Choose(id.clone()),
+            Action::Select => Click::Choose(selected?.to_string()),
+            Action::Back => Click::Other(Input::Back),
+            Action::Restart => Click::Other(Input::Restart),
+            Action::Cancel => Click::Other(Input::Cancel),
         })
     }
+}
+
+/// What an option id may look like (lower-case letters, digits, `-` and `_`, at most 40 characters).
+fn is_option_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 40
+        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
+}
+
+fn base36(mut n: u64) -> String {
+    const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::with_capacity(13);
+    loop {
+        out.push(DIGITS[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -103,9 +147,9 @@ mod tests {
     fn ids_round_trip_and_fit() {
         let key = SessionKey { user: u64::MAX, channel: u64::MAX };
         for id in [
-            ComponentId::Dialog { key, version: u32::MAX, action: Action::Option(24) },
-            ComponentId::Dialog { key, version: 3, action: Action::Select },
-            ComponentId::Dialog { key, version: 3, action: Action::Cancel },
+            ComponentId::Dialog { key, nonce: u32::MAX, version: u32::MAX, action: Action::Option("x".repeat(40)) },
+            ComponentId::Dialog { key, nonce: 1, version: 3, action: Action::Select },
+            ComponentId::Dialog { key, nonce: 0, version: 3, action: Action::Cancel },
             ComponentId::NewDecision,
             ComponentId::Suggestion("compare:rest-api".into()),
             ComponentId::FaqSelect { user: 5, page: 2 },
@@ -119,7 +163,18 @@ mod tests {
 
     #[test]
     fn forged_ids_are_rejected() {
-        for bad in ["", "d", "d:1:2:3", "d:x:2:3:o1", "d:1:2:3:o999", "d:1:2:3:z", "f:1", "q:1", &"a".repeat(101)] {
+        for bad in [
+            "",
+            "d",
+            "d:1:2:3:4",
+            "d:!:2:3:4:o1",
+            "d:1:2:3:4:o",
+            "d:1:2:3:4:oBad",
+            "d:1:2:3:4:z",
+            "f:1",
+            "q:1",
+            &"a".repeat(101),
+        ] {
             assert_eq!(ComponentId::parse(bad), Err(BadId), "{bad}");
         }
     }

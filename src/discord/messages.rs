@@ -1,14 +1,25 @@
-//! Messages: free text in a running decision, and conversational prompts (a mention, a DM, a help channel).
+//! Messages: free text in a running decision, and conversational prompts (a mention, a DM, a reply to one of the
+//! bot's answers, a help channel, a thread under one, a new post in a help forum), and edits of answered questions.
 
 use poise::serenity_prelude as serenity;
-use serenity::{Context, Message};
+use serenity::{Context, Message, MessageUpdateEvent};
 use tracing::{debug, info};
 
 use super::{decision, render, render::Out, Bot, Error};
-use crate::{
-    reply::Topic,
-    session::{now, Lookup, SessionKey},
-};
+use crate::{reply::Topic, session::SessionKey};
+
+/// Where a message was written, as far as help channels go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Help {
+    /// Not in a help channel.
+    No,
+    /// A help channel, or a thread under one: answered when confident.
+    Channel,
+    /// The starter message of a new post in a help forum: answered (title and text) when confident.
+    ForumPost { title: String },
+    /// Any later message in a help forum's post: left alone.
+    ForumChatter,
+}
 
 pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error> {
     // Never answer bots (ourselves included): two bots could otherwise talk forever.
@@ -17,56 +28,68 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
     }
     let me = ctx.cache.current_user().id;
     let typed_mention = msg.content.contains(&format!("<@{me}>")) || msg.content.contains(&format!("<@!{me}>"));
-    // A reply to one of our messages lists us in `mentions` too; "thanks!" in reply is not a question to us.
+    // A reply to one of our messages lists us in `mentions` too: that is a follow-up, answered only when confident.
     let reply_to_us = msg.referenced_message.as_ref().is_some_and(|m| m.author.id == me);
     let mentioned = typed_mention || (msg.mentions.iter().any(|u| u.id == me) && !reply_to_us);
     let dm = msg.guild_id.is_none();
-    let help_channel = bot.help_channels.contains(&msg.channel_id.get());
+    let text = strip_mentions(&msg.content);
 
-    // A running decision in this thread or channel takes the author's free text.
+    // A running decision in this thread or channel takes the author's free text (when Discord sends us text that
+    // is not addressed to us at all, that is with the Message Content intent).
     let key = SessionKey { user: msg.author.id.get(), channel: msg.channel_id.get() };
-    match bot.store.get(key, now())? {
-        Lookup::Active(session) => {
-            let text = strip_mentions(&msg.content);
-            if text.trim().is_empty() {
+    if !text.is_empty() && (bot.message_content || mentioned || dm) {
+        let addressed = dm || mentioned || reply_to_us;
+        let change = decision::Change::Text { text: text.clone(), addressed };
+        match decision::apply(bot, key, key.user, None, change).await? {
+            Ok(applied) => {
+                debug!(user = key.user, channel = key.channel, running = applied.running, "decision text");
+                let mut outs = applied.outs.iter();
+                if let Some(first) = outs.next() {
+                    if let Err(e) = send(ctx, msg, first).await {
+                        applied.undo.run(&bot.store).await;
+                        return Err(e);
+                    }
+                }
+                for out in outs {
+                    send(ctx, msg, out).await?;
+                }
                 return Ok(());
             }
-            let (outs, running) = decision::apply_text(bot, key, &session, &text)?;
-            debug!(user = key.user, channel = key.channel, running, "decision text");
-            for out in outs {
-                send(ctx, msg, &out).await?;
+            // Said once: the tombstone goes as it is reported.
+            Err(decision::Refusal::Expired) => {
+                let out = decision::Refusal::Expired.out(&bot.store);
+                return send(ctx, msg, &Out { ephemeral: false, ..out }).await;
             }
-            return Ok(());
+            Err(decision::Refusal::Stale) => {
+                let out = Out::text("The decision moved on while you typed; answer its latest question.");
+                return send(ctx, msg, &out).await;
+            }
+            // Chatter next to a decision running in a channel, or no decision here: a message like any other.
+            Err(_) => {}
         }
-        // Said once: the expired session is deleted by this lookup.
-        Lookup::Expired => {
-            let out = decision::Refusal::Expired.out(bot);
-            return send(ctx, msg, &Out { ephemeral: false, ..out }).await;
-        }
-        _ => {}
     }
 
-    if !(mentioned || dm || help_channel) {
-        return Ok(());
-    }
-    let text = strip_mentions(&msg.content);
+    let help = if bot.message_content { help_place(ctx, bot, msg).await } else { Help::No };
+    // Only sure answers: in help channels, and for replies to our answers ("thanks!" gets nothing).
+    let only_if_sure = !(mentioned || dm);
+    let question = match &help {
+        _ if mentioned || dm || reply_to_us => text,
+        Help::Channel => text,
+        Help::ForumPost { title } => format!("{title}\n{text}"),
+        Help::No | Help::ForumChatter => return Ok(()),
+    };
     let engine = bot.engine();
-    let answer = match engine.ask(&text) {
+    let answer = match engine.ask(&question) {
         Ok(a) => a,
-        Err(_) if help_channel && !mentioned && !dm => return Ok(()),
+        Err(_) if only_if_sure => return Ok(()),
         Err(crate::error::CoreError::EmptyQuestion) => {
             let out = Out::text("Hi! Ask me about choosing a Python web framework (\"is flask faster than django?\"), or run `/decide` for a guided choice.");
             return send(ctx, msg, &out).await;
         }
         Err(e) => return send(ctx, msg, &Out::text(format!("Sorry: {e}"))).await,
     };
-    // In help channels, speak only when sure: chatter ("thanks!") gets no reply.
-    if help_channel
-        && !mentioned
-        && !dm
-        && (matches!(answer.topic, Topic::None) || answer.confidence < bot.help_min_confidence)
-    {
-        debug!(channel = key.channel, confidence = answer.confidence, "help channel: not confident, staying silent");
+    if only_if_sure && (matches!(answer.topic, Topic::None) || answer.confidence < bot.help_min_confidence) {
+        debug!(channel = key.channel, confidence = answer.confidence, ?help, "not confident, staying silent");
         return Ok(());
     }
     info!(
@@ -77,7 +100,9 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         "answered a message"
     );
     if !matches!(answer.topic, Topic::Decide { .. }) {
-        return send(ctx, msg, &render::answer(&engine, &answer)).await;
+        let sent = send_message(ctx, msg, &render::answer(&engine, &answer)).await?;
+        bot.places.answered(msg.id.get(), sent.channel_id.get(), sent.id.get());
+        return Ok(());
     }
     // A request for a recommendation starts the guided decision right away, as `/decide` would.
     let mut out = render::answer(&engine, &answer);
@@ -92,10 +117,56 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
     }
 }
 
+/// A question the bot answered was edited: the answer follows the new text.
+pub async fn edited(ctx: &Context, bot: &Bot, event: &MessageUpdateEvent) -> Result<(), Error> {
+    let Some((channel, answer_id)) = bot.places.answer_to(event.id.get()) else { return Ok(()) };
+    let Some(content) = &event.content else { return Ok(()) };
+    let engine = bot.engine();
+    let out = match engine.ask(&strip_mentions(content)) {
+        Ok(answer) => render::answer(&engine, &answer),
+        Err(e) => Out::text(format!("Sorry: {e}")),
+    };
+    let edit = serenity::EditMessage::new()
+        .content(out.content.clone().unwrap_or_default())
+        .embeds(out.embeds.clone())
+        .components(out.components.clone())
+        .allowed_mentions(render::no_mentions());
+    serenity::ChannelId::new(channel).edit_message(&ctx.http, serenity::MessageId::new(answer_id), edit).await?;
+    info!(channel, message = answer_id, "answer updated after an edit of its question");
+    Ok(())
+}
+
+/// Whether `msg` was written in a help channel, a thread under one, or a post of a help forum.
+async fn help_place(ctx: &Context, bot: &Bot, msg: &Message) -> Help {
+    let channel = msg.channel_id.get();
+    if msg.guild_id.is_none() || bot.help_channels.is_empty() {
+        return Help::No;
+    }
+    if bot.help_channels.contains(&channel) {
+        return Help::Channel;
+    }
+    let Some(info) = bot.places.info(ctx, msg.guild_id, channel).await else { return Help::No };
+    let Some(parent) = info.parent.filter(|p| info.is_thread() && bot.help_channels.contains(p)) else {
+        return Help::No;
+    };
+    if !bot.places.info(ctx, msg.guild_id, parent).await.is_some_and(|p| p.is_forum()) {
+        return Help::Channel;
+    }
+    // A forum post's starter message has the post's (the thread's) id.
+    if msg.id.get() == channel {
+        Help::ForumPost { title: info.name }
+    } else {
+        Help::ForumChatter
+    }
+}
+
 /// Replies to `msg` in its channel, without pinging its author or anyone else.
 async fn send(ctx: &Context, msg: &Message, out: &Out) -> Result<(), Error> {
-    msg.channel_id.send_message(&ctx.http, out.message().reference_message(msg)).await?;
-    Ok(())
+    send_message(ctx, msg, out).await.map(|_| ())
+}
+
+async fn send_message(ctx: &Context, msg: &Message, out: &Out) -> Result<Message, Error> {
+    Ok(msg.channel_id.send_message(&ctx.http, out.message().reference_message(msg)).await?)
 }
 
 /// Removes user, role and channel mentions, so "@Signpost is flask fast?" is read as "is flask fast?".

@@ -12,16 +12,14 @@ mod components;
 mod decision;
 pub mod ids;
 mod messages;
+mod places;
 pub mod render;
 
 use std::{
     collections::HashSet,
     future::Future,
     path::PathBuf,
-    sync::{
-        atomic::{AtomicUsize, Ordering},
-        Arc, RwLock,
-    },
+    sync::{Arc, RwLock},
     time::Duration,
 };
 
@@ -41,8 +39,12 @@ pub struct Bot {
     pub store: SessionStore,
     help_channels: HashSet<u64>,
     help_min_confidence: f64,
-    /// Handlers still running, so a shutdown lets them finish their replies.
-    inflight: AtomicUsize,
+    /// The Message Content intent is asked for: help channels and typed dialog answers work.
+    message_content: bool,
+    places: places::Places,
+    decide_cooldown: Duration,
+    /// When each user last started a decision.
+    started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
 }
 
 impl Bot {
@@ -53,7 +55,10 @@ impl Bot {
             store,
             help_channels: config.help_channels.iter().copied().collect(),
             help_min_confidence: f64::from(config.help_channel_min_confidence),
-            inflight: AtomicUsize::new(0),
+            message_content: config.message_content,
+            places: places::Places::default(),
+            decide_cooldown: config.decide_cooldown,
+            started: std::sync::Mutex::default(),
         }
     }
 
@@ -89,17 +94,44 @@ impl Bot {
         }
     }
 
-    fn busy(&self) -> Inflight<'_> {
-        self.inflight.fetch_add(1, Ordering::SeqCst);
-        Inflight(&self.inflight)
+    /// Whether `user` may start a decision now; if not, how long until they may.
+    fn may_start_decision(&self, user: u64) -> Result<(), Duration> {
+        if self.decide_cooldown.is_zero() {
+            return Ok(());
+        }
+        let now = std::time::Instant::now();
+        let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = started.get(&user) {
+            let since = now.duration_since(*last);
+            if since < self.decide_cooldown {
+                return Err(self.decide_cooldown - since);
+            }
+        }
+        if started.len() > 10_000 {
+            started.retain(|_, t| now.duration_since(*t) < self.decide_cooldown);
+        }
+        started.insert(user, now);
+        Ok(())
     }
 }
 
-struct Inflight<'a>(&'a AtomicUsize);
+/// poise's framework, with every event it handles (commands, clicks, messages) counted by a task tracker: a
+/// shutdown waits for the handlers still running, and a handler that fails or panics still counts itself out
+/// (the token is dropped with the handler, whatever happens).
+struct Tracked {
+    inner: poise::Framework<Arc<Bot>, Error>,
+    tracker: tokio_util::task::TaskTracker,
+}
 
-impl Drop for Inflight<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+#[serenity::async_trait]
+impl serenity::Framework for Tracked {
+    async fn init(&mut self, client: &serenity::Client) {
+        self.inner.init(client).await;
+    }
+
+    async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
+        let _token = self.tracker.token();
+        self.inner.dispatch(ctx, event).await;
     }
 }
 
@@ -116,13 +148,18 @@ pub fn commands() -> Vec<poise::Command<Arc<Bot>, Error>> {
     ]
 }
 
-/// The gateway intents the bot asks for. Message Content is privileged: without it, mentions and DMs still work
-/// (Discord sends their text), but help channels and free-text answers in decision threads do not.
-pub fn intents() -> serenity::GatewayIntents {
-    serenity::GatewayIntents::GUILDS
+/// The gateway intents the bot asks for. Message Content is privileged (a toggle in the developer portal): without
+/// it, mentions and DMs still work (Discord sends their text), but help channels and free-text answers in decision
+/// threads do not.
+pub fn intents(message_content: bool) -> serenity::GatewayIntents {
+    let base = serenity::GatewayIntents::GUILDS
         | serenity::GatewayIntents::GUILD_MESSAGES
-        | serenity::GatewayIntents::DIRECT_MESSAGES
-        | serenity::GatewayIntents::MESSAGE_CONTENT
+        | serenity::GatewayIntents::DIRECT_MESSAGES;
+    if message_content {
+        base | serenity::GatewayIntents::MESSAGE_CONTENT
+    } else {
+        base
+    }
 }
 
 /// Runs the bot until `shutdown` resolves (or the gateway fails for good). Returns once in-flight replies are done.
@@ -136,7 +173,7 @@ pub async fn run(
     if let Some(proxy) = &config.discord_proxy {
         // The proxy owns rate limiting; serenity's own limiter would also bypass the proxy.
         http = http.proxy(proxy.as_str()).ratelimiter_disabled(true);
-        info!(proxy = %proxy, "sending REST requests through a proxy");
+        info!(proxy = %redact_url(proxy), "sending REST requests through a proxy");
     }
     let http = http.build();
 
@@ -150,16 +187,6 @@ pub async fn run(
             event_handler: |framework, event| {
                 Box::pin(handle_event(framework.serenity_context, event, framework.user_data))
             },
-            pre_command: |ctx| {
-                Box::pin(async move {
-                    ctx.data().inflight.fetch_add(1, Ordering::SeqCst);
-                })
-            },
-            post_command: |ctx| {
-                Box::pin(async move {
-                    ctx.data().inflight.fetch_sub(1, Ordering::SeqCst);
-                })
-            },
             allowed_mentions: Some(render::no_mentions()),
             ..Default::default()
         })
@@ -172,7 +199,7 @@ pub async fn run(
                 };
                 if let Err(e) = registered {
                     // Without commands the bot would sit connected and ignore everything: stop loudly instead.
-                    let message = format!("registering slash commands failed: {e}");
+                    let message = format!("registering slash commands failed: {:#}", anyhow::Error::new(e));
                     let _ = fatal_tx.send(message.clone());
                     return Err(anyhow::anyhow!(message));
                 }
@@ -182,31 +209,22 @@ pub async fn run(
         })
         .build();
 
-    let mut client = serenity::ClientBuilder::new_with_http(http, intents())
-        .framework(framework)
+    if !config.message_content {
+        info!("SIGNPOST_MESSAGE_CONTENT=false: not asking for the Message Content intent; help channels and typed decision answers are off (mentions, DMs, commands and buttons work)");
+    }
+    let tracker = tokio_util::task::TaskTracker::new();
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents(config.message_content))
+        .framework(Tracked { inner: framework, tracker: tracker.clone() })
         .await
         .context("building the Discord client")?;
     let shards = client.shard_manager.clone();
 
-    let purge_store = bot.store.clone();
-    let purger = tokio::spawn(async move {
-        let mut tick = tokio::time::interval(Duration::from_secs(60));
-        loop {
-            tick.tick().await;
-            // A scan of every stored session: off the async workers, so replies do not wait for it.
-            let store = purge_store.clone();
-            match tokio::task::spawn_blocking(move || store.purge_expired(crate::session::now())).await {
-                Ok(Ok(0)) => {}
-                Ok(Ok(n)) => info!(sessions = n, "expired decision sessions removed"),
-                Ok(Err(e)) => warn!(error = %e, "purging expired sessions failed"),
-                Err(e) => warn!(error = %e, "purge task failed"),
-            }
-        }
-    });
+    // Due sessions are found through the expiry index and purged in small batches, off the async workers.
+    let purger = tokio::spawn(bot.store.clone().purge_every(Duration::from_secs(60)));
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
 
     let outcome = tokio::select! {
-        r = client.start() => r.map_err(|e| anyhow::anyhow!("the Discord connection ended: {e}")),
+        r = client.start() => r.map_err(connection_error),
         () = shutdown => {
             info!("shutting down");
             Ok(())
@@ -220,14 +238,37 @@ pub async fn run(
     let _ = purger.await;
     let _ = reloader.await;
     // Let replies already being written finish (bounded: a stuck request must not block the exit).
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
-    while bot.inflight.load(Ordering::SeqCst) > 0 && tokio::time::Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    tracker.close();
+    if tokio::time::timeout(Duration::from_secs(5), tracker.wait()).await.is_err() {
+        warn!(handlers = tracker.len(), "shutting down with replies still in flight");
     }
     if let Err(e) = &outcome {
-        error!(error = %e, "bot stopped");
+        error!(error = format!("{e:#}"), "bot stopped");
     }
     outcome
+}
+
+/// `url` without the credentials it may carry (`http://user:secret@host` -> `http://***@host`), for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+/// Why the gateway connection ended for good, saying what to do where there is something to do.
+fn connection_error(e: serenity::Error) -> anyhow::Error {
+    use serenity::GatewayError::{DisallowedGatewayIntents, InvalidGatewayIntents};
+    match e {
+        serenity::Error::Gateway(DisallowedGatewayIntents | InvalidGatewayIntents) => anyhow::anyhow!(
+            "Discord refused the gateway intents (close code 4014): this bot asks for the privileged Message Content \
+             intent. Turn on \"Message Content Intent\" under Bot in the Discord developer portal, or set \
+             SIGNPOST_MESSAGE_CONTENT=false to run without it (help channels and typed decision answers are then off)"
+        ),
+        e => anyhow::Error::new(e).context("the Discord connection ended"),
+    }
 }
 
 #[cfg(unix)]
@@ -249,12 +290,29 @@ async fn reload_on_sighup(bot: Arc<Bot>) {
 async fn reload_on_sighup(_bot: Arc<Bot>) {}
 
 async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot: &Arc<Bot>) -> Result<(), Error> {
-    let _busy = bot.busy();
     match event {
         serenity::FullEvent::Message { new_message } => messages::handle(ctx, bot, new_message).await,
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
             components::handle(ctx, bot, c).await
         }
+        serenity::FullEvent::MessageUpdate { event, .. } => messages::edited(ctx, bot, event).await,
+        serenity::FullEvent::ThreadCreate { thread } => {
+            bot.places.note(thread);
+            Ok(())
+        }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_url;
+
+    #[test]
+    fn proxy_credentials_never_reach_the_logs() {
+        assert_eq!(redact_url("http://user:s3cret@proxy:8080/api"), "http://***@proxy:8080/api");
+        assert_eq!(redact_url("https://token@proxy"), "https://***@proxy");
+        assert_eq!(redact_url("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(redact_url("http://proxy/path@not-credentials"), "http://proxy/path@not-credentials");
     }
 }

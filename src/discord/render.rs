@@ -260,9 +260,46 @@ pub fn answer(engine: &Engine, a: &Answer) -> Out {
             Some(fw) => framework_embed(fw, &footer),
             None => EmbedBuilder::new(&a.title, &a.text).sources(&a.sources).footer(&footer).build(),
         },
-        _ => EmbedBuilder::new(&a.title, &a.text).sources(&a.sources).footer(&footer).build(),
+        // FAQ answers with their basis, and the rest: a text longer than one description goes on in more embeds.
+        _ => {
+            let mut pieces = split(&a.text, MAX_DESCRIPTION).into_iter();
+            let first = pieces.next().unwrap_or_default();
+            let rest: Vec<String> = pieces.collect();
+            if !rest.is_empty() {
+                return continued(engine, a, &first, &rest, &footer);
+            }
+            EmbedBuilder::new(&a.title, &first).sources(&a.sources).footer(&footer).build()
+        }
     };
-    let mut out = Out { embeds: vec![embed], ..Out::default() };
+    with_buttons(kb, a, Out { embeds: vec![embed], ..Out::default() })
+}
+
+/// An answer whose text needs several embeds: the title on the first, the footer on the last, every piece whole
+/// (one message holds 6,000 characters of embeds; past that, what does not fit is cut, which validation prevents).
+fn continued(engine: &Engine, a: &Answer, first: &str, rest: &[String], footer: &str) -> Out {
+    let mut embeds = vec![CreateEmbed::new().title(fit(&a.title, MAX_TITLE)).description(first).color(COLOR)];
+    let mut used = a.title.chars().count().min(MAX_TITLE) + first.chars().count() + footer.chars().count();
+    for (i, piece) in rest.iter().enumerate() {
+        let room = MAX_EMBED_TOTAL.saturating_sub(used);
+        if room < 100 {
+            break;
+        }
+        let text = fit(piece, room.min(MAX_DESCRIPTION));
+        used += text.chars().count();
+        let mut e = CreateEmbed::new().description(text).color(COLOR);
+        if i + 1 == rest.len() {
+            if !a.sources.is_empty() {
+                let links = crate::reply::sources_markdown(&a.sources).replace(" · ", "\n");
+                e = e.field("Sources", fit(&links, MAX_FIELD), false);
+            }
+            e = e.footer(CreateEmbedFooter::new(footer));
+        }
+        embeds.push(e);
+    }
+    with_buttons(engine.kb(), a, Out { embeds, ..Out::default() })
+}
+
+fn with_buttons(kb: &KnowledgeBase, a: &Answer, mut out: Out) -> Out {
     if matches!(a.topic, Topic::Decide { .. }) {
         out.components.push(CreateActionRow::Buttons(vec![CreateButton::new(ComponentId::NewDecision.encode())
             .label("Start the guided decision")
@@ -294,8 +331,8 @@ fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbe
 
 /// One dialog question: an embed, the options as buttons (or a select menu past five), and Back / Restart /
 /// Cancel.
-pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str>) -> Out {
-    let id = |action| ComponentId::Dialog { key, version, action }.encode();
+pub fn question(q: &Question, key: SessionKey, nonce: u32, version: u32, notice: Option<&str>) -> Out {
+    let id = |action| ComponentId::Dialog { key, nonce, version, action }.encode();
     let list: Vec<String> = q.options.iter().enumerate().map(|(i, o)| format!("**{}.** {}", i + 1, o.label)).collect();
     let description =
         format!("{}\n\n_Click an answer, or type it in your own words (a number works too)._", list.join("\n"));
@@ -307,9 +344,10 @@ pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str
         let buttons = q
             .options
             .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                CreateButton::new(id(Action::Option(i))).label(fit(&o.label, MAX_LABEL)).style(ButtonStyle::Primary)
+            .map(|o| {
+                CreateButton::new(id(Action::Option(o.id.clone())))
+                    .label(fit(&o.label, MAX_LABEL))
+                    .style(ButtonStyle::Primary)
             })
             .collect();
         components.push(CreateActionRow::Buttons(buttons));
@@ -317,9 +355,8 @@ pub fn question(q: &Question, key: SessionKey, version: u32, notice: Option<&str
         let options = q
             .options
             .iter()
-            .enumerate()
             .take(MAX_SELECT_OPTIONS)
-            .map(|(i, o)| CreateSelectMenuOption::new(fit(&o.label, 100), i.to_string()))
+            .map(|o| CreateSelectMenuOption::new(fit(&o.label, 100), o.id.clone()))
             .collect();
         let menu = CreateSelectMenu::new(id(Action::Select), CreateSelectMenuKind::String { options })
             .placeholder("Choose an answer");

@@ -509,3 +509,27 @@ fn chat_ends_cleanly_on_empty_stdin() {
     assert_exit(&o, 0);
     assert!(stdout(&o).is_empty());
 }
+
+/// `signpost export --json | head -1`: the reader goes away early; the command ends quietly, without a panic.
+#[test]
+fn a_closed_stdout_ends_the_output_quietly() {
+    use std::{
+        io::Read,
+        process::{Command, Stdio},
+    };
+    let mut child = Command::new(env!("CARGO_BIN_EXE_signpost"))
+        .args(["export", "--json"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Read one byte, then close the pipe, as `head -c1` would.
+    let mut stdout = child.stdout.take().unwrap();
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    drop(stdout);
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "{:?}: {stderr}", out.status);
+}

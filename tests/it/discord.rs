@@ -21,7 +21,12 @@ use std::{
 };
 
 use serde_json::{json, Value};
-use signpost::{config::Config, discord::Bot, session::SessionStore, Engine};
+use signpost::{
+    config::Config,
+    discord::Bot,
+    session::{Lookup, SessionKey, SessionStore},
+    Engine,
+};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use crate::fake_discord::{
@@ -153,7 +158,6 @@ fn the_ping_check_catches_what_it_should() {
         index: 0,
         method: method.into(),
         path: path.into(),
-        query: None,
         body: Some(body),
         at: Duration::ZERO,
         status: 200,
@@ -193,11 +197,25 @@ struct Settings {
     ttl: &'static str,
     /// A knowledge directory to run on (and reload) instead of the built-in copy.
     knowledge: Option<PathBuf>,
+    /// More help channels or forums (with `help_channels`).
+    extra_help: Vec<u64>,
+    /// `SIGNPOST_MESSAGE_CONTENT`.
+    message_content: bool,
+    /// `SIGNPOST_DECIDE_COOLDOWN` (tests start many decisions: none by default).
+    cooldown: &'static str,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { guild: true, help_channels: false, ttl: "15m", knowledge: None }
+        Settings {
+            guild: true,
+            help_channels: false,
+            ttl: "15m",
+            knowledge: None,
+            extra_help: Vec::new(),
+            message_content: true,
+            cooldown: "0s",
+        }
     }
 }
 
@@ -208,12 +226,20 @@ impl Settings {
             ("SIGNPOST_DISCORD_PROXY".to_string(), fake.base_url()),
             ("SIGNPOST_DATA_DIR".to_string(), data_dir.display().to_string()),
             ("SIGNPOST_SESSION_TTL".to_string(), self.ttl.to_string()),
+            ("SIGNPOST_DECIDE_COOLDOWN".to_string(), self.cooldown.to_string()),
         ];
         if self.guild {
             vars.push(("SIGNPOST_GUILD_ID".into(), GUILD_ID.to_string()));
         }
         if self.help_channels {
-            vars.push(("SIGNPOST_HELP_CHANNELS".into(), OTHER_CHANNEL_ID.to_string()));
+            let ids: Vec<String> = std::iter::once(OTHER_CHANNEL_ID)
+                .chain(self.extra_help.iter().copied())
+                .map(|c| c.to_string())
+                .collect();
+            vars.push(("SIGNPOST_HELP_CHANNELS".into(), ids.join(",")));
+        }
+        if !self.message_content {
+            vars.push(("SIGNPOST_MESSAGE_CONTENT".into(), "false".into()));
         }
         if let Some(dir) = &self.knowledge {
             vars.push(("SIGNPOST_KNOWLEDGE".into(), dir.display().to_string()));
@@ -289,6 +315,11 @@ async fn start_bot(w: &World, settings: &Settings) -> Running {
 }
 
 impl Running {
+    /// The running bot (its session store and clock).
+    fn bot(&self) -> Arc<Bot> {
+        self.bot.upgrade().expect("the bot is running")
+    }
+
     /// Shuts the bot down as SIGTERM would: `run` returns `Ok`, and soon nothing holds the `Bot` any more.
     async fn stop(mut self, fake: &FakeDiscord) {
         if let Some(stop) = self.stop.take() {
@@ -430,9 +461,54 @@ fn labels(msg: &Value) -> Vec<String> {
     components(msg).iter().filter_map(|c| c["label"].as_str().map(str::to_string)).collect()
 }
 
-/// The dialog component of `msg` for `action` (`s` the menu, `o{n}` option n, `b`, `r`, `c`).
+/// The dialog component of `msg` for `action` (`s` the menu, `o{id}` the option with that id, `b`, `r`, `c`).
 fn dialog_id(msg: &Value, action: &str) -> Option<String> {
-    custom_ids(msg).into_iter().find(|id| id.starts_with("d:") && id.ends_with(&format!(":{action}")))
+    custom_ids(msg).into_iter().find(|id| id.starts_with("d:") && id.rsplit(':').next() == Some(action))
+}
+
+/// The ids of the options `msg` shows, in order (the select menu's values, or the option buttons).
+fn option_ids(msg: &Value) -> Vec<String> {
+    let comps = components(msg);
+    if let Some(menu) = comps.iter().find(|c| c["type"] == 3) {
+        return menu["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["value"].as_str())
+            .map(String::from)
+            .collect();
+    }
+    custom_ids(msg)
+        .iter()
+        .filter(|id| id.starts_with("d:"))
+        .filter_map(|id| id.rsplit(':').next()?.strip_prefix('o').map(String::from))
+        .collect()
+}
+
+/// `n` in base 36, as dialog custom_ids write numbers.
+fn b36(mut n: u64) -> String {
+    let digits = b"0123456789abcdefghijklmnopqrstuvwxyz";
+    let mut out = Vec::new();
+    loop {
+        out.push(digits[(n % 36) as usize]);
+        n /= 36;
+        if n == 0 {
+            break;
+        }
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap()
+}
+
+/// How the dialog custom_ids of `user`'s session in `channel` begin.
+fn dialog_prefix(user: u64, channel: u64) -> String {
+    format!("d:{}:{}:", b36(user), b36(channel))
+}
+
+/// `id` with its last part (the action) replaced.
+fn with_action(id: &str, action: &str) -> String {
+    let (head, _) = id.rsplit_once(':').expect("a dialog id");
+    format!("{head}:{action}")
 }
 
 fn title(msg: &Value) -> String {
@@ -475,13 +551,17 @@ async fn decide_in_thread(w: &World, user: &TestUser) -> (InteractionRef, u64, u
 /// Answers the question shown in message `msg` with option `pick` (its button, or its select menu).
 async fn pick(w: &World, msg: u64, user: &TestUser, pick: usize) -> Recorded {
     let m = stored(w, msg);
+    let ids = option_ids(&m);
+    let id = ids.get(pick).unwrap_or_else(|| panic!("message {msg} has no option {pick}: {:?}", custom_ids(&m)));
+    pick_id(w, msg, user, id).await
+}
+
+/// Answers the question shown in message `msg` with the option whose id is `id`.
+async fn pick_id(w: &World, msg: u64, user: &TestUser, id: &str) -> Recorded {
+    let m = stored(w, msg);
     let i = match dialog_id(&m, "s") {
-        Some(menu) => w.select(&menu, &[&pick.to_string()], msg, user),
-        None => {
-            let button = dialog_id(&m, &format!("o{pick}"))
-                .unwrap_or_else(|| panic!("message {msg} has no option {pick}: {:?}", custom_ids(&m)));
-            w.click(&button, msg, user)
-        }
+        Some(menu) => w.select(&menu, &[id], msg, user),
+        None => w.click(&dialog_id(&m, &format!("o{id}")).expect("the option's button"), msg, user),
     };
     w.answer(&i).await
 }
@@ -509,6 +589,7 @@ const Q_SIZE: &str = "How big do you expect it to get, in code and in traffic?";
 const Q_BUILTINS: &str = "How many of the usual built-ins (admin, authentication, ORM, forms, migrations) do you need?";
 /// The index of "A JSON API for a single-page app or mobile app" in the first question (its next step is the size).
 const JSON_API: usize = 1;
+const JSON_API_ID: &str = "json-api";
 
 // ================================================================================================ 1. start-up
 
@@ -564,6 +645,11 @@ async fn check_registration(guild: bool) {
         .collect();
     expected.sort();
     assert_eq!(names, expected);
+    // /reload is hidden from members without Manage Server (0x20); the others are for everyone.
+    for c in &sent {
+        let wanted = if c["name"] == "reload" { json!("32") } else { Value::Null };
+        assert_eq!(c["default_member_permissions"], wanted, "{}", c["name"]);
+    }
 
     let documented = documented_commands();
     assert_eq!(documented.len(), 7, "{documented:?}");
@@ -922,6 +1008,211 @@ async fn a_thank_you_reply_to_the_bot_in_a_help_channel_gets_no_answer() {
     w.finish().await;
 }
 
+/// Messages sent since `mark` that reply to message `id`.
+fn replies_since(w: &World, mark: usize, id: u64) -> Vec<Recorded> {
+    w.requests()[mark..].iter().filter(|r| replies_to(r, id)).cloned().collect()
+}
+
+/// Waits until the bot answered a sentinel DM sent now, then for a quiet moment: what had to be answered was.
+async fn settle(w: &World) {
+    let mark = w.mark();
+    let sentinel = w.dm_message_create(&bob(), "is flask faster than django?");
+    let sentinel_id = id_of(&sentinel["id"]).unwrap();
+    w.wait_request_since(mark, |r| replies_to(r, sentinel_id), WAIT).await;
+    w.wait_idle(Duration::from_millis(300), Duration::from_secs(3)).await;
+}
+
+/// A new post in a help forum gets exactly one answer, to its starter message, read with its title; later chatter
+/// in the post (a question included) is left alone.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forum_post_in_a_help_forum_is_answered_once_and_its_chatter_left_alone() {
+    let w = World::new().await;
+    let forum = w.add_forum_channel("help-forum");
+    let _bot = start_bot(&w, &Settings { help_channels: true, extra_help: vec![forum], ..Settings::default() }).await;
+    let mark = w.mark();
+    // The question is in the title; the text alone would not be answered.
+    let (post, _) = w.forum_post(forum, &alice(), "Is Flask faster than Django?", "Asking before I start.");
+    let reply = w.wait_request_since(mark, |r| replies_to(r, post), WAIT).await;
+    assert!(is_post_in(&reply, post), "answered in the post: {}", reply.summary());
+    assert_eq!(title(body(&reply)), "Is Flask faster than Django?");
+
+    let thanks = w.message_create(post, &alice(), "thanks, that helped!", &[], Some(GUILD_ID));
+    let more = w.message_create(post, &bob(), "is django more secure than flask", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert_eq!(replies_since(&w, mark, post).len(), 1, "one answer to the post");
+    for m in [&thanks, &more] {
+        let id = id_of(&m["id"]).unwrap();
+        assert!(replies_since(&w, mark, id).is_empty(), "chatter in the post answered: {m}");
+    }
+    // A post in a forum that is not a help forum: nothing.
+    let other = w.add_forum_channel("showcase");
+    let mark = w.mark();
+    let (post, _) = w.forum_post(other, &alice(), "Is Flask faster than Django?", "just wondering");
+    settle(&w).await;
+    assert!(replies_since(&w, mark, post).is_empty());
+    w.finish().await;
+}
+
+/// A thread under a help channel is part of it: questions are answered there, chatter is not; a thread under
+/// another channel is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thread_under_a_help_channel_is_a_help_channel() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { help_channels: true, ..Settings::default() }).await;
+    let thread = w.add_thread(OTHER_CHANNEL_ID, &alice(), "speed");
+    let mark = w.mark();
+    let asked = w.message_create(thread, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let asked_id = id_of(&asked["id"]).unwrap();
+    let reply = w.wait_request_since(mark, |r| replies_to(r, asked_id), WAIT).await;
+    assert!(is_post_in(&reply, thread), "{}", reply.summary());
+    assert_eq!(title(body(&reply)), "Is Flask faster than Django?");
+
+    let thanks = w.message_create(thread, &alice(), "thanks!", &[], Some(GUILD_ID));
+    let elsewhere = w.add_thread(CHANNEL_ID, &alice(), "off topic");
+    let there = w.message_create(elsewhere, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert!(replies_since(&w, mark, id_of(&thanks["id"]).unwrap()).is_empty(), "chatter answered");
+    assert!(replies_since(&w, mark, id_of(&there["id"]).unwrap()).is_empty(), "a thread elsewhere answered");
+    w.finish().await;
+}
+
+/// A reply to one of the bot's answers, outside help channels, is a follow-up question: answered when the bot is
+/// sure, and "thanks!" is not.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reply_to_an_answer_is_a_follow_up_question() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let me = TestUser::bot_self();
+    let asked = w.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} is flask faster than django?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let asked_id = id_of(&asked["id"]).unwrap();
+    let answer = response_id(&w.wait_request(|r| replies_to(r, asked_id), WAIT).await);
+
+    let mark = w.mark();
+    let reply_with = |text: &str| {
+        let mut spec = MessageSpec::new(Where::Channel(CHANNEL_ID), &alice(), text);
+        spec.reply_to = Some(answer);
+        spec.mentions = vec![me.clone()];
+        id_of(&w.message_create_with(spec)["id"]).unwrap()
+    };
+    let follow_up = reply_with("and how does the orm compare between django and flask?");
+    let reply = w.wait_request_since(mark, |r| replies_to(r, follow_up), WAIT).await;
+    assert!(title(body(&reply)).to_lowercase().contains("orm"), "{}", reply.summary());
+    let thanks = reply_with("thanks!");
+    settle(&w).await;
+    assert!(replies_since(&w, mark, thanks).is_empty(), "\"thanks!\" answered");
+    w.finish().await;
+}
+
+/// Editing a question the bot answered edits the answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn editing_a_question_edits_the_answer() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let asked = w.dm_message_create(&alice(), "is flask faster than django?");
+    let asked_id = id_of(&asked["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, asked_id), WAIT).await;
+    let answer = response_id(&reply);
+    assert_eq!(title(&stored(&w, answer)), "Is Flask faster than Django?");
+    // The bot notes which message answers which once its reply is sent: let that handler finish.
+    w.wait_idle(Duration::from_millis(100), Duration::from_secs(2)).await;
+
+    w.message_update(asked_id, "how does the orm compare between django and flask?");
+    let path = format!("/channels/{}/messages/{answer}", reply.segments()[1]);
+    let edit = w.wait_request(|r| r.method == "PATCH" && r.path == path, WAIT).await;
+    assert!(edit.status < 300, "{}", edit.summary());
+    assert!(title(&stored(&w, answer)).to_lowercase().contains("orm"), "{}", stored(&w, answer));
+    // An edit of a message the bot did not answer: nothing.
+    let other = w.message_create(CHANNEL_ID, &alice(), "hmm", &[], Some(GUILD_ID));
+    let other_id = id_of(&other["id"]).unwrap();
+    settle(&w).await;
+    let mark = w.mark();
+    w.message_update(other_id, "what is flask?");
+    settle(&w).await;
+    assert!(w.requests()[mark..].iter().all(|r| r.method != "PATCH"), "an unrelated edit changed something");
+    w.finish().await;
+}
+
+/// A decision that runs in place in a guild channel takes only text meant for it: a reply to the bot, a mention,
+/// or an option named exactly. Other chatter there is left alone (it used to be re-prompted).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_place_decisions_leave_other_chatter_alone() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    w.fail_missing_permissions("POST", &format!("/channels/{CHANNEL_ID}/threads"));
+    let (_, question) = decide_in_place(&w, Where::Channel(CHANNEL_ID)).await;
+    let mark = w.mark();
+    let chatter = w.message_create(CHANNEL_ID, &alice(), "brb, getting coffee", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert!(replies_since(&w, mark, id_of(&chatter["id"]).unwrap()).is_empty(), "chatter taken as an answer");
+
+    let label = labels_or_options(&stored(&w, question))[JSON_API].clone();
+    let named = w.message_create(CHANNEL_ID, &alice(), &label, &[], Some(GUILD_ID));
+    let named_id = id_of(&named["id"]).unwrap();
+    let q2 = response_id(&w.wait_request(|r| replies_to(r, named_id), WAIT).await);
+    assert_question(&stored(&w, q2), 2, Q_SIZE);
+
+    let mut reply = MessageSpec::new(Where::Channel(CHANNEL_ID), &alice(), "1");
+    reply.reply_to = Some(q2);
+    reply.mentions = vec![TestUser::bot_self()];
+    let reply_id = id_of(&w.message_create_with(reply)["id"]).unwrap();
+    let q3 = response_id(&w.wait_request(|r| replies_to(r, reply_id), WAIT).await);
+    assert_question(&stored(&w, q3), 3, Q_BUILTINS);
+    w.finish().await;
+}
+
+/// `SIGNPOST_MESSAGE_CONTENT=false`: the intent is not asked for, help channels and typed answers are off (with
+/// one start-up line saying so), and mentions, DMs and buttons still work.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_message_content_intent_help_channels_and_typed_answers_are_off() {
+    const MESSAGE_CONTENT: u64 = 1 << 15;
+    let w = World::new().await;
+    let settings = Settings { help_channels: true, message_content: false, ..Settings::default() };
+    let serve = Serve::start_with(&w, "no-content", None, &settings).await;
+    assert_eq!(w.intents() & MESSAGE_CONTENT, 0, "intents {:#b}", w.intents());
+    assert!(w.intents() & (1 << 9) != 0, "guild messages are still asked for");
+    assert!(serve.assert_no_token().contains("SIGNPOST_MESSAGE_CONTENT=false"), "{}", serve.stderr_text());
+
+    let mark = w.mark();
+    let in_help = w.message_create(OTHER_CHANNEL_ID, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    let me = TestUser::bot_self();
+    let mention = w.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} is flask faster than django?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let mention_id = id_of(&mention["id"]).unwrap();
+    w.wait_request_since(mark, |r| replies_to(r, mention_id), WAIT).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let typed = w.message_create(thread, &alice(), "1", &[], Some(GUILD_ID));
+    settle(&w).await;
+    assert!(replies_since(&w, mark, id_of(&in_help["id"]).unwrap()).is_empty(), "a help channel answered");
+    assert!(replies_since(&w, mark, id_of(&typed["id"]).unwrap()).is_empty(), "typed text taken");
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7), "buttons work");
+    w.finish().await;
+}
+
+/// Discord closes the gateway with 4014 when the bot asks for a privileged intent the portal does not grant: the
+/// error names the portal toggle and `SIGNPOST_MESSAGE_CONTENT`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_disallowed_intent_names_the_portal_toggle_and_the_setting() {
+    let w = World::new().await;
+    let mut serve = Serve::start(&w, "4014", None).await;
+    w.close_gateway(4014, "Disallowed intent(s).");
+    let status = serve.wait_exit(WAIT).await;
+    assert!(!status.success());
+    let err = serve.assert_no_token();
+    assert!(err.contains("Message Content") && err.contains("SIGNPOST_MESSAGE_CONTENT=false"), "{err}");
+    w.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     let w = World::new().await;
@@ -955,7 +1246,7 @@ async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     let posts = w.requests_matching(|r| is_post_in(r, dm_channel));
     let question = stored(&w, response_id(&posts[1]));
     assert_question(&question, 1, Q_PROJECT);
-    assert!(custom_ids(&question)[0].starts_with(&format!("d:{}:{dm_channel}:", bob().id)));
+    assert!(custom_ids(&question)[0].starts_with(&dialog_prefix(bob().id, dm_channel)));
     let said = w.dm_message_create(&bob(), "2");
     let said_id = id_of(&said["id"]).unwrap();
     let reply = w.wait_request(|r| replies_to(r, said_id), WAIT).await;
@@ -1029,7 +1320,7 @@ async fn decide_runs_the_dialog_in_a_thread() {
     assert_question(&first, 1, Q_PROJECT);
     assert!(dialog_id(&first, "s").is_some(), "six options: a select menu: {:?}", custom_ids(&first));
     for id in custom_ids(&first) {
-        assert!(id.len() <= 100 && id.starts_with(&format!("d:{}:{thread}:", alice().id)), "{id}");
+        assert!(id.len() <= 100 && id.starts_with(&dialog_prefix(alice().id, thread)), "{id}");
     }
 
     // A click updates the message in place.
@@ -1113,6 +1404,54 @@ impl World {
     }
 }
 
+/// `/decide` adds the user to the thread it opens. When the first question cannot be posted there, the empty
+/// thread is removed and the dialog runs in place. A user who starts decisions too fast is told to wait.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_adds_the_user_removes_a_thread_it_cannot_post_in_and_has_a_cooldown() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { cooldown: "1h", ..Settings::default() }).await;
+    let (_, thread, _) = decide_in_thread(&w, &alice()).await;
+    let member = format!("/channels/{thread}/thread-members/{}", alice().id);
+    let added = w.wait_request(|r| r.method == "PUT" && r.path == member, WAIT).await;
+    assert!(added.status < 300, "{}", added.summary());
+
+    // Again at once: refused privately, no thread.
+    let threads = w.threads().len();
+    let i = w.slash("decide", json!([]), &alice());
+    assert_ephemeral_text(&w.answer(&i).await, "you can start another in");
+    assert_eq!(w.threads().len(), threads);
+
+    // Bob's first post in his thread fails: the thread goes, the dialog runs in place.
+    w.fail_route("POST", "*/messages", 403, json!({"message": "Missing Permissions", "code": 50013}));
+    let mark = w.mark();
+    let i = w.slash("decide", json!([]), &bob());
+    assert_eq!(w.answer(&i).await.callback_type(), Some(5));
+    let created = w.wait_request_since(mark, |r| r.method == "POST" && r.path.ends_with("/threads"), WAIT).await;
+    let thread = response_id(&created);
+    let deleted =
+        w.wait_request_since(mark, |r| r.method == "DELETE" && r.path == format!("/channels/{thread}"), WAIT).await;
+    assert!(deleted.status < 300, "{}", deleted.summary());
+    let responses = w.wait_interaction_responses(&i, 2, WAIT).await;
+    let question = response_id(&responses[1]);
+    assert_question(&stored(&w, question), 1, Q_PROJECT);
+    assert!(custom_ids(&stored(&w, question))[0].starts_with(&dialog_prefix(bob().id, CHANNEL_ID)));
+    w.clear_failures();
+    assert_eq!(pick(&w, question, &bob(), JSON_API).await.callback_type(), Some(7));
+
+    // An error after the public "thinking...": the public response goes, the error is said privately.
+    let carol = TestUser::new(4_242, "carol");
+    w.fail_route_times("POST", "/webhooks/", 400, json!({"message": "Invalid Form Body", "code": 50035}), 1);
+    let i = w.slash("decide", json!([]), &carol);
+    assert_eq!(w.answer(&i).await.callback_type(), Some(5));
+    let responses = w.wait_interaction_responses(&i, 4, WAIT).await;
+    let summary: Vec<String> = responses.iter().map(Recorded::summary).collect();
+    assert!(responses[2].method == "DELETE" && responses[2].path.ends_with("/messages/@original"), "{summary:#?}");
+    let last = &responses[3];
+    assert!(last.method == "POST" && last.status < 300, "{summary:#?}");
+    assert_eq!(body(last)["flags"].as_u64().unwrap_or(0) & 64, 64, "ephemeral: {summary:#?}");
+    w.finish().await;
+}
+
 /// The question of an in-place dialog: in the followup of the deferred `/decide`.
 async fn decide_in_place(w: &World, place: Where) -> (InteractionRef, u64) {
     let i = w.slash_in(place, "decide", json!([]), &alice());
@@ -1137,7 +1476,7 @@ async fn decide_runs_in_place_without_thread_permission_and_in_dms() {
     assert_eq!(refused[0].status, 403);
     let question = stored(&w, msg);
     assert_question(&question, 1, Q_PROJECT);
-    assert!(custom_ids(&question)[0].starts_with(&format!("d:{}:{CHANNEL_ID}:", alice().id)));
+    assert!(custom_ids(&question)[0].starts_with(&dialog_prefix(alice().id, CHANNEL_ID)));
     assert_eq!(pick(&w, msg, &alice(), JSON_API).await.callback_type(), Some(7));
     assert_question(&stored(&w, msg), 2, Q_SIZE);
     w.clear_failures();
@@ -1177,7 +1516,7 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
     // Someone else's dialog: an ephemeral refusal with a way to start one's own, and nothing changes.
     let before = stored(&w, q);
     let menu = dialog_id(&before, "s").unwrap();
-    let intruder = w.select(&menu, &["0"], q, &bob());
+    let intruder = w.select(&menu, &[option_ids(&stored(&w, q))[0].as_str()], q, &bob());
     let cb = w.answer(&intruder).await;
     assert_ephemeral_text(&cb, "someone else");
     assert_eq!(cb.custom_ids(), ["n"]);
@@ -1198,11 +1537,21 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
 
     // Forged and malformed ids: an ephemeral message each, no crash.
     let junk = "x".repeat(100);
-    let select_as_button = format!("d:{}:{thread}:2:s", alice().id);
-    let nowhere = format!("d:{}:{}:1:o0", alice().id, crate::fake_discord::snowflake());
-    for forged in
-        ["d:abc", "zzz", &junk, "d:1:2:3:z", "d:1:2:3:o999", "f:x:0", "a:no-such-topic", &select_as_button, &nowhere]
-    {
+    let live_back = dialog_id(&stored(&w, q), "b").unwrap();
+    let select_as_button = with_action(&live_back, "s");
+    let nowhere = format!("{}1:2:o{}", dialog_prefix(alice().id, crate::fake_discord::snowflake()), JSON_API_ID);
+    let _ = thread;
+    for forged in [
+        "d:abc",
+        "zzz",
+        &junk,
+        "d:1:2:3:4:z",
+        "d:1:2:3:4:oNOPE",
+        "f:x:0",
+        "a:no-such-topic",
+        &select_as_button,
+        &nowhere,
+    ] {
         let i = w.click(forged, MessageRef::Message(with_forged_button(&old, forged)), &alice());
         let cb = w.answer(&i).await;
         assert_eq!(cb.callback_type(), Some(4), "{forged}: {}", cb.summary());
@@ -1210,11 +1559,11 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
         assert!(!cb.content().unwrap_or_default().is_empty(), "{forged}: {}", cb.summary());
     }
     // An option the step does not have, at the live version: the same question again, with a word why.
-    let out_of_range = format!("d:{}:{thread}:2:o99", alice().id);
+    let out_of_range = with_action(&live_back, "ono-such-option");
     let i = w.click(&out_of_range, MessageRef::Message(with_forged_button(&old, &out_of_range)), &alice());
     let cb = w.answer(&i).await;
     assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
-    assert!(cb.content().unwrap_or_default().contains("Pick an option from 1 to 5"), "{}", cb.summary());
+    assert!(cb.content().unwrap_or_default().contains("question changed"), "{}", cb.summary());
     // ...and the session is intact: the live question still answers.
     assert_question(&stored(&w, q), 2, Q_SIZE);
     assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
@@ -1226,14 +1575,23 @@ async fn sessions_refuse_other_users_forged_and_stale_clicks() {
     w.finish().await;
 }
 
-/// Typing in a decision thread after the session expired: the user is told, not ignored (PRODUCT.md, quality bars:
-/// "expired session ... gets a clear message").
+/// Moves the bot's session clock past the timeout and runs the purge, as its minute tick would: the sessions become
+/// tombstones.
+fn expire_and_purge(bot: &Running) {
+    let bot = bot.bot();
+    bot.store.clock().advance(bot.store.ttl() + Duration::from_secs(1));
+    let purged = bot.store.purge_expired(bot.store.now()).expect("purge");
+    assert!(purged > 0, "the purge found the idle session");
+}
+
+/// Typing in a decision thread after the session expired, and after the purge removed it: the user is told, not
+/// ignored (PRODUCT.md, quality bars: "expired session ... gets a clear message"). Time is moved, not slept.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn typing_in_an_expired_decision_thread_gets_a_clear_message() {
     let w = World::new().await;
-    let _bot = start_bot(&w, &Settings { ttl: "1s", ..Settings::default() }).await;
+    let bot = start_bot(&w, &Settings::default()).await;
     let (_, thread, _) = decide_in_thread(&w, &alice()).await;
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    expire_and_purge(&bot);
     let mark = w.mark();
     let said = w.message_create(thread, &alice(), "2", &[], Some(GUILD_ID));
     let said_id = id_of(&said["id"]).unwrap();
@@ -1247,22 +1605,223 @@ async fn typing_in_an_expired_decision_thread_gets_a_clear_message() {
     w.finish().await;
 }
 
+/// A click on an expired session, after the purge turned it into a tombstone: the "expired" notice, once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_expired_session_gets_a_clear_message() {
     let w = World::new().await;
-    let _bot = start_bot(&w, &Settings { ttl: "1s", ..Settings::default() }).await;
+    let bot = start_bot(&w, &Settings::default()).await;
     let (_, _, q) = decide_in_thread(&w, &alice()).await;
-    // Expiry counts whole seconds: idle for more than 1 s means 2 s on the clock at most.
-    tokio::time::sleep(Duration::from_millis(2200)).await;
+    expire_and_purge(&bot);
     let cb = pick(&w, q, &alice(), JSON_API).await;
     assert_ephemeral_text(&cb, "expired");
     assert_eq!(cb.custom_ids(), ["n"], "with a way to start a new one");
     assert_question(&stored(&w, q), 1, Q_PROJECT);
     // After that, the session is gone: a later click says so too, and still offers a new start.
     let cb = pick(&w, q, &alice(), JSON_API).await;
-    assert_eq!(cb.callback_type(), Some(4));
-    assert!(cb.is_ephemeral());
+    assert_ephemeral_text(&cb, "is over");
     assert_eq!(cb.custom_ids(), ["n"]);
+    w.finish().await;
+}
+
+/// Several clicks on the same step, sent at once (serenity handles each in its own task): exactly one is applied,
+/// the others are refused; the question shown and the stored session agree, and the verdict has one reason per
+/// question the user saw.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_clicks_at_one_version_apply_exactly_one() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let key = SessionKey { user: alice().id, channel: thread };
+    let mut answered = 0;
+    for round in 0..3 {
+        let m = stored(&w, q);
+        let ids = option_ids(&m);
+        let clicks: Vec<InteractionRef> = ids
+            .iter()
+            // Each click on the message as the user saw it.
+            .map(|id| match dialog_id(&m, "s") {
+                Some(menu) => w.select(&menu, &[id.as_str()], MessageRef::Message(m.clone()), &alice()),
+                None => w.click(&dialog_id(&m, &format!("o{id}")).unwrap(), MessageRef::Message(m.clone()), &alice()),
+            })
+            .collect();
+        let mut applied = Vec::new();
+        for (i, id) in clicks.iter().zip(&ids) {
+            let cb = w.answer(i).await;
+            if cb.callback_type() == Some(7) {
+                applied.push(id.clone());
+            } else {
+                assert_ephemeral_text(&cb, "earlier question");
+            }
+        }
+        assert_eq!(applied.len(), 1, "round {round}: exactly one of {} clicks applied: {applied:?}", ids.len());
+        answered += 1;
+        let Lookup::Active(session) = bot.bot().store.get(key).unwrap() else { panic!("no session") };
+        assert_eq!(session.answers.len(), answered, "{session:?}");
+        assert_eq!(session.answers.last(), applied.last(), "the stored answer is the applied click");
+        assert!(
+            custom_ids(&stored(&w, q)).iter().all(|id| id.contains(&format!(":{}:", b36(session.version.into())))),
+            "the buttons shown are those of the stored version"
+        );
+    }
+    while !title(&stored(&w, q)).starts_with("Verdict: ") {
+        assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
+        answered += 1;
+    }
+    assert_eq!(why_lines(&stored(&w, q)).len(), answered, "one reason per question answered");
+    w.finish().await;
+}
+
+/// The `Why` lines of a verdict message.
+fn why_lines(msg: &Value) -> Vec<String> {
+    msg["embeds"][0]["fields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|f| f["name"].as_str().is_some_and(|n| n.starts_with("Why")))
+        .flat_map(|f| f["value"].as_str().unwrap_or_default().lines().map(String::from).collect::<Vec<_>>())
+        .filter(|l| l.starts_with('•'))
+        .collect()
+}
+
+/// `/decide` again where a decision runs (a thread, a DM): the new decision gets a new nonce, and the first one's
+/// buttons are refused instead of driving it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn decide_twice_in_one_thread_or_dm_refuses_the_old_buttons() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let (_, again) = decide_in_place(&w, Where::Channel(thread)).await;
+    assert_question(&stored(&w, again), 1, Q_PROJECT);
+    assert_ephemeral_text(&pick(&w, q, &alice(), JSON_API).await, "earlier decision");
+    assert_question(&stored(&w, again), 1, Q_PROJECT);
+    assert_eq!(pick(&w, again, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, again), 2, Q_SIZE);
+    assert_ephemeral_text(&press(&w, q, &alice(), "c").await, "earlier decision");
+    assert_question(&stored(&w, again), 2, Q_SIZE);
+
+    let (_, first) = decide_in_place(&w, Where::Dm).await;
+    let (_, second) = decide_in_place(&w, Where::Dm).await;
+    assert_ephemeral_text(&pick(&w, first, &alice(), JSON_API).await, "earlier decision");
+    assert_eq!(pick(&w, second, &alice(), JSON_API).await.callback_type(), Some(7));
+    assert_question(&stored(&w, second), 2, Q_SIZE);
+    w.finish().await;
+}
+
+/// Reverses the options of every step of a dialog.toml.
+fn reverse_options(toml: &str) -> String {
+    toml.split("[[step]]")
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                return part.to_string();
+            }
+            let mut pieces: Vec<&str> = part.split("[[step.option]]").collect();
+            let head = pieces.remove(0);
+            pieces.reverse();
+            let options: String = pieces.iter().map(|p| format!("[[step.option]]{}\n", p.trim_end())).collect();
+            format!("{head}{options}\n")
+        })
+        .collect::<Vec<_>>()
+        .join("[[step]]")
+}
+
+/// Options reordered in the knowledge and reloaded mid-dialog: the answers given, and the buttons on screen, keep
+/// their meaning. An option removed: "this question changed", and the question again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reordered_options_reloaded_mid_dialog_keep_their_meaning() {
+    let w = World::new().await;
+    let dir = w.dir.path().join("knowledge");
+    copy_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")), &dir);
+    let bot = start_bot(&w, &Settings { knowledge: Some(dir.clone()), ..Settings::default() }).await;
+    let owner = TestUser::new(OWNER_USER_ID, "owner");
+    let dialog = dir.join("dialog.toml");
+    let original = std::fs::read_to_string(&dialog).unwrap();
+
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    let project_label = labels_or_options(&stored(&w, q))[JSON_API].clone();
+    assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7));
+    let size = stored(&w, q);
+    assert_question(&size, 2, Q_SIZE);
+    let size_id = option_ids(&size)[0].clone();
+    let size_label = labels(&size)[0].clone();
+
+    let reversed = reverse_options(&original);
+    assert_ne!(reversed, original);
+    std::fs::write(&dialog, &reversed).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+
+    // The button shown before the reload still means what it said.
+    let i = w.click(&dialog_id(&size, &format!("o{size_id}")).unwrap(), q, &alice());
+    assert_eq!(w.answer(&i).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 3, Q_BUILTINS);
+    while !title(&stored(&w, q)).starts_with("Verdict: ") {
+        assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
+    }
+    let why = why_lines(&stored(&w, q));
+    assert!(why[0].contains(&project_label), "the first answer kept its meaning: {why:?}");
+    assert!(why[1].contains(&size_label), "the second answer kept its meaning: {why:?}");
+
+    // An option answered earlier is removed (renamed): the next click says the question changed and asks it again.
+    let (_, _, q) = decide_in_thread(&w, &alice()).await;
+    assert_eq!(pick_id(&w, q, &alice(), JSON_API_ID).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
+    std::fs::write(&dialog, original.replace("id = \"json-api\"", "id = \"json-api-renamed\"")).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    let cb = pick(&w, q, &alice(), 0).await;
+    assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
+    assert!(cb.content().unwrap_or_default().contains("question changed"), "{}", cb.summary());
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+    w.finish().await;
+    bot.stop(&w).await;
+}
+
+/// The labels of a question's options, from its select menu or its buttons.
+fn labels_or_options(msg: &Value) -> Vec<String> {
+    let comps = components(msg);
+    match comps.iter().find(|c| c["type"] == 3) {
+        Some(menu) => menu["options"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|o| o["label"].as_str())
+            .map(String::from)
+            .collect(),
+        None => labels(msg),
+    }
+}
+
+/// The update that shows a click fails (Discord answers "Unknown interaction"): the session is rolled back to the
+/// step on screen, so clicking the same button again works (before, every click said "use the latest one").
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_update_is_rolled_back_and_the_same_button_works_again() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    let (_, thread, q) = decide_in_thread(&w, &alice()).await;
+    let key = SessionKey { user: alice().id, channel: thread };
+    let shown = stored(&w, q);
+    let menu = dialog_id(&shown, "s").unwrap();
+    let json_api = option_ids(&shown)[JSON_API].clone();
+
+    w.fail_route_times("POST", "/interactions/", 404, json!({"message": "Unknown interaction", "code": 10062}), 1);
+    // Not tracked by the world: this one is meant to fail.
+    let failed = w.fake.select_choice(&menu, &[json_api.as_str()], q, &alice());
+    let cb = w.wait_callback(&failed, WAIT).await;
+    assert_eq!(cb.status, 404);
+    let store = bot.bot().store.clone();
+    wait_until(
+        &w.fake,
+        "the rollback",
+        WAIT,
+        || matches!(store.get(key), Ok(Lookup::Active(s)) if s.answers.is_empty()),
+    )
+    .await;
+    assert_question(&stored(&w, q), 1, Q_PROJECT);
+
+    let again = w.select(&menu, &[json_api.as_str()], q, &alice());
+    assert_eq!(w.answer(&again).await.callback_type(), Some(7));
+    assert_question(&stored(&w, q), 2, Q_SIZE);
     w.finish().await;
 }
 
@@ -1280,7 +1839,7 @@ async fn a_decision_started_inside_a_thread_opens_no_thread_in_it() {
     w.wait_interaction_responses(&i, 2, WAIT).await;
 
     let menu = dialog_id(&stored(&w, q), "s").unwrap();
-    let intruder = w.select(&menu, &["0"], q, &bob());
+    let intruder = w.select(&menu, &[option_ids(&stored(&w, q))[0].as_str()], q, &bob());
     w.answer(&intruder).await;
     let refusal = w.original_message(&intruder).expect("the refusal is stored");
     let start = w.click("n", &refusal, &bob());
@@ -1304,6 +1863,20 @@ async fn a_decision_started_inside_a_thread_opens_no_thread_in_it() {
         .collect();
     assert!(nested.is_empty(), "threads asked for inside a thread: {nested:#?}");
     w.finish().await;
+}
+
+/// A command that fails leaves nothing counted as in flight: the shutdown after it does not wait out its bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_command_does_not_hold_up_the_shutdown() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    w.fail_route("POST", "/interactions/", 404, json!({"message": "Unknown interaction", "code": 10062}));
+    let failed = w.fake.slash_command("ask", json!([opt("question", "is flask faster than django?")]), &alice());
+    assert_eq!(w.wait_callback(&failed, WAIT).await.status, 404);
+    w.wait_idle(Duration::from_millis(200), Duration::from_secs(2)).await;
+    let t = Instant::now();
+    bot.stop(&w).await;
+    assert!(t.elapsed() < Duration::from_secs(3), "the shutdown took {:?}", t.elapsed());
 }
 
 /// Once `run` returns, nothing of the stopped bot holds its session store, so the same process can start a bot on
@@ -1481,6 +2054,60 @@ async fn reload_picks_up_edits_and_a_broken_edit_keeps_the_running_knowledge() {
 
     w.finish().await;
     bot.stop(&w).await;
+}
+
+/// What does not fit one Discord message part is split, not cut: an answer and its basis over 4,096 characters go
+/// on in a second embed, and a long `/reload` problem list over several messages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn long_answers_and_problem_lists_are_split_not_cut() {
+    let w = World::new().await;
+    let dir = w.dir.path().join("knowledge");
+    copy_dir(Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/knowledge")), &dir);
+    let _bot = start_bot(&w, &Settings { knowledge: Some(dir.clone()), ..Settings::default() }).await;
+    let owner = TestUser::new(OWNER_USER_ID, "owner");
+    let faq = dir.join("faq.toml");
+    let original = std::fs::read_to_string(&faq).unwrap();
+
+    let long: String = (1..=37).map(|i| format!("Paragraph {i:02}: {}\n\n", "word ".repeat(18))).collect();
+    let long = format!("{long}END-OF-ANSWER");
+    assert!(long.chars().count() > 3_900 && long.chars().count() <= 4_096, "{}", long.chars().count());
+    // The first answer (which-is-better) replaced, and a basis added to it.
+    let quotes = "'''";
+    let start = original.find(&format!("answer = {quotes}")).unwrap() + 9 + 3;
+    let end = start + original[start..].find(quotes).unwrap();
+    let basis = format!("id = \"which-is-better\"\nbased_on = \"THE-BASIS: {}\"", "the documentation ".repeat(12));
+    let edited =
+        format!("{}{long}{}", &original[..start], &original[end..]).replacen("id = \"which-is-better\"", &basis, 1);
+    std::fs::write(&faq, &edited).unwrap();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    let i = w.slash("faq", json!([opt("topic", "which-is-better")]), &alice());
+    let cb = w.answer(&i).await;
+    let embeds = cb.embeds();
+    assert!(embeds.len() >= 2, "{}", cb.summary());
+    let text: String = embeds.iter().map(|e| e["description"].as_str().unwrap_or_default()).collect();
+    assert!(text.contains("END-OF-ANSWER") && text.contains("THE-BASIS"), "cut: {text}");
+    assert!(!text.contains('…'), "cut: {text}");
+
+    // A broken edit with many problems: every one is listed, over as many messages as needed.
+    // (The first entry again, 60 times: 60 duplicate ids.)
+    let first = &original[original.find("\n[[faq]]").unwrap()..];
+    let first = &first[..first[8..].find("\n[[faq]]").unwrap() + 8];
+    std::fs::write(&faq, format!("{original}\n{}", first.repeat(60))).unwrap();
+    let problems = signpost::Engine::load(Some(&dir)).err().expect("broken").problems.len();
+    let i = w.slash("reload", json!([]), &owner);
+    assert_ephemeral_text(&w.answer(&i).await, "not reloaded");
+    w.wait_idle(Duration::from_millis(200), Duration::from_secs(3)).await;
+    let responses = w.interaction_responses(&i);
+    assert!(responses.len() >= 2, "one message cannot hold {problems} problems");
+    let mut listed = 0;
+    for r in &responses {
+        let content = r.content().unwrap_or_default();
+        assert!(content.chars().count() <= 2000 && !content.contains('…'), "{}", r.summary());
+        listed += content.matches("faq.toml:").count();
+    }
+    assert!(listed >= problems, "{listed} of {problems} problems shown");
+    w.finish().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

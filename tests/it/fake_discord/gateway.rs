@@ -262,12 +262,4 @@ impl State {
             None => false,
         }
     }
-
-    /// Sends op 7 (reconnect) on the live connection.
-    pub(crate) fn request_reconnect(&mut self) -> bool {
-        match self.gateway.outbox.take() {
-            Some((_, tx)) => tx.send(Outgoing::Op(json!({"op": 7, "s": null, "t": null, "d": null}))).is_ok(),
-            None => false,
-        }
-    }
 }

@@ -58,8 +58,6 @@ pub struct InteractionRef {
     pub id: u64,
     pub token: String,
     pub channel_id: u64,
-    pub guild_id: Option<u64>,
-    pub user: TestUser,
     /// The INTERACTION_CREATE payload as sent.
     pub payload: Value,
 }
@@ -105,27 +103,12 @@ pub fn opt_user(name: &str, user: &TestUser) -> Value {
     json!({"name": name, "type": 6, "value": user.id.to_string()})
 }
 
-/// A channel option (type 7): the interaction carries the channel in `resolved`.
-pub fn opt_channel(name: &str, channel_id: u64) -> Value {
-    json!({"name": name, "type": 7, "value": channel_id.to_string()})
-}
-
 /// A focused option for `autocomplete`: what the user has typed so far.
 pub fn opt_focused(name: &str, partial: &str) -> Value {
     json!({"name": name, "type": 3, "value": partial, "focused": true})
 }
 
 impl FakeDiscord {
-    /// Sends a gateway dispatch (`op 0`) as is, after checking that serenity parses it. Queued until a
-    /// session is live.
-    pub fn dispatch(&self, event: &str, data: Value) {
-        if let Err(e) = model::check_dispatch(event, &data) {
-            panic!("refusing to dispatch an event serenity would drop: {e}\n{}", model::pretty(&data));
-        }
-        self.shared.lock().dispatch(event, data);
-        self.shared.bump();
-    }
-
     /// `/name` (with spaces for subcommands: `"decide start"`) with `options` (a JSON array, see [`opt`]) by
     /// `user` in `#general`.
     pub fn slash_command(&self, name: &str, options: Value, user: &TestUser) -> InteractionRef {
@@ -279,7 +262,20 @@ impl FakeDiscord {
         mentions: &[TestUser],
         reply_to: Option<u64>,
     ) -> Value {
-        let id = model::snowflake();
+        self.message_with_id(model::snowflake(), channel_id, guild_id, author, content, mentions, reply_to)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn message_with_id(
+        &self,
+        id: u64,
+        channel_id: u64,
+        guild_id: Option<u64>,
+        author: &TestUser,
+        content: &str,
+        mentions: &[TestUser],
+        reply_to: Option<u64>,
+    ) -> Value {
         let kind = if reply_to.is_some() { 19 } else { 0 };
         let mut msg = model::message_json(id, channel_id, guild_id, author, content, mentions, kind, 0);
         let mut st = self.shared.lock();
@@ -465,7 +461,6 @@ impl FakeDiscord {
                 token: token.clone(),
                 kind,
                 channel_id,
-                guild_id,
                 message_id,
                 sent_at: std::time::Instant::now(),
                 acked_at: None,
@@ -476,7 +471,7 @@ impl FakeDiscord {
         st.dispatch("INTERACTION_CREATE", payload.clone());
         drop(st);
         self.shared.bump();
-        InteractionRef { id, token, channel_id, guild_id, user: user.clone(), payload }
+        InteractionRef { id, token, channel_id, payload }
     }
 }
 

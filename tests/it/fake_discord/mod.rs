@@ -30,9 +30,8 @@
 //! Synchronous: each builds the payload the way Discord does, checks it by deserialising it into
 //! serenity's types (panicking with the serde error: serenity would drop it silently), and queues it;
 //! events sent while no session is live wait for the next READY/RESUMED.
-//! - [`FakeDiscord::dispatch`]`(event, data)`: any dispatch, checked as serenity's `GatewayEvent`.
 //! - [`FakeDiscord::slash_command`]`(name, options, user)` (`"group sub"` for subcommands; options with
-//!   [`opt`], [`opt_user`], [`opt_channel`]); [`FakeDiscord::slash_command_in`] for another channel or
+//!   [`opt`], [`opt_user`]); [`FakeDiscord::slash_command_in`] for another channel or
 //!   [`Where::Dm`]. Once commands are registered, the command and its options must match the registration
 //!   (names, value types, required options, choices), and take the registered types and command id.
 //! - [`FakeDiscord::autocomplete`] (one option made with [`opt_focused`]).
@@ -43,29 +42,32 @@
 //! - [`FakeDiscord::message_create`]`(channel, author, content, mentions, guild_id)`,
 //!   [`FakeDiscord::dm_message_create`], [`FakeDiscord::bot_message_create`],
 //!   [`FakeDiscord::message_create_with`]`(`[`MessageSpec`]`)` (replies). They return the message object.
+//! - [`FakeDiscord::add_forum_channel`], [`FakeDiscord::add_thread`] (a user's thread under a channel),
+//!   [`FakeDiscord::forum_post`] (a forum thread and its starter message, same id), and
+//!   [`FakeDiscord::message_update`] (an edit: MESSAGE_UPDATE).
 //!
 //! Interactions return an [`InteractionRef`] (id, token, channel, payload).
 //!
 //! # What the bot did
-//! Every HTTP request is a [`Recorded`]: method, path without `/api/v10`, query, JSON body (multipart:
+//! Every HTTP request is a [`Recorded`]: method, path without `/api/v10`, JSON body (multipart:
 //! its `payload_json`), time since start, status, the fake's answer, the interaction it belongs to, and
 //! the problem the fake found with it, if any. Helpers on it: `content()`, `embeds()`, `custom_ids()`,
 //! `callback_type()`, `is_ephemeral()`, `message_data()`.
 //! - Waits (all panic with a dump of the fake's state on timeout): [`FakeDiscord::wait_ready`],
-//!   [`FakeDiscord::wait_connected`], [`FakeDiscord::wait_commands`], [`FakeDiscord::wait_request`],
+//!   [`FakeDiscord::wait_commands`], [`FakeDiscord::wait_request`],
 //!   [`FakeDiscord::wait_request_since`] (after a [`FakeDiscord::mark`]), [`FakeDiscord::wait_callback`],
-//!   [`FakeDiscord::wait_interaction_responses`]; [`FakeDiscord::try_wait_request`] returns `None`
+//!   [`FakeDiscord::wait_interaction_responses`]; [`FakeDiscord::try_wait_request_since`] returns `None`
 //!   instead (to check the bot stays silent); [`FakeDiscord::wait_idle`].
 //! - Snapshots: [`FakeDiscord::requests`], [`FakeDiscord::requests_matching`],
 //!   [`FakeDiscord::interaction_responses`] (callback, @original edits, followups),
-//!   [`FakeDiscord::interaction_responses_for`]`(id or token)`, [`FakeDiscord::callback_latency`],
+//!   [`FakeDiscord::callback_latency`],
 //!   [`FakeDiscord::original_message`] (the response message as stored now, after edits),
-//!   [`FakeDiscord::message`], [`FakeDiscord::messages_in`], [`FakeDiscord::channel`],
-//!   [`FakeDiscord::threads`], [`FakeDiscord::commands_registered`], [`FakeDiscord::describe`].
+//!   [`FakeDiscord::message`], [`FakeDiscord::messages_in`], [`FakeDiscord::threads`],
+//!   [`FakeDiscord::command_registrations`], [`FakeDiscord::describe`].
 //!
 //! The fake keeps messages, channels and threads: the bot can fetch, edit, reply to and open threads on
 //! what it or the test created; its own messages come back as MESSAGE_CREATE (not ephemeral ones), as on
-//! Discord ([`FakeDiscord::set_echo_bot_messages`]). REST answers omit `guild_id`, as Discord's do.
+//! Discord. REST answers omit `guild_id`, as Discord's do.
 //! Dispatches honour the IDENTIFY intents: no guild messages without GUILD_MESSAGES, no DMs without
 //! DIRECT_MESSAGES, empty content without MESSAGE_CONTENT (except DMs, mentions of the bot, its own
 //! messages); what was withheld is listed by [`FakeDiscord::gateway_notes`].
@@ -74,8 +76,7 @@
 //! Every request body is validated against Discord's openapi.json (module [`openapi`]; the file comes
 //! from `$SIGNPOST_DISCORD_OPENAPI`, else the copy vendored under `tests/discord-openapi/`), plus Discord's bot limits the spec does not say
 //! (content <= 2000 characters, embeds <= 6000). A violation is recorded
-//! ([`FakeDiscord::openapi_violations`]) and answered 400 / 50035 like Discord
-//! ([`FakeDiscord::set_reject_invalid_bodies`]). Requests the fake finds wrong (unknown route, unknown
+//! ([`FakeDiscord::openapi_violations`]) and answered 400 / 50035 like Discord. Requests the fake finds wrong (unknown route, unknown
 //! interaction or token, a second acknowledgement, a followup or @original before the callback, a
 //! callback type that does not fit the interaction, a bad `Authorization`) get Discord's error and are
 //! listed by [`FakeDiscord::unexpected_requests`]. [`FakeDiscord::assert_clean`] asserts that none of
@@ -83,19 +84,15 @@
 //!
 //! # Failures and reconnects
 //! - [`FakeDiscord::fail_route`]`(method, path_prefix, status, body)` (method `"*"` for any; prefix with
-//!   or without `/api/v10`), [`FakeDiscord::fail_route_times`], [`FakeDiscord::fail_missing_permissions`]
+//!   or without `/api/v10`; `*suffix` matches paths ending with `suffix`), [`FakeDiscord::fail_route_times`], [`FakeDiscord::fail_missing_permissions`]
 //!   (403 / 50013), [`FakeDiscord::clear_failures`].
 //! - [`FakeDiscord::drop_gateway`] closes the websocket (4000); serenity RESUMEs on a new connection and
 //!   gets the dispatches it missed, then RESUMED. With [`FakeDiscord::set_resume_behavior`]`(`
 //!   [`ResumeBehavior::Invalidate`]`)` RESUME gets op 9 and serenity IDENTIFYs again, ~5 s later (its
-//!   shard queuer waits 5 s between shard starts). [`FakeDiscord::request_reconnect`] sends op 7.
-//! - [`FakeDiscord::set_callback_deadline`]: answer late callbacks 404 / 10062 like Discord after 3 s
-//!   (off by default, so a slow CI machine does not fail tests).
+//!   shard queuer waits 5 s between shard starts).
 //!
 //! Every wait takes a timeout ([`WAIT`] = 10 s is a sensible default), so a broken test fails instead of
 //! hanging.
-
-#![allow(dead_code, unused_imports)]
 
 pub mod bare_bot;
 mod gateway;
@@ -114,12 +111,10 @@ use axum::serve::ListenerExt;
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
-pub use gateway::HEARTBEAT_INTERVAL_MS;
-pub use inject::{opt, opt_channel, opt_focused, opt_user, InteractionRef, MessageRef, MessageSpec, Where};
+pub use inject::{opt, opt_focused, opt_user, InteractionRef, MessageRef, MessageSpec, Where};
 pub use model::{
-    bot_user_json, check, check_dispatch, id_of, member_permissions, now_iso, snowflake, try_check, user_json,
-    TestUser, APPLICATION_ID, BOT_NAME, BOT_USER_ID, CHANNEL_ID, EVERYONE_ROLE_ID, GUILD_ID, HUMAN_USER_ID,
-    OTHER_BOT_USER_ID, OTHER_CHANNEL_ID, OTHER_HUMAN_USER_ID, OWNER_USER_ID, TOKEN,
+    id_of, snowflake, TestUser, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID,
+    OTHER_HUMAN_USER_ID, OWNER_USER_ID, TOKEN,
 };
 pub use state::{Recorded, ResumeBehavior, Violation};
 
@@ -226,13 +221,6 @@ impl FakeDiscord {
         }
     }
 
-    /// Waits until a gateway session is live (after READY or RESUMED), e.g. after [`Self::drop_gateway`].
-    pub async fn wait_connected(&self, timeout: Duration) {
-        if self.wait_for(timeout, |s| s.gateway.outbox.as_ref().map(|_| ())).await.is_none() {
-            self.timeout_panic("a live gateway session", timeout);
-        }
-    }
-
     /// Waits for the first command registration and returns the registered list (Discord's answer).
     pub async fn wait_commands(&self, timeout: Duration) -> Value {
         match self.wait_for(timeout, |s| s.commands.clone()).await {
@@ -257,11 +245,6 @@ impl FakeDiscord {
             Some(r) => r,
             None => self.timeout_panic("a matching request", timeout),
         }
-    }
-
-    /// Like [`Self::wait_request`], but `None` on timeout (for "the bot does not answer" checks).
-    pub async fn try_wait_request(&self, pred: impl Fn(&Recorded) -> bool, timeout: Duration) -> Option<Recorded> {
-        self.try_wait_request_since(0, pred, timeout).await
     }
 
     pub async fn try_wait_request_since(
@@ -334,15 +317,6 @@ impl FakeDiscord {
         self.requests_matching(|r| r.interaction_id == Some(i.id))
     }
 
-    /// Like [`Self::interaction_responses`], by interaction id or token.
-    pub fn interaction_responses_for(&self, id_or_token: &str) -> Vec<Recorded> {
-        let id = id_or_token.parse::<u64>().ok().or_else(|| self.shared.lock().tokens.get(id_or_token).copied());
-        match id {
-            Some(id) => self.requests_matching(|r| r.interaction_id == Some(id)),
-            None => Vec::new(),
-        }
-    }
-
     /// How long the bot took to acknowledge the interaction (from queuing it to the callback).
     pub fn callback_latency(&self, i: &InteractionRef) -> Option<Duration> {
         let st = self.shared.lock();
@@ -372,11 +346,6 @@ impl FakeDiscord {
             .collect()
     }
 
-    /// A channel the fake knows.
-    pub fn channel(&self, id: u64) -> Option<Value> {
-        self.shared.lock().channels.get(&id).cloned()
-    }
-
     /// The threads created so far.
     pub fn threads(&self) -> Vec<Value> {
         let st = self.shared.lock();
@@ -384,11 +353,6 @@ impl FakeDiscord {
             st.channels.values().filter(|c| matches!(c["type"].as_u64(), Some(10..=12))).cloned().collect();
         v.sort_by_key(|c| model::id_of(&c["id"]));
         v
-    }
-
-    /// The last command list registered (Discord's answer), if any.
-    pub fn commands_registered(&self) -> Option<Value> {
-        self.shared.lock().commands.clone()
     }
 
     /// Every command registration: (path, answer).
@@ -475,26 +439,10 @@ impl FakeDiscord {
         self.shared.lock().failures.clear();
     }
 
-    /// Whether a body violating the OpenAPI description is answered 400 / 50035 (default) or served anyway.
-    pub fn set_reject_invalid_bodies(&self, reject: bool) {
-        self.shared.lock().reject_invalid_bodies = reject;
-    }
-
-    /// Whether the bot's own messages come back as MESSAGE_CREATE, as on Discord (default true).
-    pub fn set_echo_bot_messages(&self, echo: bool) {
-        self.shared.lock().echo_bot_messages = echo;
-    }
-
-    /// Answers callbacks later than `deadline` with 404 Unknown interaction, as Discord does after 3 s
-    /// (default: no deadline, so a slow CI machine does not fail tests; see [`Self::callback_latency`]).
-    pub fn set_callback_deadline(&self, deadline: Option<Duration>) {
-        self.shared.lock().callback_deadline = deadline;
-    }
-
-    /// Adds a text channel to the guild (CHANNEL_CREATE is dispatched) and returns its id.
-    pub fn add_text_channel(&self, name: &str) -> u64 {
+    /// Adds a forum channel to the guild (CHANNEL_CREATE is dispatched) and returns its id.
+    pub fn add_forum_channel(&self, name: &str) -> u64 {
         let id = snowflake();
-        let ch = model::text_channel_json(id, GUILD_ID, name);
+        let ch = model::forum_channel_json(id, GUILD_ID, name);
         let mut st = self.shared.lock();
         st.channels.insert(id, ch.clone());
         st.dispatch("CHANNEL_CREATE", ch);
@@ -503,9 +451,49 @@ impl FakeDiscord {
         id
     }
 
-    /// Registers a user the fake knows by id (for mentions and DM channels).
-    pub fn add_user(&self, user: &TestUser) {
-        self.shared.lock().users.insert(user.id, user.clone());
+    /// A public thread that `owner` opens under `parent` (THREAD_CREATE is dispatched); returns its id.
+    pub fn add_thread(&self, parent: u64, owner: &TestUser, name: &str) -> u64 {
+        self.user_thread(snowflake(), parent, owner, name)
+    }
+
+    fn user_thread(&self, id: u64, parent: u64, owner: &TestUser, name: &str) -> u64 {
+        let mut thread = model::thread_json(id, 11, GUILD_ID, parent, name, 4320, true);
+        thread["owner_id"] = serde_json::json!(owner.id.to_string());
+        if let Some(o) = thread.as_object_mut() {
+            o.remove("member");
+        }
+        let mut st = self.shared.lock();
+        st.channels.insert(id, thread.clone());
+        let mut event = thread;
+        event["newly_created"] = serde_json::json!(true);
+        model::check_dispatch("THREAD_CREATE", &event).unwrap_or_else(|e| panic!("{e}"));
+        st.dispatch("THREAD_CREATE", event);
+        drop(st);
+        self.shared.bump();
+        id
+    }
+
+    /// A new post in forum `forum`: a thread named `title` whose starter message (same id as the thread) holds
+    /// `content`. Returns (the thread id, the starter message).
+    pub fn forum_post(&self, forum: u64, author: &TestUser, title: &str, content: &str) -> (u64, Value) {
+        let id = snowflake();
+        self.user_thread(id, forum, author, title);
+        let msg = self.message_with_id(id, id, Some(GUILD_ID), author, content, &[], None);
+        (id, msg)
+    }
+
+    /// The author edits message `id` to `content` (MESSAGE_UPDATE is dispatched); returns the new message.
+    pub fn message_update(&self, id: u64, content: &str) -> Value {
+        let mut st = self.shared.lock();
+        let Some(msg) = st.messages.get_mut(&id) else { panic!("edit of unknown message {id}") };
+        msg["content"] = serde_json::json!(content);
+        msg["edited_timestamp"] = serde_json::json!(model::now_iso());
+        let msg = msg.clone();
+        model::check_dispatch("MESSAGE_UPDATE", &msg).unwrap_or_else(|e| panic!("{e}"));
+        st.dispatch("MESSAGE_UPDATE", msg.clone());
+        drop(st);
+        self.shared.bump();
+        msg
     }
 
     // ---------------------------------------------------------------- gateway
@@ -519,13 +507,6 @@ impl FakeDiscord {
     /// Closes the gateway websocket with `code` (e.g. 4009 session timed out, 1000 normal).
     pub fn close_gateway(&self, code: u16, reason: &str) -> bool {
         let r = self.shared.lock().close_gateway(code, reason);
-        self.shared.bump();
-        r
-    }
-
-    /// Sends op 7 (reconnect) on the live connection: the client should RESUME on a new one.
-    pub fn request_reconnect(&self) -> bool {
-        let r = self.shared.lock().request_reconnect();
         self.shared.bump();
         r
     }
@@ -544,14 +525,8 @@ impl FakeDiscord {
     pub fn ready_count(&self) -> usize {
         self.shared.lock().gateway.ready_count
     }
-    pub fn resumed_count(&self) -> usize {
-        self.shared.lock().gateway.resumed_count
-    }
     pub fn gateway_connections(&self) -> usize {
         self.shared.lock().gateway.connections
-    }
-    pub fn heartbeats(&self) -> usize {
-        self.shared.lock().gateway.heartbeats
     }
     /// The last IDENTIFY payload (`d`), with intents, properties, shard...
     pub fn last_identify(&self) -> Option<Value> {
@@ -560,9 +535,5 @@ impl FakeDiscord {
     /// The intents of the last IDENTIFY.
     pub fn intents(&self) -> u64 {
         self.shared.lock().gateway.intents
-    }
-    /// Dispatches sent in the current session: (sequence, event, data); the newest are kept.
-    pub fn dispatches_sent(&self) -> Vec<(u64, String, Value)> {
-        self.shared.lock().gateway.sent.clone()
     }
 }

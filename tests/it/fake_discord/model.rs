@@ -127,10 +127,6 @@ impl TestUser {
     pub fn bot_self() -> Self {
         Self { id: BOT_USER_ID, name: BOT_NAME.into(), bot: true }
     }
-    /// A fresh human with a fresh id.
-    pub fn fresh(name: &str) -> Self {
-        Self::new(snowflake(), name)
-    }
     /// `<@id>`
     pub fn mention(&self) -> String {
         format!("<@{}>", self.id)
@@ -233,6 +229,31 @@ pub fn text_channel_json(id: u64, guild_id: u64, name: &str) -> Value {
             "last_message_id": null,
             "rate_limit_per_user": 0,
             "flags": 0,
+        }),
+    )
+}
+
+/// A guild forum channel (type 15): its posts are threads.
+pub fn forum_channel_json(id: u64, guild_id: u64, name: &str) -> Value {
+    check::<serenity::model::channel::GuildChannel>(
+        "guild forum channel",
+        &json!({
+            "id": id.to_string(),
+            "type": 15,
+            "guild_id": guild_id.to_string(),
+            "name": name,
+            "position": 0,
+            "permission_overwrites": [],
+            "parent_id": null,
+            "topic": null,
+            "nsfw": false,
+            "last_message_id": null,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "available_tags": [],
+            "default_reaction_emoji": null,
+            "default_sort_order": null,
+            "default_forum_layout": 0,
         }),
     )
 }

@@ -105,9 +105,29 @@ pub fn template_for(path: &str) -> Option<String> {
         .map(|t| t.raw.clone())
 }
 
+/// Discord's documentation types `default_member_permissions` as a string of digits ("32"), which is what
+/// serenity sends and Discord accepts; the OpenAPI description says integer. Validate the number it stands for.
+fn permissions_as_integers(body: &Value) -> Value {
+    match body {
+        Value::Array(items) => Value::Array(items.iter().map(permissions_as_integers).collect()),
+        Value::Object(o) => {
+            let mut o = o.clone();
+            if let Some(n) =
+                o.get("default_member_permissions").and_then(Value::as_str).and_then(|s| s.parse::<u64>().ok())
+            {
+                o.insert("default_member_permissions".into(), json!(n));
+            }
+            Value::Object(o)
+        }
+        other => other.clone(),
+    }
+}
+
 /// Checks one request: the route exists in the spec, and its JSON body (if any) fits the schema and
 /// Discord's bot limits. Returns the list of problems (empty when fine).
 pub fn check_request(method: &str, path: &str, body: Option<&Value>) -> Vec<String> {
+    let normalized = body.map(permissions_as_integers);
+    let body = normalized.as_ref();
     let spec = match spec() {
         Ok(s) => s,
         Err(e) => return vec![e],

@@ -107,7 +107,6 @@ pub(crate) async fn handle(
         index,
         method,
         path,
-        query,
         body,
         at,
         status: reply.status,
@@ -173,10 +172,13 @@ fn check_auth(path: &str, headers: &HeaderMap) -> Option<Reply> {
 }
 
 fn take_failure(st: &mut State, method: &str, path: &str) -> Option<Reply> {
-    let idx = st
-        .failures
-        .iter()
-        .position(|r| (r.method == "*" || r.method.eq_ignore_ascii_case(method)) && path.starts_with(&r.path_prefix))?;
+    let idx = st.failures.iter().position(|r| {
+        let path_matches = match r.path_prefix.strip_prefix('*') {
+            Some(suffix) => path.ends_with(suffix),
+            None => path.starts_with(&r.path_prefix),
+        };
+        (r.method == "*" || r.method.eq_ignore_ascii_case(method)) && path_matches
+    })?;
     let rule = &mut st.failures[idx];
     let reply = Reply { status: rule.status, body: Some(rule.body.clone()), problem: None };
     if let Some(n) = &mut rule.remaining {

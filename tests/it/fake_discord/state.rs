@@ -18,8 +18,6 @@ pub struct Recorded {
     pub method: String,
     /// The path without the `/api/v10` prefix, e.g. `/channels/123/messages`.
     pub path: String,
-    /// The raw query string, if any (`wait=true`).
-    pub query: Option<String>,
     /// The JSON body (for multipart requests: the `payload_json` part).
     pub body: Option<Value>,
     /// When it arrived, since the fake started.
@@ -139,7 +137,6 @@ pub(crate) struct InteractionRec {
     pub token: String,
     pub kind: u64,
     pub channel_id: u64,
-    pub guild_id: Option<u64>,
     /// For component interactions: the message the component is on.
     pub message_id: Option<u64>,
     pub sent_at: Instant,
