@@ -20,6 +20,12 @@ pub const MAX_ID: usize = 40;
 /// One field of an embed holds 1,024 characters; aspect texts are shown as fields.
 pub const MAX_ASPECT_TEXT: usize = 1024;
 pub const MAX_VERDICT: usize = 1024;
+/// The embeds of one Discord message hold 6,000 characters in all: an answer split over several embeds must
+/// still fit, with its title, `_Based on: ..._` line, Sources field and footer.
+pub const MAX_RENDERED: usize = 6000;
+const RENDERED_BASIS_OVERHEAD: usize = 16;
+/// Room kept for the footer (kind and confidence) and the Sources field's name.
+const RENDERED_FOOTER_RESERVE: usize = 120;
 pub const WEIGHT_RANGE: std::ops::RangeInclusive<i64> = -5..=5;
 
 pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeError> {
@@ -338,9 +344,26 @@ fn check_faqs(p: &mut Problems, reviews: &mut Vec<Review>, file: &SourceFile, ra
             }
             let entry = format!("FAQ `{}`", q.id.get_ref());
             let reviewed = check_reviewed(p, reviews, file, entry, &q.id, q.reviewed.as_ref());
+            let sources = check_sources(p, file, &q.sources);
+            // What a front door shows, not only the answer: title, answer, its basis and its sources together.
+            let rendered = q.question.get_ref().chars().count()
+                + q.answer.get_ref().chars().count()
+                + q.based_on.as_ref().map_or(0, |b| b.get_ref().chars().count() + RENDERED_BASIS_OVERHEAD)
+                + crate::reply::sources_markdown(&sources).chars().count()
+                + RENDERED_FOOTER_RESERVE;
+            if rendered > MAX_RENDERED {
+                p.at(
+                    file,
+                    q.answer.span(),
+                    format!(
+                        "FAQ `{}` renders to {rendered} characters with its title, basis, sources and footer; one Discord message holds {MAX_RENDERED}",
+                        q.id.get_ref()
+                    ),
+                );
+            }
             Faq {
                 reviewed,
-                sources: check_sources(p, file, &q.sources),
+                sources,
                 id: raw::text(&q.id),
                 question: raw::text(&q.question),
                 phrasings: raw::texts(&q.phrasings),

@@ -24,6 +24,7 @@ const CLI_ONLY_CASES: &[&str] = &["not-utf8"];
 
 /// Every broken case the suite expects on disk: one per validation rule, plus `many-problems`.
 const CASES: &[&str] = &[
+    "answer-renders-too-long",
     "answer-too-long",
     "aspect-missing-framework-text",
     "aspect-text-unknown-framework",
