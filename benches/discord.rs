@@ -57,7 +57,8 @@ const ACTIVITY: usize = 200;
 const IDLE: Duration = Duration::from_secs(2);
 /// What the brief asks of the front door.
 const TARGET_RATIO: f64 = 1.2;
-const TARGET_IDLE_MB: f64 = 25.0;
+/// Idle RSS with the learned matcher's model in memory (issue 6 asks at most 40 MB).
+const TARGET_IDLE_MB: f64 = 40.0;
 const TARGET_GROWTH_MB: f64 = 64.0;
 
 fn main() {
