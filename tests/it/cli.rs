@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::contract::ASPECTS;
 
-fn signpost(args: &[&str]) -> Output {
+pub(crate) fn signpost(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_signpost"))
         .args(args)
         .env_remove("RUST_LOG")

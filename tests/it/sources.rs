@@ -3,20 +3,13 @@
 use std::{
     fs,
     path::Path,
-    process::{Command, Output, Stdio},
+    process::{Command, Stdio},
 };
 
 use serde_json::Value;
 use signpost::knowledge::{Date, KnowledgeBase};
 
-fn signpost(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_signpost"))
-        .args(args)
-        .env_remove("RUST_LOG")
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs")
-}
+use crate::cli::signpost;
 
 fn text(b: &[u8]) -> String {
     String::from_utf8(b.to_vec()).expect("UTF-8")
