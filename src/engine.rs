@@ -37,10 +37,8 @@ impl Engine {
     /// An engine over `kb` with the model in `stored` (or the shipped one) when either was trained on exactly
     /// this knowledge; else it trains one, telling `progress`.
     pub fn with_model(kb: KnowledgeBase, stored: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Self {
-        let want = crate::matcher::train::fingerprint(&kb, &Default::default());
-        let fits = |bytes: &[u8]| crate::matcher::model::StoredModel::fingerprint_of(bytes) == Some(want);
-        let model = stored.filter(|b| fits(b)).or(EMBEDDED_MODEL.filter(|b| fits(b))).or(stored);
-        let matcher = Matcher::new(&kb, model, progress);
+        let candidates: Vec<&[u8]> = stored.into_iter().chain(EMBEDDED_MODEL).collect();
+        let matcher = Matcher::new(&kb, &candidates, progress);
         Self { kb: Arc::new(kb), matcher }
     }
 

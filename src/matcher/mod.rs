@@ -88,19 +88,23 @@ pub struct Matcher {
 }
 
 impl Matcher {
-    /// The matcher for `kb`: from `stored` when it was trained on exactly what this knowledge would train on,
-    /// else trained now (`progress` hears what training does).
-    pub fn new(kb: &KnowledgeBase, stored: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Self {
+    /// The matcher for `kb`: from the first of `stored` that was trained on exactly what this knowledge would
+    /// train on (its header says so before anything is decoded), else trained now (`progress` hears why and how).
+    pub fn new(kb: &KnowledgeBase, stored: &[&[u8]], progress: &mut dyn FnMut(&str)) -> Self {
         let config = TrainConfig::default();
-        if let Some(bytes) = stored {
-            match StoredModel::from_bytes(bytes) {
-                Ok(s) if s.fingerprint == train::fingerprint(kb, &config) && s.labels == kb.labels() => {
-                    let normalizer = Normalizer::new(kb, &s.corpus_words);
-                    return Self::assemble(kb, normalizer, s, "shipped");
-                }
-                Ok(_) => progress("the model file was trained on other knowledge; training a new one"),
-                Err(e) => progress(&format!("the model file is unusable ({e}); training a new one")),
+        let want = train::fingerprint(kb, &config);
+        let fitting = stored.iter().find(|b| StoredModel::fingerprint_of(b) == Some(want));
+        match fitting.map(|b| StoredModel::from_bytes(b)) {
+            Some(Ok(s)) if s.labels == kb.labels() => {
+                let normalizer = Normalizer::new(kb, &s.corpus_words);
+                return Self::assemble(kb, normalizer, s, "shipped");
             }
+            Some(Err(e)) => progress(&format!("the model file is unusable ({e}); training a new one")),
+            _ if stored.iter().any(|b| StoredModel::fingerprint_of(b).is_none()) => {
+                progress("the model file is unusable (not a Signpost model); training a new one")
+            }
+            _ if !stored.is_empty() => progress("the model at hand was trained on other knowledge; training a new one"),
+            _ => {}
         }
         Self::train(kb, &config, progress).0
     }

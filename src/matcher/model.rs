@@ -87,7 +87,8 @@ const MAGIC: &[u8; 8] = b"SPMODEL\x01";
 impl StoredModel {
     /// The training fingerprint a model file was made from, read without decoding the rest.
     pub fn fingerprint_of(bytes: &[u8]) -> Option<u64> {
-        (bytes.get(..8)? == MAGIC).then(|| u64::from_le_bytes(bytes[8..16].try_into().unwrap()))
+        (bytes.get(..8)? == MAGIC).then_some(())?;
+        Some(u64::from_le_bytes(bytes.get(8..16)?.try_into().ok()?))
     }
 
     pub fn to_bytes(&self) -> Vec<u8> {

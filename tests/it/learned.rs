@@ -40,7 +40,7 @@ fn training_is_deterministic() {
     assert_eq!(a.to_bytes(), b.to_bytes(), "the same corpus gives the same model, byte for byte");
     // And a stored model answers exactly like the one that was trained.
     let (trained, stored) = Matcher::train(&kb, &config, &mut |_| {});
-    let loaded = Matcher::new(&kb, Some(&stored.to_bytes()), &mut |line| panic!("no retraining expected: {line}"));
+    let loaded = Matcher::new(&kb, &[&stored.to_bytes()], &mut |line| panic!("no retraining expected: {line}"));
     for q in ["alpha or beta?", "is alpha quicker than beta", "good morning", "database layer?"] {
         let (x, y) = (trained.match_message(q), loaded.match_message(q));
         assert_eq!((x.label, x.confidence.to_bits()), (y.label, y.confidence.to_bits()), "{q}");
@@ -54,10 +54,10 @@ fn a_model_of_other_knowledge_is_not_used() {
     let mut edited = kb.clone();
     edited.examples.pop();
     let mut heard = Vec::new();
-    let m = Matcher::new(&edited, Some(&stored.to_bytes()), &mut |line| heard.push(line.to_string()));
+    let m = Matcher::new(&edited, &[&stored.to_bytes()], &mut |line| heard.push(line.to_string()));
     assert_eq!(m.info().origin, "trained");
     assert!(heard.iter().any(|l| l.contains("trained on other knowledge")), "{heard:?}");
-    let m = Matcher::new(&kb, Some(b"not a model"), &mut |line| heard.push(line.to_string()));
+    let m = Matcher::new(&kb, &[b"not a model"], &mut |line| heard.push(line.to_string()));
     assert_eq!(m.info().origin, "trained");
     assert!(heard.iter().any(|l| l.contains("unusable")), "{heard:?}");
 }
