@@ -81,8 +81,8 @@ fn walk(machine: &Machine<'_>, choices: &[usize]) -> State {
 }
 
 fn dialog(c: &mut Criterion) {
-    let kb = KnowledgeBase::embedded().expect("built-in knowledge loads");
-    let machine = Machine::new(&kb);
+    let engine = Engine::new(KnowledgeBase::embedded().expect("built-in knowledge loads"));
+    let machine = engine.dialog();
 
     // Mid-dialog: a JSON API (project), small (size), some built-ins (builtins); now at `realtime`, 4th of 7.
     let mid = walk(&machine, &[1, 0, 1]);
@@ -93,7 +93,13 @@ fn dialog(c: &mut Criterion) {
     let text = "mostly a json api for a mobile app";
     let start = State::new();
     let (after, outcome) = machine.step(&start, Input::Text(text.into())).expect("dialog steps");
-    assert!(matches!(outcome, Outcome::Question(_)) && after.answers == [1], "free text picks the JSON API option");
+    assert!(
+        matches!(outcome, Outcome::Question(_)) && after.picks.first().map(|p| p.option) == Some(1),
+        "free text picks the JSON API option"
+    );
+    // An opening message read for every step (the whole text and each clause).
+    let opening = "small JSON API for a mobile app, my team knows async python, which framework?";
+    assert!(!machine.opening(opening).picks.is_empty(), "the opening pre-fills steps");
 
     // The last answer: the step that computes the verdict (scores, reasons and the flip search).
     let mut last = walk(&machine, &[1, 0, 1, 1, 0]);
@@ -107,6 +113,7 @@ fn dialog(c: &mut Criterion) {
     let mut g = c.benchmark_group("dialog");
     g.bench_function("step", |b| b.iter(|| machine.step(black_box(&mid), Input::Choose(black_box(1)))));
     g.bench_function("step_text", |b| b.iter(|| machine.step(black_box(&start), Input::Text(black_box(text).into()))));
+    g.bench_function("opening", |b| b.iter(|| machine.opening(black_box(opening))));
     g.bench_function("step_verdict", |b| b.iter(|| machine.step(black_box(&last), Input::Choose(black_box(0)))));
     g.finish();
 }

@@ -526,7 +526,7 @@ fn sessions(engine: &Engine, count: usize) -> (Stored, Stored) {
         let key = SessionKey { user: 900_000_000_000_000_000 + (u as u64) * 65_537, channel };
         let (state, _) = &states[rng.below(states.len())];
         let answers = session::answer_ids(engine.kb(), state);
-        let session = Session { answers, nonce: 1, version: state.answers.len() as u32 + 1, updated, in_place: false };
+        let session = Session { answers, nonce: 1, version: state.picks.len() as u32 + 1, updated, in_place: false };
         if active.len() < 2 * ACTIVITY && [CHANNEL_ID, OTHER_CHANNEL_ID].contains(&channel) {
             active.push((key, session.clone()));
         }

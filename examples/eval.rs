@@ -19,6 +19,7 @@ use signpost::{
     matcher::{
         model::StoredModel,
         normalize::{self, Normalizer},
+        reader::DialogReader,
         train::{self, Sample, TrainConfig, KNOWLEDGE_WRITER},
         Matcher,
     },
@@ -105,7 +106,8 @@ fn held_out_writer(kb: &KnowledgeBase, held: &str, config: &TrainConfig, fast: b
         train::calibrated_fit(&refs, labels.len(), config, &mut |_| {})
     };
     let corpus_size = refs.len() as u32;
-    let stored = StoredModel { fingerprint: 0, labels, corpus_words, corpus_size, threshold, features, model };
+    let reader = DialogReader::empty();
+    let stored = StoredModel { fingerprint: 0, labels, corpus_words, corpus_size, threshold, features, model, reader };
     let matcher = Matcher::from_parts(&train_kb, normalizer, stored);
     kb.examples
         .iter()

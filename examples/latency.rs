@@ -12,7 +12,7 @@ use std::{
 };
 
 use signpost::{
-    dialog::{Input, Machine, Outcome, State},
+    dialog::{Input, Outcome, State},
     knowledge::KnowledgeBase,
     Engine,
 };
@@ -104,7 +104,7 @@ fn main() {
     let build = Stats::new(builds);
 
     // One dialog step: a choice mid-dialog (a JSON API, small, some built-ins; now at `realtime`, 4th of 7).
-    let machine = Machine::new(&kb);
+    let machine = engine.dialog();
     let mut mid = State::new();
     for i in [1, 0, 1] {
         let (next, outcome) = machine.step(&mid, Input::Choose(i)).expect("dialog steps");

@@ -50,8 +50,14 @@ pub fn turn(engine: &Engine, state: Option<&State>, text: &str) -> Turn {
 }
 
 /// Starts a dialog, after the given replies.
-pub fn start(engine: &Engine, mut replies: Vec<Reply>) -> Turn {
-    match engine.dialog().start() {
+pub fn start(engine: &Engine, replies: Vec<Reply>) -> Turn {
+    start_with(engine, State::new(), replies)
+}
+
+/// Starts a dialog with the answers `first` already holds (those an opening message gave), after the given
+/// replies: the first question is the first step they leave open, and it lists what was assumed.
+pub fn start_with(engine: &Engine, first: State, mut replies: Vec<Reply>) -> Turn {
+    match engine.dialog().start_with(first) {
         Ok((state, question)) => {
             replies.push(Reply::Question { question, notice: None });
             Turn { state: Some(state), replies }
@@ -65,9 +71,20 @@ pub fn start(engine: &Engine, mut replies: Vec<Reply>) -> Turn {
 
 fn outside_dialog(engine: &Engine, text: &str) -> Turn {
     match engine.ask(text) {
-        Ok(answer) if matches!(answer.topic, Topic::Decide { .. }) => start(engine, vec![Reply::Answer(answer)]),
+        Ok(answer) if matches!(answer.topic, Topic::Decide { .. }) => {
+            let first = opening_state(&answer);
+            start_with(engine, first, vec![Reply::Answer(answer)])
+        }
         Ok(answer) => Turn { state: None, replies: vec![Reply::Answer(answer)] },
         Err(e) => Turn { state: None, replies: vec![Reply::Error(e.to_string())] },
+    }
+}
+
+/// The answers a request for a recommendation already gave (its first guess), to start the dialog from.
+pub fn opening_state(answer: &Answer) -> State {
+    match &answer.topic {
+        Topic::Decide { guess: Some(g) } => g.state.clone(),
+        _ => State::new(),
     }
 }
 
@@ -75,11 +92,10 @@ fn in_dialog(engine: &Engine, state: &State, text: &str) -> Turn {
     let machine = engine.dialog();
     let input = Input::parse(text);
     if let Input::Text(t) = &input {
-        // A question asked mid-dialog is answered, then the dialog resumes where it was.
+        // A question asked mid-dialog is answered, then the dialog resumes where it was: when the matcher answers
+        // it and the reader does not take it as this step's answer ("is flask faster?" at "how big will it get?").
         if let Ok(Outcome::Question(q)) = machine.current(state) {
-            let step = engine.kb().step(&q.step);
-            let picks_option = step.is_some_and(|s| machine.interpret(s, t).is_some());
-            if !picks_option {
+            if !machine.answers_current(state, t) {
                 if let Ok(answer) = engine.ask(t) {
                     let answers_it = !matches!(answer.topic, Topic::None | Topic::Decide { .. });
                     if answers_it {

@@ -1,39 +1,57 @@
 //! The guided decision as a pure state machine over `knowledge/dialog.toml`.
 //!
-//! The state is only the list of options chosen so far: the current step is found by replaying them from the
-//! dialog's start, so the state stays a few bytes long, survives a restart as it is, and fits inside a Discord
-//! custom_id. It is versioned (`State::VERSION`) and encodes to text as `1:0.2.1`.
+//! The state is the set of answers given so far, each naming its step and option and whether the user chose it or
+//! it was read from what they wrote (an opening message, or a typed answer that also answers a later step). The
+//! current step is found by walking the dialog from its start through the answered steps, so answers can arrive in
+//! any order, a step read from text is skipped, and changing one answer keeps the others. The state stays a few
+//! bytes long and is versioned (`State::VERSION`); as text it reads `2:0-1.6-3r` (step-option, `r` for read).
 
 use std::{collections::BTreeMap, fmt, str::FromStr};
 
-use rust_stemmers::{Algorithm, Stemmer};
 use serde::{Deserialize, Serialize};
 
-use crate::knowledge::{Dialog, DialogOption, KnowledgeBase, Step};
+use crate::{
+    knowledge::{Dialog, DialogOption, KnowledgeBase, Step},
+    matcher::Matcher,
+};
 
-/// Where a user is in the dialog: the option index chosen at each step so far.
+/// One answer: the option at `option` of the step at `step` (indices into the knowledge).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Pick {
+    pub step: u8,
+    pub option: u8,
+    /// Read from what the user wrote rather than chosen at the question: shown as an assumption to change.
+    pub read: bool,
+}
+
+/// Where a user is in the dialog: the answers so far, in the order they were given.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct State {
-    pub answers: Vec<u8>,
+    pub picks: Vec<Pick>,
 }
 
 impl State {
-    pub const VERSION: u8 = 1;
+    pub const VERSION: u8 = 2;
 
     /// The state of a dialog that just started.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// The answer given for the step at `step`, if any.
+    pub fn pick(&self, step: usize) -> Option<&Pick> {
+        self.picks.iter().find(|p| usize::from(p.step) == step)
     }
 }
 
 impl fmt::Display for State {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}:", Self::VERSION)?;
-        for (i, a) in self.answers.iter().enumerate() {
+        for (i, p) in self.picks.iter().enumerate() {
             if i > 0 {
                 f.write_str(".")?;
             }
-            write!(f, "{a}")?;
+            write!(f, "{}-{}{}", p.step, p.option, if p.read { "r" } else { "" })?;
         }
         Ok(())
     }
@@ -50,9 +68,19 @@ impl FromStr for State {
         if rest.is_empty() {
             return Ok(Self::new());
         }
-        let answers =
-            rest.split('.').map(|a| a.parse::<u8>().map_err(|_| DialogError::BadState)).collect::<Result<_, _>>()?;
-        Ok(Self { answers })
+        let picks = rest
+            .split('.')
+            .map(|p| {
+                let (step, option) = p.split_once('-').ok_or(DialogError::BadState)?;
+                let (option, read) = match option.strip_suffix('r') {
+                    Some(o) => (o, true),
+                    None => (option, false),
+                };
+                let n = |t: &str| t.parse::<u8>().map_err(|_| DialogError::BadState);
+                Ok(Pick { step: n(step)?, option: n(option)?, read })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self { picks })
     }
 }
 
@@ -73,19 +101,25 @@ pub enum Input {
     Choose(usize),
     /// What the user typed: an option number, id or label, a command word, or free text.
     Text(String),
+    /// Take back an earlier answer (a step id, or the number of an assumption as listed) and ask it again.
+    Change(String),
     Back,
     Restart,
     Cancel,
 }
 
 impl Input {
-    /// Reads a typed line: `back`, `restart` and `cancel` are commands, anything else is an answer.
+    /// Reads a typed line: `back`, `restart`, `cancel` and `change X` are commands, anything else is an answer.
     pub fn parse(text: &str) -> Input {
-        match text.trim().trim_start_matches('/').trim_end_matches(['.', '!', '?']).trim().to_lowercase().as_str() {
+        let command = text.trim().trim_start_matches('/').trim_end_matches(['.', '!', '?']).trim().to_lowercase();
+        match command.as_str() {
             "back" | "undo" | "previous" => Input::Back,
             "restart" | "start over" | "reset" => Input::Restart,
             "cancel" | "stop" | "quit" | "exit" => Input::Cancel,
-            _ => Input::Text(text.to_string()),
+            c => match c.strip_prefix("change ") {
+                Some(what) if !what.trim().is_empty() => Input::Change(what.trim().to_string()),
+                _ => Input::Text(text.to_string()),
+            },
         }
     }
 }
@@ -98,11 +132,23 @@ pub struct Question {
     pub options: Vec<OptionView>,
     /// 1-based position in the dialog and the answers given so far (for "question 3").
     pub number: usize,
+    /// Answers read from what the user wrote, still standing (each can be changed): shown as "I took these from
+    /// your message".
+    pub assumed: Vec<Assumed>,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct OptionView {
     pub id: String,
+    pub label: String,
+}
+
+/// An answer the dialog took from the user's own words.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assumed {
+    pub step: String,
+    pub question: String,
+    pub option: String,
     pub label: String,
 }
 
@@ -150,103 +196,256 @@ pub struct Flip {
 /// How sure a verdict is: scores are divided by this before the softmax (a 3-point lead is clear but not certain).
 const TEMPERATURE: f32 = 3.0;
 
+/// How sure the reader must be before an answer is taken from text the user wrote for another purpose (an opening
+/// message, or a typed answer's other steps): a wrong assumption costs the user a correction, a missed one only a
+/// question, so this is stricter than the reader's own per-step threshold. Chosen on the writer-grouped
+/// cross-validation of `examples/dialog_eval.rs` (about 90% of assumptions right there).
+pub const ASSUME_AT: f32 = 0.8;
+
 /// The answered steps of a dialog, each with its chosen option.
 pub type Path<'d> = Vec<(&'d Step, &'d DialogOption)>;
 
-/// Replays `state` from the start: the steps visited, and the step now waiting for an answer (`None` when done).
-fn replay<'d>(dialog: &'d Dialog, state: &State) -> Result<(Path<'d>, Option<&'d Step>), DialogError> {
-    let find = |id: &str| dialog.steps.iter().find(|s| s.id == id).ok_or(DialogError::Stale);
-    let mut path = Vec::with_capacity(state.answers.len());
-    let mut current = Some(find(&dialog.start)?);
-    for &a in &state.answers {
-        let step = current.ok_or(DialogError::Stale)?;
-        let option = step.options.get(a as usize).ok_or(DialogError::Stale)?;
-        path.push((step, option));
-        current = step.next_after(option).map(find).transpose()?;
-    }
-    Ok((path, current))
+/// The walk of a state through the dialog.
+struct Walk<'d> {
+    /// The answered steps from the start, in dialog order, with the index of their pick in the state.
+    path: Vec<(&'d Step, &'d DialogOption, usize)>,
+    /// The step waiting for an answer (with its index), `None` when the dialog is done.
+    current: Option<(usize, &'d Step)>,
 }
 
-fn question(step: &Step, number: usize) -> Question {
-    Question {
-        step: step.id.clone(),
-        text: step.text.clone(),
-        options: step.options.iter().map(|o| OptionView { id: o.id.clone(), label: o.label.clone() }).collect(),
-        number,
-    }
+fn step_index(dialog: &Dialog, id: &str) -> Result<usize, DialogError> {
+    dialog.steps.iter().position(|s| s.id == id).ok_or(DialogError::Stale)
 }
 
-/// The state machine. Pure: the same knowledge, state and input always give the same result.
+/// Walks `state` from the dialog's start: each step answered in the state is passed, the first one not answered
+/// is the current one.
+fn walk<'d>(dialog: &'d Dialog, state: &State) -> Result<Walk<'d>, DialogError> {
+    if state.picks.iter().any(|p| usize::from(p.step) >= dialog.steps.len()) {
+        return Err(DialogError::Stale);
+    }
+    let mut path = Vec::with_capacity(state.picks.len());
+    let mut at = Some(step_index(dialog, &dialog.start)?);
+    while let Some(si) = at {
+        let step = &dialog.steps[si];
+        let Some(k) = state.picks.iter().position(|p| usize::from(p.step) == si) else {
+            return Ok(Walk { path, current: Some((si, step)) });
+        };
+        let option = step.options.get(usize::from(state.picks[k].option)).ok_or(DialogError::Stale)?;
+        path.push((step, option, k));
+        // The validator guarantees no cycle; this guards a state from another version of the knowledge.
+        if path.len() > dialog.steps.len() {
+            return Err(DialogError::Stale);
+        }
+        at = step.next_after(option).map(|id| step_index(dialog, id)).transpose()?;
+    }
+    Ok(Walk { path, current: None })
+}
+
+/// The step `state` waits at in `kb`'s dialog (`None` when it is done or does not fit).
+pub fn current_step<'d>(kb: &'d KnowledgeBase, state: &State) -> Option<&'d Step> {
+    walk(&kb.dialog, state).ok()?.current.map(|(_, s)| s)
+}
+
+/// Steps that can still come up: reachable from the start through the given answers, and through every option of
+/// the steps not answered yet. An answer read for a step outside them is kept but not shown (the user's other
+/// answers have routed around it).
+fn reachable(dialog: &Dialog, state: &State) -> Vec<bool> {
+    let mut seen = vec![false; dialog.steps.len()];
+    let mut todo: Vec<usize> = step_index(dialog, &dialog.start).into_iter().collect();
+    while let Some(si) = todo.pop() {
+        if std::mem::replace(&mut seen[si], true) {
+            continue;
+        }
+        let step = &dialog.steps[si];
+        let options: Vec<&DialogOption> = match state.pick(si).and_then(|p| step.options.get(usize::from(p.option))) {
+            Some(o) => vec![o],
+            None => step.options.iter().collect(),
+        };
+        todo.extend(
+            options.into_iter().filter_map(|o| step.next_after(o)).filter_map(|id| step_index(dialog, id).ok()),
+        );
+    }
+    seen
+}
+
+/// The state machine. Pure: the same knowledge, model, state and input always give the same result.
 pub struct Machine<'kb> {
     kb: &'kb KnowledgeBase,
-}
-
-/// Lower-cased, stemmed words of `text`: how typed answers and option keywords are compared.
-pub fn stem_phrase(text: &str) -> Vec<String> {
-    let stemmer = Stemmer::create(Algorithm::English);
-    text.split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| stemmer.stem(&w.to_lowercase()).into_owned())
-        .collect()
+    matcher: &'kb Matcher,
 }
 
 impl<'kb> Machine<'kb> {
-    pub fn new(kb: &'kb KnowledgeBase) -> Self {
-        Self { kb }
+    pub fn new(kb: &'kb KnowledgeBase, matcher: &'kb Matcher) -> Self {
+        Self { kb, matcher }
     }
 
     /// Starts a dialog: the empty state and the first question.
     pub fn start(&self) -> Result<(State, Question), DialogError> {
-        let state = State::new();
+        self.start_with(State::new())
+    }
+
+    /// Starts a dialog from an opening message: every step it clearly answers is taken as answered (and shown as
+    /// assumed); the first question is the first step it does not answer.
+    pub fn start_from(&self, opening: &str) -> Result<(State, Question), DialogError> {
+        self.start_with(self.opening(opening))
+    }
+
+    /// The answers an opening message clearly gives, as assumptions.
+    pub fn opening(&self, text: &str) -> State {
+        State { picks: self.read(text, None, &State::new()) }
+    }
+
+    /// Starts a dialog with some answers already given.
+    pub fn start_with(&self, state: State) -> Result<(State, Question), DialogError> {
         match self.current(&state)? {
             Outcome::Question(q) => Ok((state, q)),
+            // The message answered everything: still confirm the last step rather than decide unasked.
+            Outcome::Verdict(_) => {
+                let mut state = state;
+                state.picks.pop();
+                match self.current(&state)? {
+                    Outcome::Question(q) => Ok((state, q)),
+                    _ => Err(DialogError::Stale),
+                }
+            }
             _ => Err(DialogError::Stale),
         }
     }
 
+    /// Answers `text` gives for steps not answered in `state` (other than `except`), each as an assumption.
+    fn read(&self, text: &str, except: Option<usize>, state: &State) -> Vec<Pick> {
+        if text.trim().is_empty() {
+            return Vec::new();
+        }
+        let steps = &self.kb.dialog.steps;
+        self.matcher
+            .read_steps(text)
+            .into_iter()
+            .enumerate()
+            .filter(|&(si, r)| {
+                Some(si) != except
+                    && state.pick(si).is_none()
+                    && r.confidence >= ASSUME_AT
+                    && r.option.is_some_and(|o| !steps[si].options[o].is_neutral())
+            })
+            .filter_map(|(si, r)| Some(Pick { step: si as u8, option: r.option? as u8, read: true }))
+            .collect()
+    }
+
     /// What the user sees for `state`: the waiting question, or the verdict when every question is answered.
     pub fn current(&self, state: &State) -> Result<Outcome, DialogError> {
-        let (path, current) = replay(&self.kb.dialog, state)?;
-        Ok(match current {
-            Some(step) => Outcome::Question(question(step, path.len() + 1)),
-            None => Outcome::Verdict(self.verdict(&path)),
+        let walk = walk(&self.kb.dialog, state)?;
+        Ok(match walk.current {
+            Some((_, step)) => Outcome::Question(self.question(step, walk.path.len() + 1, state)),
+            None => Outcome::Verdict(self.verdict(&walk.path.iter().map(|(s, o, _)| (*s, *o)).collect::<Vec<_>>())),
         })
+    }
+
+    fn question(&self, step: &Step, number: usize, state: &State) -> Question {
+        Question {
+            step: step.id.clone(),
+            text: step.text.clone(),
+            options: step.options.iter().map(|o| OptionView { id: o.id.clone(), label: o.label.clone() }).collect(),
+            number,
+            assumed: self.assumed(state),
+        }
+    }
+
+    /// The answers read from text that still matter, in dialog order.
+    pub fn assumed(&self, state: &State) -> Vec<Assumed> {
+        let steps = &self.kb.dialog.steps;
+        let live = reachable(&self.kb.dialog, state);
+        let mut out: Vec<(usize, Assumed)> = state
+            .picks
+            .iter()
+            .filter(|p| p.read && live.get(usize::from(p.step)).copied().unwrap_or(false))
+            .filter_map(|p| {
+                let step = steps.get(usize::from(p.step))?;
+                let option = step.options.get(usize::from(p.option))?;
+                Some((
+                    usize::from(p.step),
+                    Assumed {
+                        step: step.id.clone(),
+                        question: step.text.clone(),
+                        option: option.id.clone(),
+                        label: option.label.clone(),
+                    },
+                ))
+            })
+            .collect();
+        out.sort_by_key(|(si, _)| *si);
+        out.into_iter().map(|(_, a)| a).collect()
     }
 
     /// Applies one input.
     pub fn step(&self, state: &State, input: Input) -> Result<(State, Outcome), DialogError> {
-        let (_, current) = replay(&self.kb.dialog, state)?;
+        let walk = walk(&self.kb.dialog, state)?;
         let mut next = state.clone();
+        let reprompt = |next: State, message: String| -> Result<(State, Outcome), DialogError> {
+            let Some((_, step)) = walk.current else { return Err(DialogError::Finished) };
+            let question = self.question(step, walk.path.len() + 1, &next);
+            Ok((next, Outcome::Reprompt { message, question }))
+        };
         match input {
             Input::Cancel => return Ok((next, Outcome::Cancelled)),
-            Input::Restart => next.answers.clear(),
+            Input::Restart => next.picks.clear(),
             Input::Back => {
-                next.answers.pop();
-            }
-            Input::Choose(i) => {
-                let step = current.ok_or(DialogError::Finished)?;
-                if i >= step.options.len() {
-                    let message = format!("Pick an option from 1 to {}.", step.options.len());
-                    return Ok((
-                        next,
-                        Outcome::Reprompt { message, question: question(step, state.answers.len() + 1) },
-                    ));
+                // Undo the last answer the user gave, with whatever that answer also filled in; answers read from
+                // the opening message stay (they can be changed one by one).
+                if let Some(last) = next.picks.iter().rposition(|p| !p.read) {
+                    next.picks.truncate(last);
                 }
-                next.answers.push(i as u8);
+            }
+            Input::Change(what) => match self.change_target(state, &what) {
+                Some(si) => {
+                    next.picks.retain(|p| usize::from(p.step) != si);
+                    // A step before the current one is asked right away (the walk stops there); a later one in turn.
+                    let outcome = self.current(&next)?;
+                    return Ok(match outcome {
+                        Outcome::Question(q) if q.step != self.kb.dialog.steps[si].id => {
+                            let message = format!(
+                                "I will ask \"{}\" when we get to it instead of assuming the answer.",
+                                self.kb.dialog.steps[si].text
+                            );
+                            (next, Outcome::Reprompt { message, question: q })
+                        }
+                        other => (next, other),
+                    });
+                }
+                None => {
+                    let message = match self.assumed(state).len() {
+                        0 => format!("There is no answer called \"{what}\" to change."),
+                        n => format!(
+                            "There is no answer called \"{what}\" to change: use a number from 1 to {n} of the list, or a question's name."
+                        ),
+                    };
+                    return reprompt(next, message);
+                }
+            },
+            Input::Choose(i) => {
+                let (si, step) = walk.current.ok_or(DialogError::Finished)?;
+                if i >= step.options.len() {
+                    return reprompt(next, format!("Pick an option from 1 to {}.", step.options.len()));
+                }
+                next.picks.push(Pick { step: si as u8, option: i as u8, read: false });
             }
             Input::Text(text) => {
-                let step = current.ok_or(DialogError::Finished)?;
-                match self.interpret(step, &text) {
-                    Some(i) => next.answers.push(i as u8),
+                let (si, step) = walk.current.ok_or(DialogError::Finished)?;
+                match self.interpret_at(si, step, &text) {
+                    Some((i, exact)) => {
+                        next.picks.push(Pick { step: si as u8, option: i as u8, read: false });
+                        if !exact {
+                            // The same words may answer questions still to come ("react front end, tiny team").
+                            let also = self.read(&text, Some(si), &next);
+                            next.picks.extend(also);
+                        }
+                    }
                     None => {
                         let message = format!(
                             "I could not tell which answer that is. Reply with a number from 1 to {}, an option's name, or back / restart / cancel.",
                             step.options.len()
                         );
-                        return Ok((
-                            next,
-                            Outcome::Reprompt { message, question: question(step, state.answers.len() + 1) },
-                        ));
+                        return reprompt(next, message);
                     }
                 }
             }
@@ -255,53 +454,82 @@ impl<'kb> Machine<'kb> {
         Ok((next, outcome))
     }
 
-    /// Maps typed text to an option of `step`: its number, id or label, or the option whose keywords the text
-    /// mentions most (only when one option clearly leads).
+    /// The step an answer to change names: its number in the list of assumptions, its id, or its question.
+    fn change_target(&self, state: &State, what: &str) -> Option<usize> {
+        let what = what.trim().trim_matches(['"', '\'', '`']).to_lowercase();
+        let steps = &self.kb.dialog.steps;
+        let answered = |si: &usize| state.pick(*si).is_some();
+        if let Ok(n) = what.parse::<usize>() {
+            let assumed = self.assumed(state);
+            let a = assumed.get(n.checked_sub(1)?)?;
+            return steps.iter().position(|s| s.id == a.step);
+        }
+        (0..steps.len()).filter(answered).find(|&si| steps[si].id == what || steps[si].text.to_lowercase() == what)
+    }
+
+    /// Whether `text` reads as an answer to the question `state` waits at: it names an option exactly, or the
+    /// reader takes it for one of the step's options even with "not an answer" competing.
+    pub fn answers_current(&self, state: &State, text: &str) -> bool {
+        let Ok(Walk { current: Some((si, step)), .. }) = walk(&self.kb.dialog, state) else { return false };
+        match self.interpret_at(si, step, text) {
+            Some((_, true)) => true,
+            Some((_, false)) => self.matcher.read_steps(text).get(si).is_some_and(|r| r.option.is_some()),
+            None => false,
+        }
+    }
+
+    /// Maps typed text to an option of `step`: its number, id or label, or what the reader makes of it.
     pub fn interpret(&self, step: &Step, text: &str) -> Option<usize> {
+        let si = self.kb.dialog.steps.iter().position(|s| std::ptr::eq(s, step) || s.id == step.id)?;
+        self.interpret_at(si, step, text).map(|(i, _)| i)
+    }
+
+    /// [`Machine::interpret`], saying whether the text named the option exactly (a number, id or label).
+    fn interpret_at(&self, si: usize, step: &Step, text: &str) -> Option<(usize, bool)> {
         let t = text.trim().trim_end_matches(['.', '!', ')']).trim();
-        if let Ok(n) = t.parse::<usize>() {
-            return (1..=step.options.len()).contains(&n).then(|| n - 1);
+        // Any number is meant as an option's number, in range or not ("-1" is no answer, not free text).
+        if let Ok(n) = t.parse::<i64>() {
+            let n = usize::try_from(n).ok()?;
+            return (1..=step.options.len()).contains(&n).then(|| (n - 1, true));
         }
         let lower = t.to_lowercase();
         if let Some(i) = step.options.iter().position(|o| o.id == lower || o.label.to_lowercase() == lower) {
-            return Some(i);
+            return Some((i, true));
         }
-        self.interpret_stems(step, &stem_phrase(&lower))
+        self.matcher.read_reply(text, si)?.option.map(|i| (i, false))
     }
 
-    /// The option whose keywords the (stemmed) text mentions most, when one clearly leads.
-    fn interpret_stems(&self, step: &Step, words: &[String]) -> Option<usize> {
-        let mut scores: Vec<(usize, usize)> = step
-            .options
-            .iter()
-            .enumerate()
-            .map(|(i, o)| {
-                let hits: usize = o.stems.iter().filter(|k| contains_seq(words, k)).map(|k| k.len()).sum();
-                (i, hits)
-            })
-            .filter(|&(_, hits)| hits > 0)
-            .collect();
-        scores.sort_by_key(|s| std::cmp::Reverse(s.1));
-        match scores.as_slice() {
-            [(i, _)] => Some(*i),
-            [(i, a), (_, b), ..] if a > b => Some(*i),
-            _ => None,
-        }
-    }
-
-    /// Guesses answers from a free-text request ("a small JSON API for my mobile app"): for each step, the option
-    /// the text clearly points at. Used to give a first lean before the dialog starts.
+    /// The answers a free-text request ("a small JSON API for my mobile app") clearly gives, as a dialog started
+    /// from it would assume them: used for a first lean before the dialog starts.
     pub fn guess(&self, text: &str) -> Vec<(&'kb Step, &'kb DialogOption)> {
-        let words = stem_phrase(text);
-        self.kb
-            .dialog
-            .steps
+        self.answers_of(&self.opening(text))
+    }
+
+    /// The answers of `state` that still matter (on a route the dialog can take), in the order given.
+    pub fn answers_of(&self, state: &State) -> Vec<(&'kb Step, &'kb DialogOption)> {
+        let steps = &self.kb.dialog.steps;
+        let live = reachable(&self.kb.dialog, state);
+        state
+            .picks
             .iter()
-            .filter_map(|step| {
-                let i = self.interpret_stems(step, &words)?;
-                Some((step, &step.options[i]))
+            .filter(|p| live.get(usize::from(p.step)).copied().unwrap_or(false))
+            .filter_map(|p| {
+                let step = steps.get(usize::from(p.step))?;
+                Some((step, step.options.get(usize::from(p.option))?))
             })
             .collect()
+    }
+
+    /// The state a list of option indices stands for, chosen one per step along the dialog from its start.
+    pub fn along(&self, answers: &[u8]) -> Result<State, DialogError> {
+        let mut state = State::new();
+        for &a in answers {
+            let walk = walk(&self.kb.dialog, &state)?;
+            let (si, _) = walk.current.ok_or(DialogError::Finished)?;
+            state.picks.push(Pick { step: si as u8, option: a, read: false });
+        }
+        walk(&self.kb.dialog, &state)?;
+        Ok(state)
     }
 
     /// Scores the answers, and looks for the one different answer that would change the result.
@@ -378,8 +606,4 @@ fn lead(scores: &BTreeMap<String, i32>, winner: &str) -> i32 {
     let top = scores[winner];
     let second = scores.iter().filter(|(k, _)| *k != winner).map(|(_, v)| *v).max().unwrap_or(top);
     top - second
-}
-
-fn contains_seq(haystack: &[String], needle: &[String]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
 }

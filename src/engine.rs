@@ -68,7 +68,7 @@ impl Engine {
     }
 
     pub fn dialog(&self) -> Machine<'_> {
-        Machine::new(&self.kb)
+        Machine::new(&self.kb, &self.matcher)
     }
 
     /// Answers a chat message. Errors only for an empty or oversized question; "don't know" is an answer.
@@ -131,7 +131,7 @@ impl Engine {
                 );
                 if let Some(g) = &guess {
                     let name = kb.framework(&g.lean).map_or(g.lean.as_str(), |f| f.name.as_str());
-                    let read: Vec<String> = g.read.iter().map(|(_, a)| format!("*{a}*")).collect();
+                    let read: Vec<String> = g.read.iter().map(|a| format!("*{}*", a.label)).collect();
                     let _ =
                         write!(text, "\n\nFrom what you wrote ({}), a first guess leans **{name}**.", read.join(", "));
                 }
@@ -232,16 +232,13 @@ impl Engine {
 
     fn guess(&self, question: &str) -> Option<Guess> {
         let machine = self.dialog();
-        let read = machine.guess(question);
+        let state = machine.opening(question);
+        let read = machine.answers_of(&state);
         if read.is_empty() {
             return None;
         }
         let verdict = machine.verdict(&read);
-        Some(Guess {
-            lean: verdict.recommendation,
-            scores: verdict.scores,
-            read: read.iter().map(|(s, o)| (s.text.clone(), o.label.clone())).collect(),
-        })
+        Some(Guess { lean: verdict.recommendation, scores: verdict.scores, read: machine.assumed(&state), state })
     }
 
     pub fn compare(&self, first: &str, second: &str, aspect: Option<&str>) -> Result<Comparison, CoreError> {

@@ -6,16 +6,18 @@
 //! [`reply`] value.
 //!
 //! Core:
-//! - [`knowledge`]: the knowledge base (frameworks, aspects, FAQ, dialog, lexicon in TOML; the example corpus in
-//!   TSV), loaded and validated as a whole, every problem named by file, line and column. The default copy, and
-//!   the matcher's model trained on it, are compiled into the binary.
+//! - [`knowledge`]: the knowledge base (frameworks, aspects, FAQ, dialog, lexicon in TOML; the example corpus and
+//!   the dialog's corpus in TSV), loaded and validated as a whole, every problem named by file, line and column.
+//!   The default copy, and the matcher's model trained on it, are compiled into the binary.
 //! - [`matcher`]: maps a chat message to an answer (FAQ, comparison, framework profile, decision, or an honest
 //!   "don't know") with a classifier learned from the knowledge's example corpus: `normalize` (cleaning, bounded
 //!   typo repair, synonyms, stemming), `features` (TF-IDF word and character n-grams), `model` (calibrated
-//!   softmax regression and its file), `train` (deterministic training, writer-grouped calibration).
+//!   softmax regression and its file), `train` (deterministic training, writer-grouped calibration), `reader` (the
+//!   dialog's reader: one calibrated head per step, learned from `knowledge/dialog-examples/`).
 //! - [`compare`]: one aspect side by side, or an overview of every aspect's verdict.
 //! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`, with a compact,
-//!   versioned state and a verdict that explains itself.
+//!   versioned state and a verdict that explains itself; free text (an opening message, a typed reply) is read
+//!   by the matcher's dialog reader, and what it answers is assumed, shown and changeable.
 //! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
 //! - [`session`]: decision sessions per user and channel, with idle expiry, in an embedded store (redb).
 //! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog

@@ -39,8 +39,11 @@ pub enum Topic {
 pub struct Guess {
     pub lean: String,
     pub scores: BTreeMap<String, i32>,
-    /// The answers read from the text, as `(question, answer)`.
-    pub read: Vec<(String, String)>,
+    /// The dialog answers read from the text (the guided decision starts with them assumed).
+    pub read: Vec<crate::dialog::Assumed>,
+    /// The same answers as a dialog state to start from.
+    #[serde(skip)]
+    pub state: crate::dialog::State,
 }
 
 impl Answer {

@@ -67,7 +67,8 @@ impl SessionKey {
 /// One running decision.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Session {
-    /// The ids of the options chosen so far, in order.
+    /// The answers so far, in the order given: `STEP=OPTION` chosen, `STEP~OPTION` read from the user's text
+    /// (see [`resolve`]).
     pub answers: Vec<String>,
     /// Random per session: buttons carry it, so those of an earlier decision in the same place are refused.
     pub nonce: u32,
@@ -313,35 +314,56 @@ impl SessionStore {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub state: State,
-    /// Some answers no longer fit (an option was removed or a question changed): `state` keeps those before it.
+    /// Some answers no longer fit (an option was removed or a question changed): `state` keeps the others.
     pub changed: bool,
 }
 
-/// Replays option ids from the dialog's start against `kb`: positions for the state machine.
+/// Turns stored answers into a state for the current knowledge. An answer is `STEP=OPTION` (chosen) or
+/// `STEP~OPTION` (read from the user's text), by id, so it keeps its meaning when options are reordered. A bare
+/// option id (sessions stored before answers named their step) answers the step the dialog is at.
 pub fn resolve(kb: &KnowledgeBase, answers: &[String]) -> Resolved {
     let mut state = State::new();
-    let mut step = kb.step(&kb.dialog.start);
-    for id in answers {
-        let Some(s) = step else { return Resolved { state, changed: true } };
-        let Some(i) = s.options.iter().position(|o| &o.id == id) else { return Resolved { state, changed: true } };
-        let Ok(i) = u8::try_from(i) else { return Resolved { state, changed: true } };
-        state.answers.push(i);
-        step = s.next_after(&s.options[usize::from(i)]).and_then(|next| kb.step(next));
+    let mut changed = false;
+    let index = |step: &str, option: &str| -> Option<(u8, u8)> {
+        let si = kb.dialog.steps.iter().position(|s| s.id == step)?;
+        let oi = kb.dialog.steps[si].options.iter().position(|o| o.id == option)?;
+        Some((u8::try_from(si).ok()?, u8::try_from(oi).ok()?))
+    };
+    for answer in answers {
+        let (step, option, read) = match answer.split_once(['=', '~']) {
+            Some((s, o)) => (s.to_string(), o, answer.as_bytes()[s.len()] == b'~'),
+            None => {
+                let current = match crate::dialog::current_step(kb, &state) {
+                    Some(step) => step.id.clone(),
+                    None => {
+                        changed = true;
+                        continue;
+                    }
+                };
+                (current, answer.as_str(), false)
+            }
+        };
+        match index(&step, option) {
+            Some((s, o)) if state.pick(usize::from(s)).is_none() => {
+                state.picks.push(crate::dialog::Pick { step: s, option: o, read })
+            }
+            _ => changed = true,
+        }
     }
-    Resolved { state, changed: false }
+    Resolved { state, changed }
 }
 
-/// The option ids a dialog state stands for (the inverse of [`resolve`]).
+/// The stored form of a dialog state (the inverse of [`resolve`]).
 pub fn answer_ids(kb: &KnowledgeBase, state: &State) -> Vec<String> {
-    let mut ids = Vec::with_capacity(state.answers.len());
-    let mut step = kb.step(&kb.dialog.start);
-    for &i in &state.answers {
-        let Some(s) = step else { break };
-        let Some(o) = s.options.get(usize::from(i)) else { break };
-        ids.push(o.id.clone());
-        step = s.next_after(o).and_then(|next| kb.step(next));
-    }
-    ids
+    state
+        .picks
+        .iter()
+        .filter_map(|p| {
+            let step = kb.dialog.steps.get(usize::from(p.step))?;
+            let option = step.options.get(usize::from(p.option))?;
+            Some(format!("{}{}{}", step.id, if p.read { '~' } else { '=' }, option.id))
+        })
+        .collect()
 }
 
 // ------------------------------------------------------------------------------------------------ redb

@@ -5,7 +5,7 @@ pub mod chat;
 pub mod check;
 pub mod compare;
 pub mod export;
-mod render;
+pub mod render;
 pub mod serve;
 pub mod train;
 

@@ -43,6 +43,12 @@ pub fn question(q: &Question, notice: Option<&str>) -> String {
     if let Some(n) = notice {
         let _ = writeln!(out, "{n}");
     }
+    if !q.assumed.is_empty() {
+        out.push_str("I took these from your message (type `change 1`, ... to change one):\n");
+        for (i, a) in q.assumed.iter().enumerate() {
+            let _ = writeln!(out, "  {}. {} -> {}", i + 1, a.question, a.label);
+        }
+    }
     let _ = writeln!(out, "Q{}. {}", q.number, q.text);
     for (i, o) in q.options.iter().enumerate() {
         let _ = writeln!(out, "  {}. {}", i + 1, o.label);
@@ -88,6 +94,9 @@ pub fn reply_json(r: &Reply) -> serde_json::Value {
             });
             if let Some(n) = notice {
                 v["notice"] = json!(n);
+            }
+            if !question.assumed.is_empty() {
+                v["assumed"] = json!(question.assumed);
             }
             v
         }

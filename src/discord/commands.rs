@@ -125,7 +125,8 @@ pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
 
 async fn start_decision(ctx: Context<'_>) -> Result<(), Error> {
     let in_guild = ctx.guild_id().is_some();
-    match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild).await? {
+    let first = crate::dialog::State::new();
+    match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild, &first).await? {
         Started::Thread(thread) => {
             ctx.send(
                 Out::text(format!("I opened <#{thread}> for your decision: answer a few questions there.")).reply(),

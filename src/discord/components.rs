@@ -57,14 +57,14 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             }
             Ok(())
         }
-        ComponentId::NewDecision => {
+        ComponentId::NewDecision(first) => {
             if let Err(wait) = bot.may_start_decision(clicker) {
                 return respond(ctx, c, &decision::too_soon(wait)).await;
             }
             // Opening a thread is two requests: acknowledge first, well inside Discord's 3 seconds.
             c.defer_ephemeral(&ctx.http).await?;
             let in_guild = c.guild_id.is_some();
-            match decision::start(&ctx.http, bot, &c.user, c.channel_id, in_guild).await? {
+            match decision::start(&ctx.http, bot, &c.user, c.channel_id, in_guild, &first).await? {
                 Started::Thread(thread) => {
                     c.edit_response(&ctx.http, Out::text(format!("Your decision continues in <#{thread}>.")).edit())
                         .await?;

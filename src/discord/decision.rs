@@ -12,7 +12,7 @@ use tracing::{info, warn};
 use super::{ids::Click, render, render::Out, Bot, Error};
 use crate::{
     conversation::{self, Reply, Turn},
-    dialog::{Input, Outcome},
+    dialog::{Input, Outcome, State},
     session::{self, Expect, Lookup, Session, SessionKey, SessionStore, Swap},
     Engine,
 };
@@ -28,8 +28,16 @@ pub enum Started {
     InPlace(Out),
 }
 
-/// Starts a decision for `user`: in a new thread under `channel` when `in_guild`, else in place.
-pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_guild: bool) -> Result<Started, Error> {
+/// Starts a decision for `user`: in a new thread under `channel` when `in_guild`, else in place. `first` holds
+/// the answers the user's own message already gave (shown as assumptions to change), or none.
+pub async fn start(
+    http: &Http,
+    bot: &Bot,
+    user: &User,
+    channel: ChannelId,
+    in_guild: bool,
+    first: &State,
+) -> Result<Started, Error> {
     let engine = bot.engine();
     // Discord has no threads inside threads: in one already, the decision runs where the user is.
     let in_thread = in_guild
@@ -45,7 +53,7 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
         match channel.create_thread(http, thread).await {
             Ok(thread) => {
                 let key = SessionKey { user: user.id.get(), channel: thread.id.get() };
-                let out = begin(bot, &engine, key, false).await?;
+                let out = begin(bot, &engine, key, false, first).await?;
                 // The user follows the thread (it shows in their list); not fatal when it fails.
                 if let Err(e) = thread.id.add_thread_member(http, user.id).await {
                     warn!(thread = key.channel, error = %e, "cannot add the user to the decision thread");
@@ -69,7 +77,7 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
         }
     }
     let key = SessionKey { user: user.id.get(), channel: channel.get() };
-    let out = begin(bot, &engine, key, in_guild).await?;
+    let out = begin(bot, &engine, key, in_guild, first).await?;
     info!(user = key.user, channel = key.channel, "decision started in place");
     Ok(Started::InPlace(out))
 }
@@ -77,8 +85,8 @@ pub async fn start(http: &Http, bot: &Bot, user: &User, channel: ChannelId, in_g
 /// Stores a fresh session (a new nonce: buttons of an earlier decision in the same place stop working) and renders
 /// its first question.
 /// `in_place`: in a guild channel the decision shares with others (not its own thread, not a DM).
-async fn begin(bot: &Bot, engine: &Engine, key: SessionKey, in_place: bool) -> Result<Out, Error> {
-    let turn = conversation::start(engine, Vec::new());
+async fn begin(bot: &Bot, engine: &Engine, key: SessionKey, in_place: bool, first: &State) -> Result<Out, Error> {
+    let turn = conversation::start_with(engine, first.clone(), Vec::new());
     let answers = session::answer_ids(engine.kb(), &turn.state.clone().unwrap_or_default());
     let session = Session { in_place, ..Session::new(answers, bot.store.now()) };
     let outs = render_turn(engine, key, &session, &turn);
@@ -150,7 +158,7 @@ impl Refusal {
         let mut out = Out::text(text).ephemeral();
         if matches!(self, Refusal::NotYours | Refusal::Expired | Refusal::Missing) {
             out.components.push(serenity::CreateActionRow::Buttons(vec![serenity::CreateButton::new(
-                super::ids::ComponentId::NewDecision.encode(),
+                super::ids::ComponentId::NewDecision(State::new()).encode(),
             )
             .label("Start a new decision")
             .style(serenity::ButtonStyle::Primary)]));
@@ -303,7 +311,7 @@ fn names_option(engine: &Engine, session: &Session, text: &str) -> bool {
 }
 
 /// The current step of `state` again, saying why.
-fn again(engine: &Engine, state: crate::dialog::State) -> Turn {
+fn again(engine: &Engine, state: State) -> Turn {
     match engine.dialog().current(&state) {
         Ok(Outcome::Question(question)) => {
             Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(CHANGED.into()) }] }

@@ -5,17 +5,24 @@
 //!   option with that id), `s` (the select menu; the option id is its value), `b` back, `r` restart, `c` cancel.
 //!   The session key, the session's nonce and the step version travel in the id, so a click on another user's
 //!   dialog, on an earlier decision in the same place, or on an older step is recognised. Option ids (at most 40
-//!   characters, checked by the knowledge validator) keep their meaning when options are reordered.
-//! - `n`: start a new decision for whoever clicks.
+//!   characters, checked by the knowledge validator) keep their meaning when options are reordered. `x` is the menu
+//!   of answers taken from the user's message: its value is the step whose answer to change.
+//! - `n`: start a new decision for whoever clicks; `n:{state}` starts it with the answers an opening message gave
+//!   (a dialog state in its text form, `2:0-1r.6-3r`).
 //! - `a:{suggestion}`: show a suggested answer (`which-is-better`, `compare:orm`, `framework:flask`, `decide`).
 //! - `f:{user}:{page}`: the `/faq` browser's select menu; `f:{user}:p{page}`: its page buttons.
 
-use crate::{dialog::Input, session::SessionKey};
+use crate::{
+    dialog::{Input, State},
+    session::SessionKey,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
     Option(String),
     Select,
+    /// The menu of assumed answers (its value is a step id).
+    Change,
     Back,
     Restart,
     Cancel,
@@ -23,11 +30,23 @@ pub enum Action {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ComponentId {
-    Dialog { key: SessionKey, nonce: u32, version: u32, action: Action },
-    NewDecision,
+    Dialog {
+        key: SessionKey,
+        nonce: u32,
+        version: u32,
+        action: Action,
+    },
+    /// Start a decision, with the answers read from the message it answered.
+    NewDecision(State),
     Suggestion(String),
-    FaqSelect { user: u64, page: usize },
-    FaqPage { user: u64, page: usize },
+    FaqSelect {
+        user: u64,
+        page: usize,
+    },
+    FaqPage {
+        user: u64,
+        page: usize,
+    },
 }
 
 /// Why a custom_id was not understood (forged, truncated, or from another bot version).
@@ -42,6 +61,7 @@ impl ComponentId {
                 let a = match action {
                     Action::Option(id) => format!("o{id}"),
                     Action::Select => "s".into(),
+                    Action::Change => "x".into(),
                     Action::Back => "b".into(),
                     Action::Restart => "r".into(),
                     Action::Cancel => "c".into(),
@@ -54,7 +74,8 @@ impl ComponentId {
                     base36((*version).into())
                 )
             }
-            ComponentId::NewDecision => "n".into(),
+            ComponentId::NewDecision(state) if state.picks.is_empty() => "n".into(),
+            ComponentId::NewDecision(state) => format!("n:{state}"),
             ComponentId::Suggestion(s) => format!("a:{s}"),
             ComponentId::FaqSelect { user, page } => format!("f:{user}:{page}"),
             ComponentId::FaqPage { user, page } => format!("f:{user}:p{page}"),
@@ -69,11 +90,13 @@ impl ComponentId {
         let num = |s: &str| u64::from_str_radix(s, 36).map_err(|_| BadId);
         let small = |s: &str| u32::from_str_radix(s, 36).map_err(|_| BadId);
         match parts.as_slice() {
-            ["n"] => Ok(ComponentId::NewDecision),
+            ["n"] => Ok(ComponentId::NewDecision(State::new())),
+            ["n", rest @ ..] => Ok(ComponentId::NewDecision(rest.join(":").parse().map_err(|_| BadId)?)),
             ["a", rest @ ..] if !rest.is_empty() => Ok(ComponentId::Suggestion(rest.join(":"))),
             ["d", user, channel, nonce, version, action] => {
                 let action = match *action {
                     "s" => Action::Select,
+                    "x" => Action::Change,
                     "b" => Action::Back,
                     "r" => Action::Restart,
                     "c" => Action::Cancel,
@@ -111,6 +134,7 @@ impl Action {
         Some(match self {
             Action::Option(id) => Click::Choose(id.clone()),
             Action::Select => Click::Choose(selected?.to_string()),
+            Action::Change => Click::Other(Input::Change(selected?.to_string())),
             Action::Back => Click::Other(Input::Back),
             Action::Restart => Click::Other(Input::Restart),
             Action::Cancel => Click::Other(Input::Cancel),
@@ -150,7 +174,9 @@ mod tests {
             ComponentId::Dialog { key, nonce: u32::MAX, version: u32::MAX, action: Action::Option("x".repeat(40)) },
             ComponentId::Dialog { key, nonce: 1, version: 3, action: Action::Select },
             ComponentId::Dialog { key, nonce: 0, version: 3, action: Action::Cancel },
-            ComponentId::NewDecision,
+            ComponentId::Dialog { key, nonce: 1, version: 3, action: Action::Change },
+            ComponentId::NewDecision(State::new()),
+            ComponentId::NewDecision("2:0-1r.6-3r.8-3r.7-2r.5-3r.4-3r.3-4r.2-3r.1-4r".parse().unwrap()),
             ComponentId::Suggestion("compare:rest-api".into()),
             ComponentId::FaqSelect { user: 5, page: 2 },
             ComponentId::FaqPage { user: 5, page: 1 },
@@ -172,6 +198,8 @@ mod tests {
             "d:1:2:3:4:oBad",
             "d:1:2:3:4:z",
             "f:1",
+            "n:2:9-x",
+            "n:1:0.1",
             "q:1",
             &"a".repeat(101),
         ] {

@@ -108,7 +108,9 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
     let mut out = render::answer(&engine, &answer);
     out.components.clear();
     send(ctx, msg, &out).await?;
-    match decision::start(&ctx.http, bot, &msg.author, msg.channel_id, msg.guild_id.is_some()).await? {
+    // What the message already says ("small JSON API, team knows async") is taken as answered, to change if wrong.
+    let first = crate::conversation::opening_state(&answer);
+    match decision::start(&ctx.http, bot, &msg.author, msg.channel_id, msg.guild_id.is_some(), &first).await? {
         decision::Started::Thread(thread) => {
             send(ctx, msg, &Out::text(format!("I opened <#{thread}> for your decision: answer a few questions there.")))
                 .await

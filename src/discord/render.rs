@@ -300,10 +300,13 @@ fn continued(engine: &Engine, a: &Answer, first: &str, rest: &[String], footer: 
 }
 
 fn with_buttons(kb: &KnowledgeBase, a: &Answer, mut out: Out) -> Out {
-    if matches!(a.topic, Topic::Decide { .. }) {
-        out.components.push(CreateActionRow::Buttons(vec![CreateButton::new(ComponentId::NewDecision.encode())
-            .label("Start the guided decision")
-            .style(ButtonStyle::Primary)]));
+    if let Topic::Decide { guess } = &a.topic {
+        let first = guess.as_ref().map(|g| g.state.clone()).unwrap_or_default();
+        out.components.push(CreateActionRow::Buttons(vec![CreateButton::new(
+            ComponentId::NewDecision(first).encode(),
+        )
+        .label("Start the guided decision")
+        .style(ButtonStyle::Primary)]));
     } else if matches!(a.topic, Topic::None) || a.confidence < LOW_CONFIDENCE {
         out.components.extend(suggestion_row(kb, &a.suggestions));
     }
@@ -336,9 +339,15 @@ pub fn question(q: &Question, key: SessionKey, nonce: u32, version: u32, notice:
     let list: Vec<String> = q.options.iter().enumerate().map(|(i, o)| format!("**{}.** {}", i + 1, o.label)).collect();
     let description =
         format!("{}\n\n_Click an answer, or type it in your own words (a number works too)._", list.join("\n"));
-    let embed = EmbedBuilder::new(&format!("Question {}: {}", q.number, q.text), &description)
-        .footer("Signpost · guided decision")
-        .build();
+    let mut embed = EmbedBuilder::new(&format!("Question {}: {}", q.number, q.text), &description);
+    if !q.assumed.is_empty() {
+        let taken: Vec<String> = q.assumed.iter().map(|a| format!("• {} → **{}**", a.question, a.label)).collect();
+        embed = embed.field(
+            "I took these from your message",
+            &format!("{}\n_Change any with the menu below._", taken.join("\n")),
+        );
+    }
+    let embed = embed.footer("Signpost · guided decision").build();
     let mut components = Vec::new();
     if q.options.len() <= MAX_BUTTONS_PER_ROW {
         let buttons = q
@@ -360,6 +369,20 @@ pub fn question(q: &Question, key: SessionKey, nonce: u32, version: u32, notice:
             .collect();
         let menu = CreateSelectMenu::new(id(Action::Select), CreateSelectMenuKind::String { options })
             .placeholder("Choose an answer");
+        components.push(CreateActionRow::SelectMenu(menu));
+    }
+    if !q.assumed.is_empty() {
+        let options = q
+            .assumed
+            .iter()
+            .take(MAX_SELECT_OPTIONS)
+            .map(|a| {
+                CreateSelectMenuOption::new(fit(&format!("Change: {}", a.question), 100), a.step.clone())
+                    .description(fit(&a.label, 100))
+            })
+            .collect();
+        let menu = CreateSelectMenu::new(id(Action::Change), CreateSelectMenuKind::String { options })
+            .placeholder("Change an answer I took from your message");
         components.push(CreateActionRow::SelectMenu(menu));
     }
     components.push(CreateActionRow::Buttons(vec![

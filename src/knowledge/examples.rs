@@ -4,6 +4,10 @@
 //! One message a line, `LABEL<TAB>TEXT`; `#` starts a comment line. Inside TEXT, `\n` is a line break, `\t` a tab
 //! and `\\` a backslash, so a forum post (title, then a paragraph) stays on one line. The file name names the
 //! writer: the evaluation holds out one writer at a time, because real users are new writers.
+//!
+//! The dialog's corpus (`knowledge/dialog-examples/<writer>.tsv`) has the same format; its labels are the dialog
+//! options a text gives, `STEP=OPTION` pairs separated by spaces (an opening message can answer several steps), or
+//! `none`.
 
 use std::collections::{hash_map::Entry, HashMap};
 
@@ -17,20 +21,26 @@ pub const MAX_EXAMPLE_CHARS: usize = 2_000;
 /// The folder of the corpus inside the knowledge directory.
 pub const EXAMPLES_DIR: &str = "examples/";
 
+/// The folder of the dialog's corpus: free-text answers labelled with the dialog options they give.
+pub const DIALOG_EXAMPLES_DIR: &str = "dialog-examples/";
+
 /// One labelled chat message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Example {
-    /// `faq:ID`, `compare:ASPECT`, `framework:ID`, `decide` or `none`.
+    /// In the answer corpus: `faq:ID`, `compare:ASPECT`, `framework:ID`, `decide` or `none`. In the dialog's: one
+    /// or more `STEP=OPTION` separated by spaces, or `none`.
     pub label: String,
     pub text: String,
     /// The file stem: who wrote it.
     pub writer: String,
 }
 
-/// Parses and checks every `examples/*.tsv` file. `known` tells whether a label names something in the knowledge
-/// (and, when it does not, the closest label that does).
+/// Parses and checks every `*.tsv` file of one corpus (`dir`: [`EXAMPLES_DIR`] or [`DIALOG_EXAMPLES_DIR`]).
+/// `known` tells whether a label names something in the knowledge (and, when it does not, the closest label that
+/// does).
 pub(crate) fn check(
     p: &mut Problems,
+    dir: &str,
     files: &[&SourceFile],
     known: &dyn Fn(&str) -> Result<(), String>,
 ) -> Vec<Example> {
@@ -38,7 +48,7 @@ pub(crate) fn check(
     // Normalised text -> (label, file index, line) where it was first seen.
     let mut seen: HashMap<String, (&str, usize, usize)> = HashMap::with_capacity(8192);
     for (file_index, file) in files.iter().enumerate() {
-        let writer = file.name[EXAMPLES_DIR.len()..].trim_end_matches(".tsv").to_string();
+        let writer = file.name[dir.len()..].trim_end_matches(".tsv").to_string();
         let mut offset = 0;
         for (n, line) in file.text.split_inclusive('\n').enumerate() {
             let start = offset;

@@ -36,6 +36,10 @@ pub struct KnowledgeBase {
     /// The labelled chat messages the matcher learns from (`examples/<writer>.tsv`).
     #[serde(skip)]
     pub examples: Vec<Example>,
+    /// Free-text answers labelled with the dialog options they give (`dialog-examples/<writer>.tsv`): what the
+    /// dialog's reader learns from.
+    #[serde(skip)]
+    pub dialog_examples: Vec<Example>,
 }
 
 impl KnowledgeBase {

@@ -194,9 +194,13 @@ pub struct DialogOption {
     /// Framework id -> weight. Validation guarantees one entry per known framework.
     pub weights: BTreeMap<String, i32>,
     pub next: Option<String>,
-    /// The keywords and the label, stemmed once at load, for matching typed answers.
-    #[serde(skip)]
-    pub stems: Vec<Vec<String>>,
+}
+
+impl DialogOption {
+    /// Weighs nothing ("not sure yet"): it never tips a verdict, so it is never assumed from what a user wrote.
+    pub fn is_neutral(&self) -> bool {
+        self.weights.values().all(|&w| w == 0)
+    }
 }
 
 /// Chat vocabulary the matcher folds onto the knowledge's own words (`knowledge/lexicon.toml`).

@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use super::{
-    examples::{self, EXAMPLES_DIR},
+    examples::{self, DIALOG_EXAMPLES_DIR, EXAMPLES_DIR},
     load::{KnowledgeError, Problems, SourceFile},
     model::*,
     raw::{self, *},
@@ -38,11 +38,13 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     let mut dialog_file = None;
     let mut lexicon_file = None;
     let mut example_files = Vec::new();
+    let mut dialog_example_files = Vec::new();
+    let in_dir =
+        |name: &str, dir: &str| name.starts_with(dir) && name.ends_with(".tsv") && !name[dir.len()..].contains('/');
     for file in files {
         match file.name.as_str() {
-            name if name.starts_with(EXAMPLES_DIR) && name.ends_with(".tsv") && !name[EXAMPLES_DIR.len()..].contains('/') => {
-                example_files.push(file)
-            }
+            name if in_dir(name, EXAMPLES_DIR) => example_files.push(file),
+            name if in_dir(name, DIALOG_EXAMPLES_DIR) => dialog_example_files.push(file),
             "aspects.toml" => aspects_file = Some(file),
             "faq.toml" => faq_file = Some(file),
             "dialog.toml" => dialog_file = Some(file),
@@ -52,7 +54,7 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
             }
             name => p.file(
                 name,
-                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml, frameworks/<id>.toml and examples/<writer>.tsv",
+                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml, frameworks/<id>.toml, examples/<writer>.tsv and dialog-examples/<writer>.tsv",
             ),
         }
     }
@@ -89,6 +91,7 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
         lexicon: lexicon.map(|(f, l)| check_lexicon(&mut p, f, &l)).unwrap_or_default(),
         reviews,
         examples: Vec::new(),
+        dialog_examples: Vec::new(),
     };
     let labels = kb.labels();
     // With a broken FAQ, aspect or framework, its label is missing from `labels`: say so once, at the entry,
@@ -101,7 +104,12 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
             Err(unknown("label", label, &labels))
         }
     };
-    kb.examples = examples::check(&mut p, &example_files, &known);
+    kb.examples = examples::check(&mut p, EXAMPLES_DIR, &example_files, &known);
+    let dialog_ok = p.list.is_empty();
+    let pairs: Vec<String> =
+        kb.dialog.steps.iter().flat_map(|s| s.options.iter().map(move |o| format!("{}={}", s.id, o.id))).collect();
+    let known_pairs = |label: &str| if dialog_ok { dialog_label(label, &pairs) } else { Ok(()) };
+    kb.dialog_examples = examples::check(&mut p, DIALOG_EXAMPLES_DIR, &dialog_example_files, &known_pairs);
     unique(&mut p, frameworks.iter().map(|(f, fw)| (*f, &fw.id)), "framework id");
 
     if p.list.is_empty() {
@@ -109,6 +117,29 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     } else {
         Err(KnowledgeError { problems: p.list })
     }
+}
+
+/// Checks a dialog example's label: `none`, or `STEP=OPTION` pairs of known options, at most one per step.
+fn dialog_label(label: &str, pairs: &[String]) -> Result<(), String> {
+    if label == "none" {
+        return Ok(());
+    }
+    let mut steps = Vec::new();
+    for pair in label.split(' ') {
+        if !pairs.iter().any(|p| p == pair) {
+            return Err(if pair.contains('=') {
+                unknown("dialog option", pair, pairs)
+            } else {
+                format!("expected `STEP=OPTION` pairs separated by single spaces, or `none`; found `{pair}`")
+            });
+        }
+        let step = pair.split_once('=').map_or(pair, |(s, _)| s);
+        if steps.contains(&step) {
+            return Err(format!("step `{step}` is given twice in `{label}`"));
+        }
+        steps.push(step);
+    }
+    Ok(())
 }
 
 fn empty_dialog() -> Dialog {
@@ -477,14 +508,6 @@ fn check_dialog(p: &mut Problems, file: &SourceFile, raw: &RawDialog, frameworks
                             .map(|(k, v)| (k.clone(), (*v.get_ref()).clamp(-5, 5) as i32))
                             .collect(),
                         next: o.next.as_ref().map(raw::text),
-                        stems: o
-                            .keywords
-                            .iter()
-                            .map(|k| k.get_ref().as_str())
-                            .chain(std::iter::once(o.label.get_ref().as_str()))
-                            .map(crate::dialog::stem_phrase)
-                            .filter(|s| !s.is_empty())
-                            .collect(),
                     })
                     .collect(),
             })

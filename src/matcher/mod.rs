@@ -4,6 +4,7 @@
 //! - [`features`]: TF-IDF word 1-2-grams and character 2-5-grams of the normalised message.
 //! - [`model`]: multinomial logistic regression with a calibrated temperature; its file format.
 //! - [`train`]: the training set (corpus + FAQ phrasings), the deterministic solver, writer-grouped calibration.
+//! - [`reader`]: the decision dialog's reader, one calibrated head per step, trained and stored with the matcher.
 //!
 //! `none` is a class the model learns from hard negatives, and a calibrated probability below the learned
 //! threshold also abstains. The binary ships a model trained on its embedded knowledge (`knowledge/model.bin`,
@@ -12,6 +13,7 @@
 pub mod features;
 pub mod model;
 pub mod normalize;
+pub mod reader;
 pub mod train;
 
 use serde::Serialize;
@@ -24,6 +26,7 @@ use self::{
     features::Features,
     model::{LinearModel, StoredModel},
     normalize::Normalizer,
+    reader::{Binding, DialogReader, StepRead},
     train::TrainConfig,
 };
 
@@ -31,7 +34,7 @@ use self::{
 pub const MODEL_FILE: &str = "model.bin";
 
 /// The kind of model and features this code trains and reads; part of [`ModelInfo::version`].
-pub const MODEL_KIND: &str = "softmax-lr-1";
+pub const MODEL_KIND: &str = "softmax-lr-2";
 
 /// What a message is asking for. Indices point into the knowledge base's vectors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -84,6 +87,9 @@ pub struct Matcher {
     /// Class index -> label; the last class is `none`.
     labels: Vec<Label>,
     threshold: f32,
+    reader: DialogReader,
+    /// The reader's heads on this knowledge's steps and options.
+    binding: Binding,
     info: ModelInfo,
 }
 
@@ -95,8 +101,14 @@ impl Matcher {
         let want = train::fingerprint(kb, &config);
         let fitting = stored.iter().find(|b| StoredModel::fingerprint_of(b) == Some(want));
         match fitting.map(|b| StoredModel::from_bytes(b)) {
-            Some(Ok(s)) if s.labels == kb.labels() => {
+            Some(Ok(mut s)) if s.labels == kb.labels() => {
                 let normalizer = Normalizer::new(kb, &s.corpus_words);
+                // The dialog's reader has its own fingerprint: a dialog edit retrains the reader alone.
+                if s.reader.fingerprint != reader::fingerprint(kb) || s.reader.bind(kb).is_none() {
+                    progress("the dialog's reader was trained on another dialog; training a new one");
+                    let samples = reader::samples(kb, &normalizer);
+                    s.reader = reader::train(kb, &samples.iter().collect::<Vec<_>>(), progress);
+                }
                 return Self::assemble(kb, normalizer, s, "shipped");
             }
             Some(Err(e)) => progress(&format!("the model file is unusable ({e}); training a new one")),
@@ -129,7 +141,16 @@ impl Matcher {
             features: s.features.len(),
             origin,
         };
-        Self { normalizer, features: s.features, model: s.model, labels, threshold: s.threshold, info }
+        Self {
+            normalizer,
+            features: s.features,
+            model: s.model,
+            labels,
+            threshold: s.threshold,
+            binding: s.reader.bind(kb).unwrap_or_else(|| Binding::none(kb)),
+            reader: s.reader,
+            info,
+        }
     }
 
     pub fn info(&self) -> &ModelInfo {
@@ -138,6 +159,32 @@ impl Matcher {
 
     pub fn normalizer(&self) -> &Normalizer {
         &self.normalizer
+    }
+
+    /// How a free text reads for every dialog step (in the knowledge's step order): the option it gives, if any.
+    /// The whole text is read, and each of its clauses alone; a step takes the surest option any of them gives.
+    pub fn read_steps(&self, text: &str) -> Vec<StepRead> {
+        let mut best = self.binding.map(&self.reader.read_steps(&self.normalizer.read(text)));
+        let cleaned = normalize::clean(truncate_chars(text, MAX_MATCH_CHARS));
+        let clauses = reader::clauses(&cleaned);
+        if clauses.len() > 1 {
+            for clause in clauses {
+                let reads = self.binding.map(&self.reader.read_steps(&self.normalizer.read(clause)));
+                for (b, r) in best.iter_mut().zip(reads) {
+                    if r.option.is_some() && (b.option.is_none() || r.confidence > b.confidence) {
+                        *b = r;
+                    }
+                }
+            }
+        }
+        best
+    }
+
+    /// How a free text reads as the reply to one dialog step's question (an index into the knowledge's steps).
+    pub fn read_reply(&self, text: &str, step: usize) -> Option<StepRead> {
+        let head = self.binding.head(step)?;
+        let read = self.reader.read_reply(&self.normalizer.read(text), head)?;
+        Some(self.binding.step(step, read))
     }
 
     /// Reads and classifies a message.

@@ -1,7 +1,10 @@
 //! The classifier: multinomial logistic regression over the sparse features, with a temperature that calibrates
 //! its probabilities, and its compact file format.
 
-use super::features::{FeatureConfig, Features, Sparse};
+use super::{
+    features::{FeatureConfig, Features, Sparse},
+    reader::{DialogReader, Head},
+};
 
 /// A linear softmax model. Weights are stored feature-major (`weights[f * classes + k]`), so a sparse message
 /// touches one contiguous row per feature.
@@ -80,9 +83,11 @@ pub struct StoredModel {
     pub threshold: f32,
     pub features: Features,
     pub model: LinearModel,
+    /// The decision dialog's reader, trained with the matcher.
+    pub reader: DialogReader,
 }
 
-const MAGIC: &[u8; 8] = b"SPMODEL\x01";
+const MAGIC: &[u8; 8] = b"SPMODEL\x02";
 
 impl StoredModel {
     /// The training fingerprint a model file was made from, read without decoding the rest.
@@ -96,33 +101,21 @@ impl StoredModel {
         out.extend_from_slice(MAGIC);
         out.extend_from_slice(&self.fingerprint.to_le_bytes());
         put_u32(&mut out, self.corpus_size);
-        for list in [&self.labels, &self.corpus_words] {
-            put_u32(&mut out, list.len() as u32);
-            for l in list {
-                put_u32(&mut out, l.len() as u32);
-                out.extend_from_slice(l.as_bytes());
-            }
+        put_strings(&mut out, &self.labels);
+        put_strings(&mut out, &self.corpus_words);
+        out.extend_from_slice(&self.threshold.to_le_bytes());
+        put_linear(&mut out, &self.features, &self.model);
+        let reader = &self.reader;
+        out.extend_from_slice(&reader.fingerprint.to_le_bytes());
+        put_u32(&mut out, reader.heads.len() as u32);
+        for h in &reader.heads {
+            put_strings(&mut out, std::slice::from_ref(&h.step));
+            put_strings(&mut out, &h.options);
+            put_u32(&mut out, h.offset as u32);
+            out.extend_from_slice(&h.temperature.to_le_bytes());
+            out.extend_from_slice(&h.threshold.to_le_bytes());
         }
-        let c = &self.features.config;
-        for v in [c.char_min as u32, c.char_max as u32, c.min_df] {
-            put_u32(&mut out, v);
-        }
-        for v in [c.char_weight, self.threshold, self.model.temperature] {
-            out.extend_from_slice(&v.to_le_bytes());
-        }
-        for &b in &self.model.bias {
-            out.extend_from_slice(&b.to_le_bytes());
-        }
-        put_u32(&mut out, self.features.len() as u32);
-        let k = self.model.classes;
-        for (f, &(key, idf)) in self.features.columns.iter().enumerate() {
-            out.extend_from_slice(&key.to_le_bytes());
-            out.extend_from_slice(&idf.to_le_bytes());
-            let row = &self.model.weights[f * k..(f + 1) * k];
-            let scale = row_scale(row);
-            out.extend_from_slice(&scale.to_le_bytes());
-            out.extend(row.iter().map(|w| ((w / scale).round().clamp(-127.0, 127.0) as i8) as u8));
-        }
+        put_linear(&mut out, &reader.features, &reader.model);
         out
     }
 
@@ -135,39 +128,76 @@ impl StoredModel {
         let corpus_size = r.u32()?;
         let labels = r.strings()?;
         let corpus_words = r.strings()?;
-        let (char_min, char_max, min_df) = (r.u32()? as usize, r.u32()? as usize, r.u32()?);
-        let (char_weight, threshold, temperature) = (r.f32()?, r.f32()?, r.f32()?);
-        if !(1..=8).contains(&char_min) || !(char_min..=8).contains(&char_max) {
-            return Err("bad character n-gram range".into());
+        let threshold = r.f32()?;
+        let (features, model) = r.linear()?;
+        if model.classes != labels.len() {
+            return Err("the model's classes do not match its labels".into());
         }
-        let k = labels.len();
-        let bias = (0..k).map(|_| r.f32()).collect::<Result<Vec<_>, _>>()?;
-        let n = r.u32()? as usize;
-        if r.bytes.len() - r.at != n * (16 + k) {
-            return Err("model file is truncated or has trailing bytes".into());
+        let reader_fingerprint = u64::from_le_bytes(r.take(8)?.try_into().unwrap());
+        let n_heads = r.u32()? as usize;
+        let mut heads = Vec::with_capacity(n_heads.min(1_000));
+        for _ in 0..n_heads {
+            let step = r.strings()?.pop().ok_or("a dialog reader head has no step")?;
+            let options = r.strings()?;
+            let offset = r.u32()? as usize;
+            let (temperature, threshold) = (r.f32()?, r.f32()?);
+            heads.push(Head { step, options, offset, temperature, threshold });
         }
-        let mut columns = Vec::with_capacity(n);
-        let mut weights = Vec::with_capacity(n * k);
-        for _ in 0..n {
-            let key = u64::from_le_bytes(r.take(8)?.try_into().unwrap());
-            let idf = r.f32()?;
-            let scale = r.f32()?;
-            columns.push((key, idf));
-            weights.extend(r.take(k)?.iter().map(|&q| f32::from(q as i8) * scale));
+        let (reader_features, reader_model) = r.linear()?;
+        if heads.iter().any(|h| h.offset + h.options.len() + 1 > reader_model.classes) {
+            return Err("a dialog reader head lies outside its model".into());
         }
-        if columns.windows(2).any(|w| w[0].0 >= w[1].0) {
-            return Err("model columns are not in key order".into());
+        if r.at != r.bytes.len() {
+            return Err("model file has trailing bytes".into());
         }
-        let config = FeatureConfig { char_min, char_max, char_weight, min_df };
         Ok(Self {
             fingerprint,
             labels,
             corpus_words,
             corpus_size,
             threshold,
-            features: Features::from_columns(config, columns),
-            model: LinearModel { classes: k, weights, bias, temperature },
+            features,
+            model,
+            reader: DialogReader {
+                fingerprint: reader_fingerprint,
+                features: reader_features,
+                model: reader_model,
+                heads,
+            },
         })
+    }
+}
+
+fn put_strings(out: &mut Vec<u8>, list: &[String]) {
+    put_u32(out, list.len() as u32);
+    for l in list {
+        put_u32(out, l.len() as u32);
+        out.extend_from_slice(l.as_bytes());
+    }
+}
+
+/// A feature space and a linear model over it: the knobs, the temperature, the biases, then one row per column
+/// (key, IDF, the row's scale, one signed byte per class).
+fn put_linear(out: &mut Vec<u8>, features: &Features, model: &LinearModel) {
+    let c = &features.config;
+    for v in [c.char_min as u32, c.char_max as u32, c.min_df, model.classes as u32] {
+        put_u32(out, v);
+    }
+    for v in [c.char_weight, model.temperature] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    for &b in &model.bias {
+        out.extend_from_slice(&b.to_le_bytes());
+    }
+    put_u32(out, features.len() as u32);
+    let k = model.classes;
+    for (f, &(key, idf)) in features.columns.iter().enumerate() {
+        out.extend_from_slice(&key.to_le_bytes());
+        out.extend_from_slice(&idf.to_le_bytes());
+        let row = &model.weights[f * k..(f + 1) * k];
+        let scale = row_scale(row);
+        out.extend_from_slice(&scale.to_le_bytes());
+        out.extend(row.iter().map(|w| ((w / scale).round().clamp(-127.0, 127.0) as i8) as u8));
     }
 }
 
@@ -205,6 +235,38 @@ impl<'a> Reader<'a> {
     fn f32(&mut self) -> Result<f32, String> {
         Ok(f32::from_le_bytes(self.take(4)?.try_into().unwrap()))
     }
+
+    /// The inverse of [`put_linear`].
+    fn linear(&mut self) -> Result<(Features, LinearModel), String> {
+        let (char_min, char_max, min_df, k) =
+            (self.u32()? as usize, self.u32()? as usize, self.u32()?, self.u32()? as usize);
+        let (char_weight, temperature) = (self.f32()?, self.f32()?);
+        if !(1..=8).contains(&char_min) || !(char_min..=8).contains(&char_max) {
+            return Err("bad character n-gram range".into());
+        }
+        if k == 0 || k > 10_000 {
+            return Err("bad class count".into());
+        }
+        let bias = (0..k).map(|_| self.f32()).collect::<Result<Vec<_>, _>>()?;
+        let n = self.u32()? as usize;
+        if n.checked_mul(16 + k).is_none_or(|len| len > self.bytes.len() - self.at) {
+            return Err("model file is truncated".into());
+        }
+        let mut columns = Vec::with_capacity(n);
+        let mut weights = Vec::with_capacity(n * k);
+        for _ in 0..n {
+            let key = u64::from_le_bytes(self.take(8)?.try_into().unwrap());
+            let idf = self.f32()?;
+            let scale = self.f32()?;
+            columns.push((key, idf));
+            weights.extend(self.take(k)?.iter().map(|&q| f32::from(q as i8) * scale));
+        }
+        if columns.windows(2).any(|w| w[0].0 >= w[1].0) {
+            return Err("model columns are not in key order".into());
+        }
+        let config = FeatureConfig { char_min, char_max, char_weight, min_df };
+        Ok((Features::from_columns(config, columns), LinearModel { classes: k, weights, bias, temperature }))
+    }
 }
 
 #[cfg(test)]
@@ -233,8 +295,20 @@ mod tests {
             corpus_words: vec!["celery".into()],
             corpus_size: 7,
             threshold: 0.2,
-            features: Features::from_columns(FeatureConfig::default(), columns),
-            model,
+            features: Features::from_columns(FeatureConfig::default(), columns.clone()),
+            model: model.clone(),
+            reader: DialogReader {
+                fingerprint: 7,
+                features: Features::from_columns(FeatureConfig::default(), columns),
+                model,
+                heads: vec![Head {
+                    step: "size".into(),
+                    options: vec!["small".into(), "large".into()],
+                    offset: 0,
+                    temperature: 0.7,
+                    threshold: 0.4,
+                }],
+            },
         };
         let bytes = stored.to_bytes();
         let back = StoredModel::from_bytes(&bytes).unwrap();
@@ -242,7 +316,13 @@ mod tests {
         assert_eq!(back.labels, stored.labels);
         assert_eq!(back.corpus_words, stored.corpus_words);
         assert_eq!(back.features.columns, stored.features.columns);
+        assert_eq!(back.reader.heads, stored.reader.heads);
+        assert_eq!(back.reader.fingerprint, 7);
+        assert_eq!(back.reader.model, stored.reader.model);
         assert!(StoredModel::from_bytes(&bytes[..bytes.len() - 1]).is_err());
+        let mut longer = bytes.clone();
+        longer.push(0);
+        assert!(StoredModel::from_bytes(&longer).is_err());
         assert!(StoredModel::from_bytes(b"garbage").is_err());
     }
 }

@@ -13,6 +13,7 @@ use super::{
     features::{FeatureConfig, Features, Sparse},
     model::{softmax, LinearModel, StoredModel},
     normalize::{self, Normalizer, Reading},
+    reader,
 };
 
 /// The writer name of the knowledge's own phrasings (FAQ questions), which are always trained on.
@@ -72,13 +73,13 @@ pub fn fit(train: &[&Sample], classes: usize, config: &TrainConfig) -> (Features
     let features = Features::fit(&readings, config.features);
     let xs: Vec<Sparse> = readings.iter().map(|r| features.vectorize(r)).collect();
     let ys: Vec<usize> = train.iter().map(|s| s.class).collect();
-    let mut model = sgd(&xs, &ys, features.len(), classes, config);
+    let mut model = solve(&xs, &ys, features.len(), classes, config);
     model.quantize();
     (features, model)
 }
 
-/// AdaGrad on the softmax cross-entropy with L2 on the weights a message touches.
-fn sgd(xs: &[Sparse], ys: &[usize], n_features: usize, k: usize, config: &TrainConfig) -> LinearModel {
+/// AdaGrad on the softmax cross-entropy with L2 on the weights a message touches (not quantised).
+pub fn solve(xs: &[Sparse], ys: &[usize], n_features: usize, k: usize, config: &TrainConfig) -> LinearModel {
     let mut model = LinearModel::zeros(n_features, k);
     let mut g2 = vec![0f32; n_features * k];
     let mut g2_bias = vec![0f32; k];
@@ -128,17 +129,37 @@ pub fn cross_validate(
     folds: usize,
     config: &TrainConfig,
 ) -> Vec<Option<Vec<f32>>> {
-    let mut writers: Vec<&str> = samples.iter().map(|s| s.writer.as_str()).filter(|w| *w != KNOWLEDGE_WRITER).collect();
+    by_writer_groups(
+        samples,
+        |s| &s.writer,
+        folds,
+        |train| {
+            let (features, model) = fit(train, classes, config);
+            move |s: &Sample| model.logits(&features.vectorize(&s.reading))
+        },
+    )
+}
+
+/// The folds of [`cross_validate`] for any kind of sample: the writers (the knowledge's own phrasings aside) are
+/// dealt into `folds` groups; for each group, `fit` trains on every other sample and its predictor scores the
+/// group. Returns, per sample, its held-out prediction (`None` for samples never held out).
+pub fn by_writer_groups<S, P: Fn(&S) -> Vec<f32>>(
+    samples: &[&S],
+    writer: impl Fn(&S) -> &str,
+    folds: usize,
+    mut fit: impl FnMut(&[&S]) -> P,
+) -> Vec<Option<Vec<f32>>> {
+    let mut writers: Vec<&str> = samples.iter().map(|s| writer(s)).filter(|w| *w != KNOWLEDGE_WRITER).collect();
     writers.sort_unstable();
     writers.dedup();
     let fold_of = |writer: &str| writers.iter().position(|w| *w == writer).map(|i| i % folds.max(1));
     let mut out = vec![None; samples.len()];
     for fold in 0..folds.min(writers.len()) {
-        let train: Vec<&Sample> = samples.iter().copied().filter(|s| fold_of(&s.writer) != Some(fold)).collect();
-        let (features, model) = fit(&train, classes, config);
+        let train: Vec<&S> = samples.iter().copied().filter(|s| fold_of(writer(s)) != Some(fold)).collect();
+        let predict = fit(&train);
         for (i, s) in samples.iter().enumerate() {
-            if fold_of(&s.writer) == Some(fold) {
-                out[i] = Some(model.logits(&features.vectorize(&s.reading)));
+            if fold_of(writer(s)) == Some(fold) {
+                out[i] = Some(predict(s));
             }
         }
     }
@@ -184,6 +205,8 @@ pub fn train(kb: &KnowledgeBase, config: &TrainConfig, progress: &mut dyn FnMut(
     let samples = samples(kb, &normalizer);
     let all: Vec<&Sample> = samples.iter().collect();
     let (features, model, threshold) = calibrated_fit(&all, labels.len(), config, progress);
+    let dialog_samples = reader::samples(kb, &normalizer);
+    let reader = reader::train(kb, &dialog_samples.iter().collect::<Vec<_>>(), progress);
     let stored = StoredModel {
         fingerprint: fingerprint(kb, config),
         labels,
@@ -192,12 +215,14 @@ pub fn train(kb: &KnowledgeBase, config: &TrainConfig, progress: &mut dyn FnMut(
         threshold,
         features,
         model,
+        reader,
     };
     (normalizer, stored)
 }
 
 /// A hash of everything training reads (the corpus, the FAQ phrasings, the words the normaliser learns from the
-/// knowledge, the labels, the knobs, the model kind), and nothing else: editing an answer keeps the model.
+/// knowledge, the labels, the knobs, the model kind), and nothing else: editing an answer keeps the model. (The
+/// dialog's reader has its own, [`reader::fingerprint`]: editing the dialog retrains only the reader.)
 pub fn fingerprint(kb: &KnowledgeBase, config: &TrainConfig) -> u64 {
     let mut h = Fnv::default();
     h.write(super::MODEL_KIND);
@@ -240,7 +265,7 @@ pub fn fingerprint(kb: &KnowledgeBase, config: &TrainConfig) -> u64 {
 }
 
 /// FNV-1a: stable across platforms and Rust releases (unlike the standard library's hasher).
-struct Fnv(u64);
+pub(crate) struct Fnv(pub(crate) u64);
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -249,7 +274,7 @@ impl Default for Fnv {
 }
 
 impl Fnv {
-    fn write(&mut self, text: &str) {
+    pub(crate) fn write(&mut self, text: &str) {
         for b in text.bytes().chain([0xff]) {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);

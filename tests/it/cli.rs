@@ -446,7 +446,10 @@ fn chat_json_a_recommendation_request_starts_the_dialog() {
     assert_exit(&o, 0);
     let lines = json_lines(&o);
     assert_eq!(kinds(&lines), ["decide", "question"], "{lines:#?}");
-    assert_eq!(lines[1]["step"], "project");
+    // The shop is taken from the message (and shown as assumed): the dialog goes on past the project.
+    assert_eq!(lines[1]["step"], "rendering", "{lines:#?}");
+    assert_eq!(lines[1]["assumed"][0]["step"], "project");
+    assert_eq!(lines[1]["assumed"][0]["option"], "ecommerce");
 }
 
 #[test]

@@ -12,7 +12,7 @@ use std::{
 
 use signpost::{
     conversation::{self, Reply},
-    dialog::{DialogError, Input, Machine, Outcome, Question, State, Verdict},
+    dialog::{DialogError, Input, Machine, Outcome, Pick, Question, State, Verdict},
     knowledge::{DialogOption, KnowledgeBase, Step},
     reply::Topic,
     Engine,
@@ -31,8 +31,26 @@ fn machine() -> Machine<'static> {
     engine().dialog()
 }
 
+/// The state of choosing `answers` one step after another from the start (option indices). An index that is no
+/// option, or an answer past the end, is kept as a pick of no step, so the state is stale as such states are.
 fn state(answers: &[u8]) -> State {
-    State { answers: answers.to_vec() }
+    let dialog = &kb().dialog;
+    let index = |id: &str| dialog.steps.iter().position(|s| s.id == id);
+    let mut at = index(&dialog.start);
+    let mut picks = Vec::new();
+    for &a in answers {
+        let Some(si) = at else {
+            picks.push(Pick { step: u8::MAX, option: a, read: false });
+            continue;
+        };
+        picks.push(Pick { step: si as u8, option: a, read: false });
+        let step = &dialog.steps[si];
+        at = step.options.get(usize::from(a)).and_then(|o| step.next_after(o)).and_then(index);
+        if step.options.get(usize::from(a)).is_none() {
+            at = None;
+        }
+    }
+    State { picks }
 }
 
 fn step_of(id: &str) -> &'static Step {
@@ -91,7 +109,7 @@ fn best(scores: &BTreeMap<String, i32>) -> String {
 
 fn check_verdict(v: &Verdict, answers: &[u8], path: &[(&'static Step, &'static DialogOption)], walk: &mut Walk) {
     let kb = kb();
-    let at = State { answers: answers.to_vec() }.to_string();
+    let at = state(answers).to_string();
     let ids: BTreeSet<&str> = kb.frameworks.iter().map(|f| f.id.as_str()).collect();
     assert!(ids.contains(v.recommendation.as_str()), "{at}: unknown recommendation {}", v.recommendation);
     assert_eq!(v.scores.keys().map(String::as_str).collect::<BTreeSet<_>>(), ids, "{at}: scores cover every framework");
@@ -140,7 +158,7 @@ fn check_verdict(v: &Verdict, answers: &[u8], path: &[(&'static Step, &'static D
             assert_eq!(best(&recount(&swapped)), f.recommendation, "{at}: recount of the flip");
             let mut answers = answers.to_vec();
             answers[k] = i as u8;
-            match machine().current(&State { answers }) {
+            match machine().current(&state(&answers)) {
                 Ok(Outcome::Verdict(w)) => assert_eq!(w.recommendation, f.recommendation, "{at}: replayed flip"),
                 other => panic!("{at}: replaying the flip gave {other:?}"),
             }
@@ -175,7 +193,7 @@ fn walk_from(
         q.options.iter().map(|o| (o.id.as_str(), o.label.as_str())).collect::<Vec<_>>(),
         step.options.iter().map(|o| (o.id.as_str(), o.label.as_str())).collect::<Vec<_>>()
     );
-    let before = State { answers: answers.clone() };
+    let before = state(answers);
     for (i, option) in step.options.iter().enumerate() {
         answers.push(i as u8);
         path.push((step, option));
@@ -185,7 +203,7 @@ fn walk_from(
             walk.longest_path = walk.longest_path.max(answers.len());
             walk.shortest_path =
                 if walk.shortest_path == 0 { answers.len() } else { walk.shortest_path.min(answers.len()) };
-            let encoded = State { answers: answers.clone() }.to_string();
+            let encoded = state(answers).to_string();
             if encoded.len() > walk.longest_state.len() {
                 walk.longest_state = encoded;
             }
@@ -193,7 +211,7 @@ fn walk_from(
         // Every question along every path is checked; the verdict (the costly part) on every `stride`-th path.
         if !last || (walk.paths - 1) % walk.stride == 0 {
             let (next, outcome) = m.step(&before, Input::Choose(i)).expect("a valid choice");
-            assert_eq!(next.answers, *answers, "the state records the choice");
+            assert_eq!(next, state(answers), "the state records the choice");
             let encoded = next.to_string();
             assert_eq!(State::from_str(&encoded), Ok(next.clone()), "round trip of {encoded}");
             match &outcome {
@@ -421,10 +439,13 @@ fn nonsense_and_out_of_range_answers_ask_again() {
         Input::Text("0".into()),
         Input::Text(format!("{}", n + 1)),
         Input::Text("-1".into()),
-        Input::Text("🤷".into()),
+        Input::Text("asdfgh qwertz".into()),
         Input::Choose(n),
         Input::Choose(usize::MAX),
     ];
+    // A shrug is an answer, though: "not sure yet".
+    let (s, _) = m.step(&at_size, Input::Text("🤷".into())).unwrap();
+    assert_eq!(s.picks.last().map(|p| usize::from(p.option)), Some(option_index("size", "not-sure")));
     for input in inputs {
         let (s, out) = m.step(&at_size, input.clone()).unwrap();
         assert_eq!(s, at_size, "{input:?} leaves the state alone");
@@ -441,16 +462,35 @@ fn nonsense_and_out_of_range_answers_ask_again() {
 
 #[test]
 fn state_encodes_as_version_and_answers() {
-    assert_eq!(state(&[0, 2, 1]).to_string(), "1:0.2.1");
-    assert_eq!(State::new().to_string(), "1:");
-    for s in ["1:", "1:0", "1:0.2.1", "1:5.4.4.3.3.4.3.3", "1:255"] {
+    // A content site (option 0) goes on to the rendering step (1), then size (3).
+    assert_eq!(state(&[0, 2, 1]).to_string(), "2:0-0.1-2.3-1");
+    assert_eq!(State::new().to_string(), "2:");
+    for s in ["2:", "2:0-0", "2:0-0.1-2.3-1", "2:6-3r.0-1", "2:255-255r"] {
         let parsed = State::from_str(s).unwrap_or_else(|e| panic!("{s}: {e}"));
         assert_eq!(parsed.to_string(), s);
     }
-    assert_eq!(State::from_str("1:0.2.1").unwrap(), state(&[0, 2, 1]));
+    assert_eq!(State::from_str("2:0-0.1-2.3-1").unwrap(), state(&[0, 2, 1]));
     for bad in [
-        "", "1", "0:0.1", "2:0.1", "255:", "x:0", "1:a", "1:0..1", "1:0.", "1:.0", "1:256", "1:-1", "1:0,1", "1: 0",
-        "garbage", "::", "1:0:1",
+        "",
+        "2",
+        "0:0-1",
+        "1:0.1",
+        "255:",
+        "x:0",
+        "2:a",
+        "2:0",
+        "2:0-1..1-1",
+        "2:0-1.",
+        "2:.0-1",
+        "2:256-0",
+        "2:-1",
+        "2:0-1r.1",
+        "2:0-x",
+        "2:0-1q",
+        "2: 0-1",
+        "garbage",
+        "::",
+        "2:0-1:1",
     ] {
         assert_eq!(State::from_str(bad), Err(DialogError::BadState), "{bad:?}");
     }
@@ -501,7 +541,7 @@ fn a_question_asked_mid_dialog_is_answered_and_the_step_asked_again() {
             [Reply::Answer(a), Reply::Question { question, notice }] => {
                 assert!(["faq:is-flask-faster", "compare:performance"].contains(&a.label().as_str()), "{}", a.label());
                 assert_eq!(question.step, step);
-                assert_eq!(question.number, at.answers.len() + 1);
+                assert_eq!(question.number, at.picks.len() + 1);
                 assert!(notice.is_some(), "the question comes back with a notice");
             }
             other => panic!("expected an answer and the same question, got {other:?}"),
@@ -512,11 +552,15 @@ fn a_question_asked_mid_dialog_is_answered_and_the_step_asked_again() {
 #[test]
 fn a_recommendation_request_outside_a_dialog_starts_it() {
     let t = conversation::turn(engine(), None, "which framework should i use for my online shop?");
-    assert_eq!(t.state, Some(State::new()));
+    // The shop is read from the message: assumed (to change if wrong), and not asked.
+    let shop = Pick { step: 0, option: option_index("project", "ecommerce") as u8, read: true };
+    assert_eq!(t.state, Some(State { picks: vec![shop] }));
     match &t.replies[..] {
         [Reply::Answer(a), Reply::Question { question, .. }] => {
             assert!(matches!(a.topic, Topic::Decide { .. }), "{}", a.label());
-            assert_eq!(question.step, kb().dialog.start);
+            assert_eq!(question.step, "rendering");
+            assert_eq!(question.assumed.len(), 1);
+            assert_eq!(question.assumed[0].option, "ecommerce");
         }
         other => panic!("expected the decide answer and the first question, got {other:?}"),
     }

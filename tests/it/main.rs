@@ -9,6 +9,7 @@ mod fake_discord;
 mod knowledge;
 mod learned;
 mod matcher;
+mod prefill;
 mod smoke;
 mod sources;
 mod topics;
