@@ -183,6 +183,9 @@ pub struct Reason {
     pub question: String,
     pub answer: String,
     pub reason: String,
+    /// The answer was taken from what the user wrote, not chosen at the question.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub assumed: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -337,7 +340,13 @@ impl<'kb> Machine<'kb> {
         let walk = walk(&self.kb.dialog, state)?;
         Ok(match walk.current {
             Some((_, step)) => Outcome::Question(self.question(step, walk.path.len() + 1, state)),
-            None => Outcome::Verdict(self.verdict(&walk.path.iter().map(|(s, o, _)| (*s, *o)).collect::<Vec<_>>())),
+            None => {
+                let mut verdict = self.verdict(&walk.path.iter().map(|(s, o, _)| (*s, *o)).collect::<Vec<_>>());
+                for (reason, (_, _, k)) in verdict.reasons.iter_mut().zip(&walk.path) {
+                    reason.assumed = state.picks[*k].read;
+                }
+                Outcome::Verdict(verdict)
+            }
         })
     }
 
@@ -543,6 +552,7 @@ impl<'kb> Machine<'kb> {
                 question: s.text.clone(),
                 answer: o.label.clone(),
                 reason: o.reason.clone(),
+                assumed: false,
             })
             .collect();
 

@@ -63,7 +63,8 @@ pub fn verdict(v: &Verdict, name: impl Fn(&str) -> String) -> String {
     let _ = writeln!(out, "Scores: {}", scores.join(", "));
     out.push_str("\nWhy:\n");
     for r in &v.reasons {
-        let _ = writeln!(out, "- {} -> {}: {}", r.question, r.answer, r.reason);
+        let from = if r.assumed { " (from your message)" } else { "" };
+        let _ = writeln!(out, "- {} -> {}{from}: {}", r.question, r.answer, r.reason);
     }
     out.push_str("\nWhat would change it: ");
     match &v.flip {

@@ -403,7 +403,11 @@ pub fn verdict(kb: &KnowledgeBase, v: &Verdict) -> Out {
         v.confidence * 100.0,
         scores.join(" · ")
     );
-    let why: Vec<String> = v.reasons.iter().map(|r| format!("• **{}**: {}", r.answer, r.reason)).collect();
+    let why: Vec<String> = v
+        .reasons
+        .iter()
+        .map(|r| format!("• **{}**{}: {}", r.answer, if r.assumed { " (from your message)" } else { "" }, r.reason))
+        .collect();
     let flip = match &v.flip {
         Some(f) => {
             format!("Answering **{}** to \"{}\" would make it **{}**.", f.answer, f.question, name(&f.recommendation))

@@ -52,8 +52,9 @@ fn an_opening_message_prefills_what_it_answers_and_asks_only_the_rest() {
     }
     assert!(!asked.iter().any(|s| s == "project" || s == "team"), "asked {asked:?}");
     let Outcome::Verdict(v) = outcome else { panic!("a verdict") };
-    let reasons: Vec<&str> = v.reasons.iter().map(|r| r.step.as_str()).collect();
-    assert!(reasons.contains(&"project") && reasons.contains(&"team"), "assumed answers count: {reasons:?}");
+    let assumed: Vec<&str> = v.reasons.iter().filter(|r| r.assumed).map(|r| r.step.as_str()).collect();
+    assert!(assumed.contains(&"project") && assumed.contains(&"team"), "assumed answers count, marked: {assumed:?}");
+    assert!(v.reasons.iter().any(|r| !r.assumed), "the answers given at the questions are not marked");
     assert!(!state.picks.is_empty());
 }
 
