@@ -20,7 +20,10 @@ pub async fn ask(
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
     let out = match engine.ask(&question) {
-        Ok(answer) => render::answer(&engine, &answer),
+        Ok(answer) => {
+            ctx.data().metrics.answered("ask", answer.kind());
+            render::answer(&engine, &answer)
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
@@ -203,7 +206,10 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
     let link = message.id.link(message.channel_id, ctx.guild_id());
     let author = message.author.global_name.as_deref().unwrap_or(&message.author.name).to_string();
     let mut out = match engine.ask(&message.content) {
-        Ok(answer) => render::answer(&engine, &answer),
+        Ok(answer) => {
+            ctx.data().metrics.answered("ask_signpost", answer.kind());
+            render::answer(&engine, &answer)
+        }
         Err(CoreError::EmptyQuestion) => {
             return send_ephemeral(ctx, "That message has no text I can answer (only attachments or embeds?).").await;
         }
@@ -259,10 +265,18 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
         poise::FrameworkError::Setup { error, .. } => error!(error = format!("{error:#}"), "setup failed"),
         poise::FrameworkError::Command { error, ctx, .. } => {
             error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = format!("{error:#}"), "command failed");
-            let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+            let text =
+                if is_store_error(&error) { STORE_DOWN } else { "Something went wrong on my side; please try again." };
+            let _ = ctx.send(Out::text(text).ephemeral().reply()).await;
         }
-        poise::FrameworkError::EventHandler { error, event, .. } => {
+        poise::FrameworkError::EventHandler { error, event, framework, .. } => {
             error!(event = event.snake_case_name(), error = format!("{error:#}"), "event handler failed");
+            // A click while the store is away still gets an answer, privately, instead of "This interaction failed".
+            if let serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } = event {
+                if is_store_error(&error) {
+                    tell_store_down(framework.serenity_context, c).await;
+                }
+            }
         }
         poise::FrameworkError::NotAnOwner { ctx, .. } => {
             warn!(user = ctx.author().id.get(), "non-owner tried an owner command");
@@ -272,6 +286,30 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
             if let Err(e) = poise::builtins::on_error(other).await {
                 error!(error = format!("{:#}", anyhow::Error::new(e)), "error while handling an error");
             }
+        }
+    }
+}
+
+/// Said privately when the session store does not answer (Redis restarting, a network blip): nothing was changed,
+/// and the same click or command works again once it is back.
+pub const STORE_DOWN: &str =
+    "I can't reach my memory of decisions right now; nothing was changed. Please try again in a moment.";
+
+/// The error, or one of its causes, is the store's.
+pub fn is_store_error(e: &Error) -> bool {
+    e.chain().any(|c| c.is::<crate::session::StoreError>())
+}
+
+/// Answers a click with [`STORE_DOWN`]: as the response when it was not acknowledged yet, else as a followup.
+async fn tell_store_down(ctx: &serenity::Context, c: &serenity::ComponentInteraction) {
+    let out = Out::text(STORE_DOWN).ephemeral();
+    if c.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(out.response())).await.is_err() {
+        let followup = serenity::CreateInteractionResponseFollowup::new()
+            .content(STORE_DOWN)
+            .ephemeral(true)
+            .allowed_mentions(render::no_mentions());
+        if let Err(e) = c.create_followup(&ctx.http, followup).await {
+            warn!(error = %e, "cannot tell the user the store is down");
         }
     }
 }

@@ -27,7 +27,7 @@ use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
-use crate::{config::Config, session::SessionStore, Engine};
+use crate::{config::Config, metrics::Metrics, session::SessionStore, Engine};
 
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Arc<Bot>, Error>;
@@ -45,6 +45,7 @@ pub struct Bot {
     decide_cooldown: Duration,
     /// When each user last started a decision.
     started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Bot {
@@ -59,6 +60,7 @@ impl Bot {
             places: places::Places::default(),
             decide_cooldown: config.decide_cooldown,
             started: std::sync::Mutex::default(),
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
@@ -83,6 +85,7 @@ impl Bot {
                     kb.faqs.len(),
                     kb.dialog.steps.len()
                 );
+                self.metrics.knowledge(&engine.matcher().info().version);
                 *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine);
                 info!(dir = %dir.display(), "knowledge reloaded");
                 Ok(summary)
@@ -121,6 +124,7 @@ impl Bot {
 struct Tracked {
     inner: poise::Framework<Arc<Bot>, Error>,
     tracker: tokio_util::task::TaskTracker,
+    metrics: Arc<Metrics>,
 }
 
 #[serenity::async_trait]
@@ -131,7 +135,21 @@ impl serenity::Framework for Tracked {
 
     async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
         let _token = self.tracker.token();
+        let kind = match &event {
+            serenity::FullEvent::InteractionCreate { interaction } => Some(match interaction {
+                serenity::Interaction::Command(_) => "command",
+                serenity::Interaction::Component(_) => "component",
+                serenity::Interaction::Autocomplete(_) => "autocomplete",
+                serenity::Interaction::Modal(_) => "modal",
+                _ => "other",
+            }),
+            _ => None,
+        };
+        let started = std::time::Instant::now();
         self.inner.dispatch(ctx, event).await;
+        if let Some(kind) = kind {
+            self.metrics.interaction(kind, started.elapsed());
+        }
     }
 }
 
@@ -177,6 +195,27 @@ pub async fn run(
     }
     let http = http.build();
 
+    // The shards this process runs start at 0 ("not connected"), so /healthz says 503 until each has connected.
+    let range = config.shards.map_or(0..1, |s| s.range());
+    for id in range.clone() {
+        bot.metrics.shard(id, false);
+    }
+    bot.metrics.knowledge(&bot.engine().matcher().info().version);
+    // Bound before connecting to Discord: a metrics port already taken stops the start, instead of a bot that
+    // runs unobserved.
+    let metrics_server = match config.metrics_addr {
+        Some(addr) => {
+            let listener = crate::metrics::bind(addr).await?;
+            info!(addr = %listener.local_addr().unwrap_or(addr), "serving /metrics and /healthz");
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let served = crate::metrics::serve(listener, bot.metrics.clone(), bot.store.clone(), async {
+                let _ = stop_rx.await;
+            });
+            Some((stop_tx, tokio::spawn(served)))
+        }
+        None => None,
+    };
+
     let (fatal_tx, mut fatal_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let guild = config.guild_id;
     let setup_bot = bot.clone();
@@ -214,7 +253,7 @@ pub async fn run(
     }
     let tracker = tokio_util::task::TaskTracker::new();
     let mut client = serenity::ClientBuilder::new_with_http(http, intents(config.message_content))
-        .framework(Tracked { inner: framework, tracker: tracker.clone() })
+        .framework(Tracked { inner: framework, tracker: tracker.clone(), metrics: bot.metrics.clone() })
         .await
         .context("building the Discord client")?;
     let shards = client.shard_manager.clone();
@@ -222,9 +261,20 @@ pub async fn run(
     // Due sessions are found through the expiry index and purged in small batches, off the async workers.
     let purger = tokio::spawn(bot.store.clone().purge_every(Duration::from_secs(60)));
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
+    let watcher = tokio::spawn(watch_shards(shards.clone(), range, bot.metrics.clone()));
 
+    let shard_range = config.shards;
+    let start = async {
+        match shard_range {
+            Some(s) => {
+                info!(first = s.first, last = s.last, total = s.total, "running a range of gateway shards");
+                client.start_shard_range(s.range(), s.total).await
+            }
+            None => client.start().await,
+        }
+    };
     let outcome = tokio::select! {
-        r = client.start() => r.map_err(connection_error),
+        r = start => r.map_err(connection_error),
         () = shutdown => {
             info!("shutting down");
             Ok(())
@@ -234,6 +284,11 @@ pub async fn run(
     shards.shutdown_all().await;
     purger.abort();
     reloader.abort();
+    watcher.abort();
+    if let Some((stop, server)) = metrics_server {
+        let _ = stop.send(());
+        let _ = server.await;
+    }
     // The purge task holds a handle to the store: wait until it is gone, so the store is closed when we return.
     let _ = purger.await;
     let _ = reloader.await;
@@ -268,6 +323,21 @@ fn connection_error(e: serenity::Error) -> anyhow::Error {
              SIGNPOST_MESSAGE_CONTENT=false to run without it (help channels and typed decision answers are then off)"
         ),
         e => anyhow::Error::new(e).context("the Discord connection ended"),
+    }
+}
+
+/// Keeps the shard gauges of the metrics up to date with the shard runners' connection stages.
+async fn watch_shards(manager: Arc<serenity::ShardManager>, range: std::ops::Range<u32>, metrics: Arc<Metrics>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let runners = manager.runners.lock().await;
+        for id in range.clone() {
+            let connected = runners
+                .get(&serenity::ShardId(id))
+                .is_some_and(|r| matches!(r.stage, serenity::ConnectionStage::Connected));
+            metrics.shard(id, connected);
+        }
     }
 }
 

@@ -9,6 +9,8 @@ mod fake_discord;
 mod knowledge;
 mod learned;
 mod matcher;
+mod redis_server;
 mod smoke;
 mod sources;
+mod store;
 mod topics;
