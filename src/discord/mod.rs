@@ -268,7 +268,7 @@ pub async fn run(
         match shard_range {
             Some(s) => {
                 info!(first = s.first, last = s.last, total = s.total, "running a range of gateway shards");
-                client.start_shard_range(s.range(), s.total).await
+                client.start_shard_range(serenity_range(s), s.total).await
             }
             None => client.start().await,
         }
@@ -326,6 +326,12 @@ fn connection_error(e: serenity::Error) -> anyhow::Error {
     }
 }
 
+/// The range serenity 0.12's `start_shard_range` takes: its end is the last shard, included (`4..7` starts shards
+/// 4, 5, 6 and 7, as its docs say), unlike a Rust range.
+fn serenity_range(s: crate::config::Shards) -> std::ops::Range<u32> {
+    s.first..s.last
+}
+
 /// Keeps the shard gauges of the metrics up to date with the shard runners' connection stages.
 async fn watch_shards(manager: Arc<serenity::ShardManager>, range: std::ops::Range<u32>, metrics: Arc<Metrics>) {
     let mut tick = tokio::time::interval(Duration::from_millis(500));
@@ -376,7 +382,14 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::{redact_url, serenity_range};
+    use crate::config::Shards;
+
+    #[test]
+    fn shard_ranges_reach_serenity_with_the_last_shard_included() {
+        assert_eq!(serenity_range(Shards { first: 0, last: 0, total: 2 }), 0..0, "shard 0 alone");
+        assert_eq!(serenity_range(Shards { first: 4, last: 7, total: 10 }), 4..7, "shards 4 to 7");
+    }
 
     #[test]
     fn proxy_credentials_never_reach_the_logs() {

@@ -10,6 +10,7 @@ mod knowledge;
 mod learned;
 mod matcher;
 mod redis_server;
+mod several;
 mod smoke;
 mod sources;
 mod store;
