@@ -2,6 +2,7 @@
 
 mod cli;
 mod contract;
+mod deploy;
 mod dialog;
 mod discord;
 mod eval;
