@@ -121,12 +121,15 @@ pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
         if let Context::Application(actx) = ctx {
             let _ = actx.interaction.delete_response(ctx.http()).await;
         }
-        let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+        let text = if is_store_error(&e) { STORE_DOWN } else { "Something went wrong on my side; please try again." };
+        let _ = ctx.send(Out::text(text).ephemeral().reply()).await;
     }
     Ok(())
 }
 
 async fn start_decision(ctx: Context<'_>) -> Result<(), Error> {
+    // The store must answer before a thread is opened: otherwise an empty thread stays behind when it is away.
+    ctx.data().store.blocking(|s| s.ping()).await?;
     let in_guild = ctx.guild_id().is_some();
     match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild).await? {
         Started::Thread(thread) => {

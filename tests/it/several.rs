@@ -260,6 +260,24 @@ async fn redis_lost_mid_run_gets_try_again_then_the_bot_recovers_and_metrics_cou
     assert!(cb.is_ephemeral(), "{}", cb.summary());
     assert!(cb.content().unwrap_or_default().contains("try again in a moment"), "{}", cb.summary());
     assert_step(&fake, q, 2);
+    // /decide meanwhile: told privately, and no thread is left behind empty.
+    let mark = fake.mark();
+    let decide = fake.slash_command("decide", json!([]), &alice());
+    assert_eq!(fake.wait_callback(&decide, WAIT).await.callback_type(), Some(5));
+    let said = fake
+        .wait_request_since(
+            mark,
+            |r| {
+                r.method == "POST"
+                    && r.path.starts_with("/webhooks/")
+                    && r.content().is_some_and(|c| c.contains("try again in a moment"))
+            },
+            WAIT,
+        )
+        .await;
+    assert_eq!(said.body.as_ref().and_then(|b| b["flags"].as_u64()), Some(64), "ephemeral: {}", said.summary());
+    let threads = format!("/channels/{CHANNEL_ID}/threads");
+    assert!(fake.requests()[mark..].iter().all(|r| r.path != threads), "no thread opened while the store is away");
 
     redis.restart();
     wait_health(addr, 200).await;
@@ -273,7 +291,7 @@ async fn redis_lost_mid_run_gets_try_again_then_the_bot_recovers_and_metrics_cou
     let m = samples(&text);
     let at = |k: &str| *m.get(k).unwrap_or_else(|| panic!("no sample {k} in:\n{text}"));
     assert_eq!(at(r#"signpost_answers_total{door="ask",kind="faq"}"#), 1.0);
-    assert_eq!(at(r#"signpost_interactions_total{kind="command"}"#), 2.0, "/ask and /decide");
+    assert_eq!(at(r#"signpost_interactions_total{kind="command"}"#), 3.0, "/ask and two /decide");
     assert_eq!(at(r#"signpost_interactions_total{kind="component"}"#), 3.0);
     assert_eq!(at(r#"signpost_interaction_seconds_count{kind="component"}"#), 3.0);
     assert!(at("signpost_store_errors_total") >= 1.0, "the click while Redis was down");
