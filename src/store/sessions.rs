@@ -20,19 +20,20 @@ use redis::Script;
 use super::Redis;
 use crate::session::{err, lookup, Expect, Lookup, Row, Session, SessionKey, Store, StoreError, Swap, TOMBSTONE};
 
-/// KEYS: the row, the activity index. ARGV: expectation (`any`, `inactive`, `at`), nonce, version, now, ttl,
-/// tombstone, the new row's JSON (empty: remove), its Redis expiry in seconds, its last activity.
+/// KEYS: the row, the activity index. ARGV: expectation (`any`, `inactive`, `at`), nonce, version, now, ttl, the
+/// new row's JSON (empty: remove), its Redis expiry in seconds, its last activity.
 /// Returns `{1}` when written, `{0, row}` (the row as found, or false) when not.
 ///
-/// What "active" means is decided here as in [`lookup`]: a live row, decodable, idle for at most `ttl`, not past
-/// its tombstone. A row that is not JSON counts as missing, as in the embedded store.
+/// What "active" means is decided here as in [`lookup`]: a live row, decodable, idle for at most `ttl` (anything
+/// else is a tombstone, or nothing). A row that is not JSON counts as missing, as in the embedded store.
 const SWAP: &str = r#"
 local raw = redis.call('GET', KEYS[1])
 local expect, now, ttl = ARGV[1], tonumber(ARGV[4]), tonumber(ARGV[5])
 local active = nil
 if raw then
   local ok, row = pcall(cjson.decode, raw)
-  if ok and type(row) == 'table' and type(row.live) == 'table' and now - row.live.updated <= ttl then
+  if ok and type(row) == 'table' and type(row.live) == 'table' and type(row.live.updated) == 'number'
+      and now - row.live.updated <= ttl then
     active = row.live
   end
 end
@@ -47,12 +48,12 @@ end
 if not matches then
   return {0, raw or false}
 end
-if ARGV[7] == '' then
+if ARGV[6] == '' then
   redis.call('DEL', KEYS[1])
   redis.call('ZREM', KEYS[2], KEYS[1])
 else
-  redis.call('SET', KEYS[1], ARGV[7], 'EX', ARGV[8])
-  redis.call('ZADD', KEYS[2], ARGV[9], KEYS[1])
+  redis.call('SET', KEYS[1], ARGV[6], 'EX', ARGV[7])
+  redis.call('ZADD', KEYS[2], ARGV[8], KEYS[1])
 end
 return {1}
 "#;
@@ -128,7 +129,6 @@ impl Store for RedisStore {
                 .arg(version)
                 .arg(now)
                 .arg(self.ttl)
-                .arg(TOMBSTONE.as_secs())
                 .arg(&json)
                 .arg(expiry)
                 .arg(updated)
