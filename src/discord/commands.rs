@@ -81,8 +81,14 @@ pub async fn compare(
     // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
     let out = match engine.compare(&first, &second, aspect.as_deref()) {
         Ok(c) => match engine.comparison_answer(&c) {
-            Some(answer) => render::answer(&engine, &answer),
-            None => overview(&c),
+            Some(answer) => {
+                ctx.data().metrics.answered("compare", answer.kind());
+                render::answer(&engine, &answer)
+            }
+            None => {
+                ctx.data().metrics.answered("compare", "compare");
+                overview(&c)
+            }
         },
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
@@ -172,12 +178,12 @@ pub async fn faq(
     let out = match topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => render::faq_browser(engine.kb(), user, 0, None, &engine).ephemeral(),
         // An id picked from autocomplete, or free text matched like any question.
-        Some(t) => match engine.faq_answer(t) {
-            Some(a) => render::answer(&engine, &a),
-            None => match engine.ask(t) {
-                Ok(a) => render::answer(&engine, &a),
-                Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
-            },
+        Some(t) => match engine.faq_answer(t).map_or_else(|| engine.ask(t), Ok) {
+            Ok(a) => {
+                ctx.data().metrics.answered("faq", a.kind());
+                render::answer(&engine, &a)
+            }
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
         },
     };
     ctx.send(out.reply()).await?;
@@ -194,7 +200,10 @@ pub async fn framework(
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
     let out = match engine.framework_answer(&name) {
-        Ok(a) => render::answer(&engine, &a),
+        Ok(a) => {
+            ctx.data().metrics.answered("framework", a.kind());
+            render::answer(&engine, &a)
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
