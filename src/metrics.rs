@@ -243,3 +243,47 @@ async fn health(State(s): State<Served>) -> impl IntoResponse {
     let say = |ok: bool| if ok { "ok" } else { "down" };
     (status, format!("shards: {}\nstore: {}\n", say(shards), say(store)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(m: &Metrics, key: &str) -> Option<f64> {
+        m.render().lines().find_map(|l| l.strip_prefix(key).and_then(|v| v.trim().parse().ok()))
+    }
+
+    #[test]
+    fn a_none_answer_is_also_an_abstention() {
+        let m = Metrics::new();
+        m.answered("ask", "faq");
+        m.answered("message", "none");
+        m.abstained("message");
+        assert_eq!(sample(&m, r#"signpost_answers_total{door="ask",kind="faq"} "#), Some(1.0));
+        assert_eq!(sample(&m, r#"signpost_answers_total{door="message",kind="none"} "#), Some(1.0));
+        assert_eq!(sample(&m, r#"signpost_abstentions_total{door="message"} "#), Some(2.0));
+        assert_eq!(sample(&m, r#"signpost_votes_total{vote="not_helpful"} "#), Some(0.0), "votes exist from the start");
+    }
+
+    #[test]
+    fn shards_are_connected_only_when_every_one_is() {
+        let m = Metrics::new();
+        assert!(!m.shards_connected(), "no shard yet: not ready");
+        m.shard(0, true);
+        m.shard(1, false);
+        assert!(!m.shards_connected());
+        m.shard(1, true);
+        assert!(m.shards_connected());
+    }
+
+    #[test]
+    fn a_reload_replaces_the_knowledge_version() {
+        let m = Metrics::new();
+        m.knowledge("a");
+        m.knowledge("b");
+        let text = m.render();
+        assert!(
+            text.contains(r#"signpost_knowledge_info{version="b"} 1"#) && !text.contains(r#"version="a""#),
+            "{text}"
+        );
+    }
+}
