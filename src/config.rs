@@ -59,7 +59,7 @@ pub struct Config {
     /// How soon a user may start another decision (`/decide`, "Start a new decision"); zero: no limit.
     pub decide_cooldown: Duration,
     /// Keep sessions in this Redis (shared by every process) instead of the embedded store. May hold a password:
-    /// log it only through `discord::redact_url`.
+    /// log it only through [`redact_url`].
     pub redis_url: Option<String>,
     /// The gateway shards this process runs; `None`: as many as Discord recommends, all here.
     pub shards: Option<Shards>,
@@ -262,6 +262,16 @@ fn snowflake(name: &'static str, s: &str) -> Result<u64, ConfigError> {
     s.trim().parse().map_err(|_| ConfigError::Env { name, message: format!("`{s}` is not a Discord id (a number)") })
 }
 
+/// `url` without the credentials it may carry (`http://user:secret@host` -> `http://***@host`), for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
 fn address(name: &'static str, s: &str) -> Result<std::net::SocketAddr, ConfigError> {
     s.trim().parse().map_err(|_| ConfigError::Env {
         name,
@@ -314,6 +324,14 @@ mod tests {
         assert!(e.to_string().contains("is not a Discord id"), "{e}");
         let e = Config::from_parts(None, "x", env(&[("SIGNPOST_MESSAGE_CONTENT", "maybe")])).unwrap_err();
         assert!(e.to_string().contains("SIGNPOST_MESSAGE_CONTENT: `maybe` is not true or false"), "{e}");
+    }
+
+    #[test]
+    fn proxy_credentials_never_reach_the_logs() {
+        assert_eq!(redact_url("http://user:s3cret@proxy:8080/api"), "http://***@proxy:8080/api");
+        assert_eq!(redact_url("https://token@proxy"), "https://***@proxy");
+        assert_eq!(redact_url("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(redact_url("http://proxy/path@not-credentials"), "http://proxy/path@not-credentials");
     }
 
     #[test]

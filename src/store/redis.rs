@@ -43,7 +43,7 @@ impl Redis {
 
     /// As [`Redis::connect`], with another key prefix (tests share one Redis between several stores this way).
     pub fn connect_with_prefix(url: &str, prefix: &str) -> Result<Self, StoreError> {
-        let shown = crate::discord::redact_url(url);
+        let shown = crate::config::redact_url(url);
         let client = redis::Client::open(url)
             .map_err(|e| StoreError::new(format!("SIGNPOST_REDIS_URL `{shown}` is not a Redis URL: {e}")))?;
         let redis = Self {
