@@ -64,34 +64,45 @@ impl Redis {
     }
 
     /// Runs `f` on a connection: an idle one, or a new one. A connection on which `f` failed for a reason of the
-    /// connection (not of the command) is dropped.
-    pub fn run<T>(&self, f: impl FnOnce(&mut redis::Connection) -> redis::RedisResult<T>) -> Result<T, StoreError> {
+    /// connection (not of the command) is dropped, with every idle one (they went to the same server).
+    ///
+    /// An idle connection may have died while it waited (Redis restarted): then `f` runs once more, on a new
+    /// connection. That is safe for what the stores send: reads, writes of a whole value, and the swap script,
+    /// which compares before it writes (run twice, the second run finds the version moved and writes nothing).
+    pub fn run<T>(&self, mut f: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>) -> Result<T, StoreError> {
         let idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let mut con = match idle {
-            Some(con) => con,
-            None => self.open()?,
-        };
-        match f(&mut con) {
-            Ok(v) => {
-                let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
-                if idle.len() < IDLE {
-                    idle.push(con);
+        if let Some(mut con) = idle {
+            match f(&mut con) {
+                Ok(v) => return Ok(self.done(con, v)),
+                Err(e) if !broken(&e) && con.is_open() => {
+                    self.put_back(con);
+                    return Err(StoreError::new(format!("redis: {e}")));
                 }
-                Ok(v)
+                Err(_) => self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).clear(),
             }
+        }
+        let mut con = self.open()?;
+        match f(&mut con) {
+            Ok(v) => Ok(self.done(con, v)),
             Err(e) => {
                 if !broken(&e) && con.is_open() {
-                    let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
-                    if idle.len() < IDLE {
-                        idle.push(con);
-                    }
-                } else {
-                    // Every idle connection was opened to the same server: after one breaks, the others most
-                    // likely have too. Dropping them now spares the next callers a timeout each.
-                    self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).clear();
+                    self.put_back(con);
                 }
                 Err(StoreError::new(format!("redis: {e}")))
             }
+        }
+    }
+
+    fn done<T>(&self, con: redis::Connection, v: T) -> T {
+        self.put_back(con);
+        v
+    }
+
+    /// Keeps a working connection for the next call (at most [`IDLE`] of them).
+    fn put_back(&self, con: redis::Connection) {
+        let mut idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner());
+        if idle.len() < IDLE {
+            idle.push(con);
         }
     }
 

@@ -188,6 +188,10 @@ fn the_redis_store_reconnects_by_itself() {
     server.restart();
     // The first call after the restart opens a new connection: no restart of the bot, nothing lost (the server
     // kept its append-only file).
-    assert_eq!(store.get(KEY).unwrap(), Lookup::Active(s));
+    assert_eq!(store.get(KEY).unwrap(), Lookup::Active(s.clone()));
     store.ping().unwrap();
+    // Redis restarted between two calls: the idle connection is dead, and the next call still succeeds.
+    server.stop();
+    server.restart();
+    assert_eq!(store.get(KEY).unwrap(), Lookup::Active(s));
 }
