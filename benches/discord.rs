@@ -11,6 +11,9 @@
 //!    (`signpost::discord::run`). The cases are interleaved in blocks, so load from elsewhere on a shared machine
 //!    hits all of them alike. "fake clock" is the fake's own record (interaction queued -> callback recorded,
 //!    `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
+//! 3. `-- redis`: the dialog click round trip with sessions in Redis (a `redis-server` started here on a loopback
+//!    port) against the embedded store, interleaved in blocks in one run; then Redis's own memory (`INFO memory`,
+//!    `used_memory`) for 100,000 stored sessions, against the size of the same sessions in `sessions.redb`.
 //! 2. Memory of the real binary (`signpost serve`, a child process against a fake started here): VmRSS and VmHWM
 //!    from `/proc/PID/status` when idle, then with 100,000 stored sessions, before and after activity on stored
 //!    sessions (dialog clicks and typed answers).
@@ -32,8 +35,14 @@ use signpost::{
         render, Bot,
     },
     session::{self, now, Session, SessionKey, SessionStore},
+    store::Backend,
     Engine,
 };
+
+// The test suite's redis-server helper (start on a free port, stop when dropped).
+#[path = "../tests/it/redis_server.rs"]
+#[allow(dead_code)]
+mod redis_server;
 
 // The test suite's fake Discord, of which the bench drives a part: the rest is used (and kept free of dead
 // code) by `tests/it`.
@@ -76,6 +85,9 @@ fn main() {
     }
     if wants("memory") {
         rt.block_on(memory());
+    }
+    if wants("redis") {
+        rt.block_on(redis());
     }
     println!("\ndone in {:.1} s", t0.elapsed().as_secs_f64());
 }
@@ -292,16 +304,28 @@ async fn start_signpost(
     fake: &FakeDiscord,
     data_dir: &Path,
 ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
+    start_signpost_on(fake, data_dir, None).await
+}
+
+/// As [`start_signpost`], with the sessions in the Redis at `redis` when given.
+async fn start_signpost_on(
+    fake: &FakeDiscord,
+    data_dir: &Path,
+    redis: Option<String>,
+) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let base = fake.base_url();
     let dir = data_dir.display().to_string();
     let env = move |k: &str| match k {
         "DISCORD_TOKEN" => Some(TOKEN.to_string()),
         "SIGNPOST_DISCORD_PROXY" => Some(base.clone()),
         "SIGNPOST_DATA_DIR" => Some(dir.clone()),
+        "SIGNPOST_REDIS_URL" => redis.clone(),
         _ => None,
     };
     let config = Config::from_parts(None, "bench", env).expect("config");
-    let store = SessionStore::open(&config.data_dir, config.session_ttl).expect("session store");
+    let store = Backend::open(config.redis_url.as_deref())
+        .and_then(|b| b.sessions(&config.data_dir, config.session_ttl))
+        .expect("session store");
     let bot = Arc::new(Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store));
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -816,4 +840,98 @@ async fn memory() {
         ms(typed_a),
         ms(typed_b)
     );
+}
+
+// ------------------------------------------------------------------------------------------------ redis
+
+/// `used_memory` of `INFO memory`, in bytes.
+fn redis_used_memory(server: &redis_server::RedisServer) -> u64 {
+    let info = server.command(&["INFO", "memory"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no used_memory in INFO memory:\n{info}"))
+}
+
+async fn redis() {
+    println!("\n## Sessions in Redis against the embedded store (redis-server on 127.0.0.1, started here)");
+    let server = redis_server::RedisServer::start();
+    println!(
+        "redis: {}",
+        server.command(&["INFO", "server"]).lines().find(|l| l.starts_with("redis_version")).unwrap_or("?").trim()
+    );
+
+    // Round trips: the same dialog clicks (load, plan, compare-and-set, render) against each store, interleaved.
+    let redb_fake = FakeDiscord::start().await;
+    let redb_dir = tempfile::tempdir().expect("tempdir");
+    let (stop_redb, task_redb) = start_signpost(&redb_fake, redb_dir.path()).await;
+    let redis_fake = FakeDiscord::start().await;
+    let redis_dir = tempfile::tempdir().expect("tempdir");
+    let (stop_redis, task_redis) = start_signpost_on(&redis_fake, redis_dir.path(), Some(server.url())).await;
+    let mut clickers = [Clicker::start(&redb_fake).await, Clicker::start(&redis_fake).await];
+    let fakes = [&redb_fake, &redis_fake];
+    let names = ["signpost dialog click, redb", "signpost dialog click, Redis"];
+    let mut runs = [Run::new(), Run::new()];
+    for block in 0..=BLOCKS {
+        for c in 0..2 {
+            let case = (c + block) % 2;
+            let count = if block == 0 { CLICK_WARMUP } else { CLICKS / BLOCKS };
+            let started = Instant::now();
+            for _ in 0..count {
+                let (wall, fake, cb) = clickers[case].click(fakes[case]).await;
+                if block > 0 {
+                    runs[case].wall.push(wall);
+                    runs[case].fake.push(fake);
+                    runs[case].problems += usize::from(cb.status >= 300 || cb.problem.is_some());
+                }
+            }
+            if block > 0 {
+                runs[case].total += started.elapsed();
+            }
+        }
+    }
+    let _ = stop_redb.send(());
+    let _ = stop_redis.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), task_redb).await;
+    let _ = tokio::time::timeout(Duration::from_secs(10), task_redis).await;
+    println!("\nclicks N = {CLICKS} each after {CLICK_WARMUP} warm-up, {BLOCKS} interleaved blocks");
+    print_header();
+    for (name, run) in names.iter().zip(&runs) {
+        print_run(name, run);
+    }
+    let (a, b) = (stats(&runs[0].fake), stats(&runs[1].fake));
+    println!(
+        "Redis / redb: median {:.2}x, p99 {:.2}x",
+        b.median.as_secs_f64() / a.median.as_secs_f64(),
+        b.p99.as_secs_f64() / a.p99.as_secs_f64()
+    );
+
+    // Memory: the same 100,000 sessions in Redis (its own accounting) and in a redb file.
+    let engine = Engine::load(None).expect("built-in knowledge");
+    let (all, _) = sessions(&engine, STORED_SESSIONS);
+    let ttl = Duration::from_secs(15 * 60);
+    let store = Backend::open(Some(&server.url())).and_then(|b| b.sessions(Path::new("unused"), ttl)).expect("redis");
+    let before = redis_used_memory(&server);
+    let t = Instant::now();
+    store.put_many(all.iter().map(|(k, s)| (*k, s))).expect("put_many");
+    let fill = t.elapsed();
+    let after = redis_used_memory(&server);
+    let rows = store.len().expect("rows");
+    let redb = tempfile::tempdir().expect("tempdir");
+    {
+        let file = SessionStore::open(&redb.path().join("data"), ttl).expect("redb");
+        file.put_many(all.iter().map(|(k, s)| (*k, s))).expect("put_many");
+    }
+    let grew = after.saturating_sub(before);
+    println!(
+        "\n{} sessions ({rows} keys) in Redis: used_memory {:.1} MB -> {:.1} MB (+{:.1} MB, {} B a session); \
+         written in {:.2} s (pipelined)",
+        all.len(),
+        before as f64 / 1e6,
+        after as f64 / 1e6,
+        grew as f64 / 1e6,
+        grew / all.len() as u64,
+        fill.as_secs_f64()
+    );
+    println!("the same sessions in sessions.redb: {:.1} MB on disk", file_mb(&redb.path().join("data")));
 }

@@ -34,6 +34,9 @@ struct FileConfig {
     help_channel_min_confidence: Option<f32>,
     message_content: Option<bool>,
     decide_cooldown: Option<String>,
+    redis_url: Option<String>,
+    shards: Option<String>,
+    metrics_addr: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -55,6 +58,54 @@ pub struct Config {
     pub message_content: bool,
     /// How soon a user may start another decision (`/decide`, "Start a new decision"); zero: no limit.
     pub decide_cooldown: Duration,
+    /// Keep sessions in this Redis (shared by every process) instead of the embedded store. May hold a password:
+    /// log it only through [`redact_url`].
+    pub redis_url: Option<String>,
+    /// The gateway shards this process runs; `None`: as many as Discord recommends, all here.
+    pub shards: Option<Shards>,
+    /// Where to serve `/metrics` and `/healthz`.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+/// `FIRST-LAST/TOTAL`: shards FIRST to LAST (inclusive) of TOTAL run in this process.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shards {
+    pub first: u32,
+    pub last: u32,
+    pub total: u32,
+}
+
+impl Shards {
+    /// The shard ids, as a half-open range (what serenity takes).
+    pub fn range(&self) -> std::ops::Range<u32> {
+        self.first..self.last + 1
+    }
+}
+
+impl std::str::FromStr for Shards {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("`{s}` is not a shard range FIRST-LAST/TOTAL such as 0-3/8 (shards 0 to 3 of 8)");
+        let (range, total) = s.trim().split_once('/').ok_or_else(bad)?;
+        let (first, last) = match range.split_once('-') {
+            Some((a, b)) => (a, b),
+            // One shard: `2/8`.
+            None => (range, range),
+        };
+        let number = |t: &str| t.trim().parse::<u32>().map_err(|_| bad());
+        let (first, last, total) = (number(first)?, number(last)?, number(total)?);
+        if total == 0 {
+            return Err(format!("`{s}`: TOTAL must be at least 1"));
+        }
+        if first > last {
+            return Err(format!("`{s}`: FIRST ({first}) is after LAST ({last})"));
+        }
+        if last >= total {
+            return Err(format!("`{s}`: shard ids run from 0 to TOTAL-1 ({}), LAST is {last}", total - 1));
+        }
+        Ok(Shards { first, last, total })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -80,6 +131,9 @@ impl Default for Config {
             help_channel_min_confidence: 0.5,
             message_content: true,
             decide_cooldown: Duration::from_secs(10),
+            redis_url: None,
+            shards: None,
+            metrics_addr: None,
         }
     }
 }
@@ -140,6 +194,13 @@ impl Config {
         if let Some(v) = parsed.decide_cooldown {
             c.decide_cooldown = ttl_text("decide_cooldown", &v)?;
         }
+        c.redis_url = parsed.redis_url;
+        if let Some(v) = parsed.shards {
+            c.shards = Some(v.parse().map_err(|message| ConfigError::Env { name: "shards", message })?);
+        }
+        if let Some(v) = parsed.metrics_addr {
+            c.metrics_addr = Some(address("metrics_addr", &v)?);
+        }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         c.token = var("DISCORD_TOKEN").map(|t| Token(t.trim().to_string()));
@@ -169,6 +230,15 @@ impl Config {
         if let Some(v) = var("SIGNPOST_DECIDE_COOLDOWN") {
             c.decide_cooldown = ttl_text("SIGNPOST_DECIDE_COOLDOWN", &v)?;
         }
+        if let Some(v) = var("SIGNPOST_REDIS_URL") {
+            c.redis_url = Some(v.trim().to_string());
+        }
+        if let Some(v) = var("SIGNPOST_SHARDS") {
+            c.shards = Some(v.parse().map_err(|message| ConfigError::Env { name: "SIGNPOST_SHARDS", message })?);
+        }
+        if let Some(v) = var("SIGNPOST_METRICS_ADDR") {
+            c.metrics_addr = Some(address("SIGNPOST_METRICS_ADDR", &v)?);
+        }
         if let Some(v) = var("SIGNPOST_MESSAGE_CONTENT") {
             c.message_content = match v.trim().to_lowercase().as_str() {
                 "true" | "1" | "yes" | "on" => true,
@@ -190,6 +260,23 @@ impl Config {
 
 fn snowflake(name: &'static str, s: &str) -> Result<u64, ConfigError> {
     s.trim().parse().map_err(|_| ConfigError::Env { name, message: format!("`{s}` is not a Discord id (a number)") })
+}
+
+/// `url` without the credentials it may carry (`http://user:secret@host` -> `http://***@host`), for logs.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://***{}", &rest[at..]),
+        None => url.to_string(),
+    }
+}
+
+fn address(name: &'static str, s: &str) -> Result<std::net::SocketAddr, ConfigError> {
+    s.trim().parse().map_err(|_| ConfigError::Env {
+        name,
+        message: format!("`{s}` is not an address and port such as 127.0.0.1:9100 or 0.0.0.0:9100"),
+    })
 }
 
 fn position(text: &str, offset: usize) -> String {
@@ -237,6 +324,44 @@ mod tests {
         assert!(e.to_string().contains("is not a Discord id"), "{e}");
         let e = Config::from_parts(None, "x", env(&[("SIGNPOST_MESSAGE_CONTENT", "maybe")])).unwrap_err();
         assert!(e.to_string().contains("SIGNPOST_MESSAGE_CONTENT: `maybe` is not true or false"), "{e}");
+    }
+
+    #[test]
+    fn proxy_credentials_never_reach_the_logs() {
+        assert_eq!(redact_url("http://user:s3cret@proxy:8080/api"), "http://***@proxy:8080/api");
+        assert_eq!(redact_url("https://token@proxy"), "https://***@proxy");
+        assert_eq!(redact_url("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
+        assert_eq!(redact_url("http://proxy/path@not-credentials"), "http://proxy/path@not-credentials");
+    }
+
+    #[test]
+    fn shard_ranges_are_checked() {
+        let c = Config::from_parts(None, "x", env(&[("SIGNPOST_SHARDS", "2-3/4")])).unwrap();
+        assert_eq!(c.shards, Some(Shards { first: 2, last: 3, total: 4 }));
+        assert_eq!(c.shards.unwrap().range(), 2..4);
+        assert_eq!("1/2".parse::<Shards>(), Ok(Shards { first: 1, last: 1, total: 2 }));
+        assert!(Config::from_parts(None, "x", env(&[])).unwrap().shards.is_none(), "default: as Discord recommends");
+        for (bad, says) in [
+            ("0-4/4", "shard ids run from 0 to TOTAL-1 (3), LAST is 4"),
+            ("3-1/4", "FIRST (3) is after LAST (1)"),
+            ("0-0/0", "TOTAL must be at least 1"),
+            ("two", "is not a shard range FIRST-LAST/TOTAL"),
+            ("0-x/2", "is not a shard range FIRST-LAST/TOTAL"),
+        ] {
+            let e = Config::from_parts(None, "x", env(&[("SIGNPOST_SHARDS", bad)])).unwrap_err().to_string();
+            assert!(e.starts_with("SIGNPOST_SHARDS: ") && e.contains(says), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn redis_and_metrics_settings() {
+        let vars =
+            [("SIGNPOST_REDIS_URL", "redis://:pw@127.0.0.1:6379/0"), ("SIGNPOST_METRICS_ADDR", "127.0.0.1:9100")];
+        let c = Config::from_parts(Some("redis_url = \"redis://other\""), "x", env(&vars)).unwrap();
+        assert_eq!(c.redis_url.as_deref(), Some("redis://:pw@127.0.0.1:6379/0"));
+        assert_eq!(c.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
+        let e = Config::from_parts(None, "x", env(&[("SIGNPOST_METRICS_ADDR", "9100")])).unwrap_err();
+        assert!(e.to_string().contains("SIGNPOST_METRICS_ADDR: `9100` is not an address and port"), "{e}");
     }
 
     #[test]

@@ -19,13 +19,17 @@
 //!   versioned state and a verdict that explains itself; free text (an opening message, a typed reply) is read
 //!   by the matcher's dialog reader, and what it answers is assumed, shown and changeable.
 //! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
-//! - [`session`]: decision sessions per user and channel, with idle expiry, in an embedded store (redb).
+//! - [`session`]: decision sessions per user and channel, with idle expiry, behind the `Store` trait (the
+//!   embedded redb store lives there too).
+//! - [`store`]: which store the bot runs on, embedded (redb, one process) or Redis (shared by several
+//!   processes): the shared Redis connection handle and the Redis implementations of the store traits.
 //! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog
 //!   steps.
 //!
 //! Front doors (and what they share):
 //! - [`config`]: settings of the Discord bot, `signpost.toml` then the environment.
 //! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `serve`).
+//! - [`metrics`]: Prometheus metrics and readiness (`/metrics`, `/healthz`) for `signpost serve`.
 //! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads.
 //!   The only module that imports serenity or poise.
 
@@ -40,7 +44,9 @@ pub mod error;
 pub mod eval;
 pub mod knowledge;
 pub mod matcher;
+pub mod metrics;
 pub mod reply;
 pub mod session;
+pub mod store;
 
 pub use engine::Engine;

@@ -1,5 +1,6 @@
-//! Decision sessions per user and channel, with an idle timeout, behind a [`Store`] trait (an embedded redb
-//! database here; a shared store such as Redis can implement the same trait).
+//! Decision sessions per user and channel, with an idle timeout, behind a [`Store`] trait: the embedded redb
+//! database here ([`RedbStore`], the default), or Redis shared by several processes
+//! ([`crate::store::RedisStore`]). Both pass one suite of tests (`tests/it/store.rs`).
 //!
 //! Races are settled by one operation, [`Store::swap`]: it reads the stored row, compares it with what the caller
 //! expects (a session's nonce and version), and writes the new row, atomically. Two clicks on the same step both
@@ -104,10 +105,10 @@ fn fresh_nonce() -> u32 {
     (h.finish() as u32).max(1)
 }
 
-/// What is stored under a key.
+/// What is stored under a key (JSON, in either store: a change of [`Session`] flows through both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum Row {
+pub(crate) enum Row {
     Live(Session),
     /// A session that expired at `at` (Unix seconds); kept for [`TOMBSTONE`] so its notice can still be given.
     Gone {
@@ -162,7 +163,13 @@ pub enum Swap {
 #[error("session store: {0}")]
 pub struct StoreError(String);
 
-fn err(e: impl std::fmt::Display) -> StoreError {
+impl StoreError {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
+pub(crate) fn err(e: impl std::fmt::Display) -> StoreError {
     StoreError(e.to_string())
 }
 
@@ -179,6 +186,10 @@ pub trait Store: Send + Sync + 'static {
     fn put_many(&self, sessions: &mut dyn Iterator<Item = (SessionKey, &Session)>) -> Result<(), StoreError>;
     /// How many rows (sessions and tombstones) are stored.
     fn rows(&self) -> Result<u64, StoreError>;
+    /// How many sessions are active (not idle past the timeout) as of `now`.
+    fn active(&self, now: u64) -> Result<u64, StoreError>;
+    /// Whether the store answers (for `/healthz`): an error when it does not.
+    fn ping(&self) -> Result<(), StoreError>;
 }
 
 /// The time sessions are measured by: the system clock, plus an offset that tests move forward.
@@ -205,6 +216,8 @@ pub struct SessionStore {
     store: Arc<dyn Store>,
     ttl: Duration,
     clock: Clock,
+    /// Store operations run through [`SessionStore::blocking`] that failed (for the metrics).
+    errors: Arc<AtomicU64>,
 }
 
 /// Seconds since the Unix epoch, now, by the system clock.
@@ -220,7 +233,7 @@ impl SessionStore {
 
     /// A handle over any [`Store`].
     pub fn with_store(store: Arc<dyn Store>, ttl: Duration) -> Self {
-        Self { store, ttl, clock: Clock::default() }
+        Self { store, ttl, clock: Clock::default(), errors: Arc::default() }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -242,7 +255,18 @@ impl SessionStore {
         f: impl FnOnce(&SessionStore) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| StoreError(format!("store task: {e}")))?
+        let done =
+            tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| StoreError(format!("store task: {e}")));
+        let done = done.and_then(|r| r);
+        if done.is_err() {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        done
+    }
+
+    /// How many store operations run through [`SessionStore::blocking`] have failed since start.
+    pub fn errors(&self) -> u64 {
+        self.errors.load(Ordering::Relaxed)
     }
 
     pub fn get(&self, key: SessionKey) -> Result<Lookup, StoreError> {
@@ -303,6 +327,16 @@ impl SessionStore {
 
     pub fn len(&self) -> Result<u64, StoreError> {
         self.store.rows()
+    }
+
+    /// How many sessions are active now.
+    pub fn active(&self) -> Result<u64, StoreError> {
+        self.store.active(self.now())
+    }
+
+    /// See [`Store::ping`].
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.store.ping()
     }
 
     pub fn is_empty(&self) -> Result<bool, StoreError> {
@@ -366,6 +400,16 @@ pub fn answer_ids(kb: &KnowledgeBase, state: &State) -> Vec<String> {
         .collect()
 }
 
+/// What a stored row means as of `now`, with an idle timeout of `ttl` seconds (the same in every store).
+pub(crate) fn lookup(row: Option<Row>, now: u64, ttl: u64) -> Lookup {
+    match row {
+        None => Lookup::Missing,
+        Some(Row::Live(s)) if now.saturating_sub(s.updated) > ttl => Lookup::Expired { nonce: s.nonce },
+        Some(Row::Live(s)) => Lookup::Active(s),
+        Some(Row::Gone { nonce, .. }) => Lookup::Expired { nonce },
+    }
+}
+
 // ------------------------------------------------------------------------------------------------ redb
 
 /// The embedded store: one redb file.
@@ -412,12 +456,7 @@ impl RedbStore {
     }
 
     fn lookup(&self, row: Option<Row>, now: u64) -> Lookup {
-        match row {
-            None => Lookup::Missing,
-            Some(Row::Live(s)) if now.saturating_sub(s.updated) > self.ttl => Lookup::Expired { nonce: s.nonce },
-            Some(Row::Live(s)) => Lookup::Active(s),
-            Some(Row::Gone { nonce, .. }) => Lookup::Expired { nonce },
-        }
+        lookup(row, now, self.ttl)
     }
 }
 
@@ -522,6 +561,30 @@ impl Store for RedbStore {
         let txn = self.db.begin_read().map_err(err)?;
         let table = txn.open_table(SESSIONS).map_err(err)?;
         table.len().map_err(err)
+    }
+
+    fn active(&self, now: u64) -> Result<u64, StoreError> {
+        // The expiry index is ordered by deadline: the live rows due after `now` are the active ones (tombstones
+        // are due later too, so their rows are read to tell them apart; there are few, one per expired session).
+        let txn = self.db.begin_read().map_err(err)?;
+        let index = txn.open_table(EXPIRY).map_err(err)?;
+        let table = txn.open_table(SESSIONS).map_err(err)?;
+        let mut n = 0;
+        for entry in index.range::<&[u8; 24]>(&index_key(now.saturating_add(1), &[0; 16])..).map_err(err)? {
+            let (k, _) = entry.map_err(err)?;
+            let mut key = [0u8; 16];
+            key.copy_from_slice(&k.value()[8..]);
+            let row = table.get(&key).map_err(err)?.and_then(|v| Self::decode(v.value()));
+            if matches!(self.lookup(row, now), Lookup::Active(_)) {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    fn ping(&self) -> Result<(), StoreError> {
+        // An embedded file answers while the process runs: a read transaction is enough to show it is open.
+        self.db.begin_read().map(|_| ()).map_err(err)
     }
 }
 

@@ -8,7 +8,7 @@ use super::{Cli, Exit, EXIT_KNOWLEDGE};
 use crate::{
     config::Config,
     discord::{self, Bot},
-    session::SessionStore,
+    store::Backend,
     Engine,
 };
 
@@ -39,10 +39,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
     }
     let engine =
         Engine::load(config.knowledge.as_deref()).map_err(|e| Exit { code: EXIT_KNOWLEDGE, message: e.to_string() })?;
-    let store = SessionStore::open(&config.data_dir, config.session_ttl)
-        .map_err(|e| Exit { code: 1, message: e.to_string() })?;
+    // Redis must answer now: a bot that starts without its store would fail every decision.
+    let backend = Backend::open(config.redis_url.as_deref()).map_err(|e| Exit { code: 1, message: e.to_string() })?;
+    let store =
+        backend.sessions(&config.data_dir, config.session_ttl).map_err(|e| Exit { code: 1, message: e.to_string() })?;
     info!(
-        data_dir = %config.data_dir.display(),
+        store = %backend.describe(&config.data_dir),
         session_ttl = ?config.session_ttl,
         knowledge = %config.knowledge.as_ref().map_or("built-in".to_string(), |d| d.display().to_string()),
         help_channels = config.help_channels.len(),

@@ -20,7 +20,10 @@ pub async fn ask(
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
     let out = match engine.ask(&question) {
-        Ok(answer) => render::answer(&engine, &answer),
+        Ok(answer) => {
+            ctx.data().metrics.answered("ask", answer.kind());
+            render::answer(&engine, &answer)
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
@@ -78,8 +81,14 @@ pub async fn compare(
     // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
     let out = match engine.compare(&first, &second, aspect.as_deref()) {
         Ok(c) => match engine.comparison_answer(&c) {
-            Some(answer) => render::answer(&engine, &answer),
-            None => overview(&c),
+            Some(answer) => {
+                ctx.data().metrics.answered("compare", answer.kind());
+                render::answer(&engine, &answer)
+            }
+            None => {
+                ctx.data().metrics.answered("compare", "compare");
+                overview(&c)
+            }
         },
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
@@ -118,12 +127,15 @@ pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
         if let Context::Application(actx) = ctx {
             let _ = actx.interaction.delete_response(ctx.http()).await;
         }
-        let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+        let text = if is_store_error(&e) { STORE_DOWN } else { "Something went wrong on my side; please try again." };
+        let _ = ctx.send(Out::text(text).ephemeral().reply()).await;
     }
     Ok(())
 }
 
 async fn start_decision(ctx: Context<'_>) -> Result<(), Error> {
+    // The store must answer before a thread is opened: otherwise an empty thread stays behind when it is away.
+    ctx.data().store.blocking(|s| s.ping()).await?;
     let in_guild = ctx.guild_id().is_some();
     let first = crate::dialog::State::new();
     match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild, &first).await? {
@@ -167,12 +179,12 @@ pub async fn faq(
     let out = match topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => render::faq_browser(engine.kb(), user, 0, None, &engine).ephemeral(),
         // An id picked from autocomplete, or free text matched like any question.
-        Some(t) => match engine.faq_answer(t) {
-            Some(a) => render::answer(&engine, &a),
-            None => match engine.ask(t) {
-                Ok(a) => render::answer(&engine, &a),
-                Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
-            },
+        Some(t) => match engine.faq_answer(t).map_or_else(|| engine.ask(t), Ok) {
+            Ok(a) => {
+                ctx.data().metrics.answered("faq", a.kind());
+                render::answer(&engine, &a)
+            }
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
         },
     };
     ctx.send(out.reply()).await?;
@@ -189,7 +201,10 @@ pub async fn framework(
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
     let out = match engine.framework_answer(&name) {
-        Ok(a) => render::answer(&engine, &a),
+        Ok(a) => {
+            ctx.data().metrics.answered("framework", a.kind());
+            render::answer(&engine, &a)
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
@@ -204,7 +219,10 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
     let link = message.id.link(message.channel_id, ctx.guild_id());
     let author = message.author.global_name.as_deref().unwrap_or(&message.author.name).to_string();
     let mut out = match engine.ask(&message.content) {
-        Ok(answer) => render::answer(&engine, &answer),
+        Ok(answer) => {
+            ctx.data().metrics.answered("ask_signpost", answer.kind());
+            render::answer(&engine, &answer)
+        }
         Err(CoreError::EmptyQuestion) => {
             return send_ephemeral(ctx, "That message has no text I can answer (only attachments or embeds?).").await;
         }
@@ -260,10 +278,18 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
         poise::FrameworkError::Setup { error, .. } => error!(error = format!("{error:#}"), "setup failed"),
         poise::FrameworkError::Command { error, ctx, .. } => {
             error!(command = %ctx.command().qualified_name, user = ctx.author().id.get(), error = format!("{error:#}"), "command failed");
-            let _ = ctx.send(Out::text("Something went wrong on my side; please try again.").ephemeral().reply()).await;
+            let text =
+                if is_store_error(&error) { STORE_DOWN } else { "Something went wrong on my side; please try again." };
+            let _ = ctx.send(Out::text(text).ephemeral().reply()).await;
         }
-        poise::FrameworkError::EventHandler { error, event, .. } => {
+        poise::FrameworkError::EventHandler { error, event, framework, .. } => {
             error!(event = event.snake_case_name(), error = format!("{error:#}"), "event handler failed");
+            // A click while the store is away still gets an answer, privately, instead of "This interaction failed".
+            if let serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } = event {
+                if is_store_error(&error) {
+                    tell_store_down(framework.serenity_context, c).await;
+                }
+            }
         }
         poise::FrameworkError::NotAnOwner { ctx, .. } => {
             warn!(user = ctx.author().id.get(), "non-owner tried an owner command");
@@ -273,6 +299,30 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
             if let Err(e) = poise::builtins::on_error(other).await {
                 error!(error = format!("{:#}", anyhow::Error::new(e)), "error while handling an error");
             }
+        }
+    }
+}
+
+/// Said privately when the session store does not answer (Redis restarting, a network blip): nothing was changed,
+/// and the same click or command works again once it is back.
+pub const STORE_DOWN: &str =
+    "I can't reach my memory of decisions right now; nothing was changed. Please try again in a moment.";
+
+/// The error, or one of its causes, is the store's.
+pub fn is_store_error(e: &Error) -> bool {
+    e.chain().any(|c| c.is::<crate::session::StoreError>())
+}
+
+/// Answers a click with [`STORE_DOWN`]: as the response when it was not acknowledged yet, else as a followup.
+async fn tell_store_down(ctx: &serenity::Context, c: &serenity::ComponentInteraction) {
+    let out = Out::text(STORE_DOWN).ephemeral();
+    if c.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(out.response())).await.is_err() {
+        let followup = serenity::CreateInteractionResponseFollowup::new()
+            .content(STORE_DOWN)
+            .ephemeral(true)
+            .allowed_mentions(render::no_mentions());
+        if let Err(e) = c.create_followup(&ctx.http, followup).await {
+            warn!(error = %e, "cannot tell the user the store is down");
         }
     }
 }

@@ -63,6 +63,8 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             }
             // Opening a thread is two requests: acknowledge first, well inside Discord's 3 seconds.
             c.defer_ephemeral(&ctx.http).await?;
+            // The store must answer before a thread is opened (on_error then says "try again" privately).
+            bot.store.blocking(|s| s.ping()).await?;
             let in_guild = c.guild_id.is_some();
             match decision::start(&ctx.http, bot, &c.user, c.channel_id, in_guild, &first).await? {
                 Started::Thread(thread) => {

@@ -40,7 +40,19 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
     if !text.is_empty() && (bot.message_content || mentioned || dm) {
         let addressed = dm || mentioned || reply_to_us;
         let change = decision::Change::Text { text: text.clone(), addressed };
-        match decision::apply(bot, key, key.user, None, change).await? {
+        let applied = match decision::apply(bot, key, key.user, None, change).await {
+            Ok(applied) => applied,
+            // The store is away: whoever spoke to the bot hears so; other chatter is left alone.
+            Err(e) if super::commands::is_store_error(&e) => {
+                tracing::warn!(error = format!("{e:#}"), "store unavailable for a message");
+                if addressed {
+                    return send(ctx, msg, &Out::text(super::commands::STORE_DOWN)).await;
+                }
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        match applied {
             Ok(applied) => {
                 debug!(user = key.user, channel = key.channel, running = applied.running, "decision text");
                 let mut outs = applied.outs.iter();
@@ -89,9 +101,11 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         Err(e) => return send(ctx, msg, &Out::text(format!("Sorry: {e}"))).await,
     };
     if only_if_sure && (matches!(answer.topic, Topic::None) || answer.confidence < bot.help_min_confidence) {
+        bot.metrics.abstained("message");
         debug!(channel = key.channel, confidence = answer.confidence, ?help, "not confident, staying silent");
         return Ok(());
     }
+    bot.metrics.answered("message", answer.kind());
     info!(
         user = key.user,
         channel = key.channel,

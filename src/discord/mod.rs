@@ -27,7 +27,12 @@ use anyhow::Context as _;
 use poise::serenity_prelude as serenity;
 use tracing::{error, info, warn};
 
-use crate::{config::Config, session::SessionStore, Engine};
+use crate::{
+    config::{redact_url, Config},
+    metrics::Metrics,
+    session::SessionStore,
+    Engine,
+};
 
 pub type Error = anyhow::Error;
 pub type Context<'a> = poise::Context<'a, Arc<Bot>, Error>;
@@ -45,6 +50,7 @@ pub struct Bot {
     decide_cooldown: Duration,
     /// When each user last started a decision.
     started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
+    pub metrics: Arc<Metrics>,
 }
 
 impl Bot {
@@ -59,6 +65,7 @@ impl Bot {
             places: places::Places::default(),
             decide_cooldown: config.decide_cooldown,
             started: std::sync::Mutex::default(),
+            metrics: Arc::new(Metrics::new()),
         }
     }
 
@@ -83,6 +90,7 @@ impl Bot {
                     kb.faqs.len(),
                     kb.dialog.steps.len()
                 );
+                self.metrics.knowledge(&engine.matcher().info().version);
                 *self.engine.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(engine);
                 info!(dir = %dir.display(), "knowledge reloaded");
                 Ok(summary)
@@ -121,6 +129,7 @@ impl Bot {
 struct Tracked {
     inner: poise::Framework<Arc<Bot>, Error>,
     tracker: tokio_util::task::TaskTracker,
+    metrics: Arc<Metrics>,
 }
 
 #[serenity::async_trait]
@@ -131,7 +140,21 @@ impl serenity::Framework for Tracked {
 
     async fn dispatch(&self, ctx: serenity::Context, event: serenity::FullEvent) {
         let _token = self.tracker.token();
+        let kind = match &event {
+            serenity::FullEvent::InteractionCreate { interaction } => Some(match interaction {
+                serenity::Interaction::Command(_) => "command",
+                serenity::Interaction::Component(_) => "component",
+                serenity::Interaction::Autocomplete(_) => "autocomplete",
+                serenity::Interaction::Modal(_) => "modal",
+                _ => "other",
+            }),
+            _ => None,
+        };
+        let started = std::time::Instant::now();
         self.inner.dispatch(ctx, event).await;
+        if let Some(kind) = kind {
+            self.metrics.interaction(kind, started.elapsed());
+        }
     }
 }
 
@@ -177,6 +200,42 @@ pub async fn run(
     }
     let http = http.build();
 
+    // Without a range, every shard in this process, as many as Discord recommends (it asks for one per 2,500
+    // guilds); one when it cannot tell.
+    let shard_plan = match config.shards {
+        Some(s) => s,
+        None => {
+            let total = match http.get_bot_gateway().await {
+                Ok(g) => g.shards.max(1),
+                Err(e) => {
+                    warn!(error = %e, "cannot read Discord's recommended shard count; running one shard");
+                    1
+                }
+            };
+            crate::config::Shards { first: 0, last: total - 1, total }
+        }
+    };
+    // The shards this process runs start at 0 ("not connected"), so /healthz says 503 until each has connected.
+    let range = shard_plan.range();
+    for id in range.clone() {
+        bot.metrics.shard(id, false);
+    }
+    bot.metrics.knowledge(&bot.engine().matcher().info().version);
+    // Bound before connecting to Discord: a metrics port already taken stops the start, instead of a bot that
+    // runs unobserved.
+    let metrics_server = match config.metrics_addr {
+        Some(addr) => {
+            let listener = crate::metrics::bind(addr).await?;
+            info!(addr = %listener.local_addr().unwrap_or(addr), "serving /metrics and /healthz");
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let served = crate::metrics::serve(listener, bot.metrics.clone(), bot.store.clone(), async {
+                let _ = stop_rx.await;
+            });
+            Some((stop_tx, tokio::spawn(served)))
+        }
+        None => None,
+    };
+
     let (fatal_tx, mut fatal_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let guild = config.guild_id;
     let setup_bot = bot.clone();
@@ -214,7 +273,7 @@ pub async fn run(
     }
     let tracker = tokio_util::task::TaskTracker::new();
     let mut client = serenity::ClientBuilder::new_with_http(http, intents(config.message_content))
-        .framework(Tracked { inner: framework, tracker: tracker.clone() })
+        .framework(Tracked { inner: framework, tracker: tracker.clone(), metrics: bot.metrics.clone() })
         .await
         .context("building the Discord client")?;
     let shards = client.shard_manager.clone();
@@ -222,9 +281,14 @@ pub async fn run(
     // Due sessions are found through the expiry index and purged in small batches, off the async workers.
     let purger = tokio::spawn(bot.store.clone().purge_every(Duration::from_secs(60)));
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
+    let watcher = tokio::spawn(watch_shards(shards.clone(), range, bot.metrics.clone()));
 
+    let start = async {
+        info!(first = shard_plan.first, last = shard_plan.last, total = shard_plan.total, "running gateway shards");
+        client.start_shard_range(serenity_range(shard_plan), shard_plan.total).await
+    };
     let outcome = tokio::select! {
-        r = client.start() => r.map_err(connection_error),
+        r = start => r.map_err(connection_error),
         () = shutdown => {
             info!("shutting down");
             Ok(())
@@ -234,6 +298,11 @@ pub async fn run(
     shards.shutdown_all().await;
     purger.abort();
     reloader.abort();
+    watcher.abort();
+    if let Some((stop, server)) = metrics_server {
+        let _ = stop.send(());
+        let _ = server.await;
+    }
     // The purge task holds a handle to the store: wait until it is gone, so the store is closed when we return.
     let _ = purger.await;
     let _ = reloader.await;
@@ -248,16 +317,6 @@ pub async fn run(
     outcome
 }
 
-/// `url` without the credentials it may carry (`http://user:secret@host` -> `http://***@host`), for logs.
-pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{scheme}://***{}", &rest[at..]),
-        None => url.to_string(),
-    }
-}
-
 /// Why the gateway connection ended for good, saying what to do where there is something to do.
 fn connection_error(e: serenity::Error) -> anyhow::Error {
     use serenity::GatewayError::{DisallowedGatewayIntents, InvalidGatewayIntents};
@@ -268,6 +327,27 @@ fn connection_error(e: serenity::Error) -> anyhow::Error {
              SIGNPOST_MESSAGE_CONTENT=false to run without it (help channels and typed decision answers are then off)"
         ),
         e => anyhow::Error::new(e).context("the Discord connection ended"),
+    }
+}
+
+/// The range serenity 0.12's `start_shard_range` takes: its end is the last shard, included (`4..7` starts shards
+/// 4, 5, 6 and 7, as its docs say), unlike a Rust range.
+fn serenity_range(s: crate::config::Shards) -> std::ops::Range<u32> {
+    s.first..s.last
+}
+
+/// Keeps the shard gauges of the metrics up to date with the shard runners' connection stages.
+async fn watch_shards(manager: Arc<serenity::ShardManager>, range: std::ops::Range<u32>, metrics: Arc<Metrics>) {
+    let mut tick = tokio::time::interval(Duration::from_millis(500));
+    loop {
+        tick.tick().await;
+        let runners = manager.runners.lock().await;
+        for id in range.clone() {
+            let connected = runners
+                .get(&serenity::ShardId(id))
+                .is_some_and(|r| matches!(r.stage, serenity::ConnectionStage::Connected));
+            metrics.shard(id, connected);
+        }
     }
 }
 
@@ -306,13 +386,12 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
 
 #[cfg(test)]
 mod tests {
-    use super::redact_url;
+    use super::serenity_range;
+    use crate::config::Shards;
 
     #[test]
-    fn proxy_credentials_never_reach_the_logs() {
-        assert_eq!(redact_url("http://user:s3cret@proxy:8080/api"), "http://***@proxy:8080/api");
-        assert_eq!(redact_url("https://token@proxy"), "https://***@proxy");
-        assert_eq!(redact_url("http://127.0.0.1:3000"), "http://127.0.0.1:3000");
-        assert_eq!(redact_url("http://proxy/path@not-credentials"), "http://proxy/path@not-credentials");
+    fn shard_ranges_reach_serenity_with_the_last_shard_included() {
+        assert_eq!(serenity_range(Shards { first: 0, last: 0, total: 2 }), 0..0, "shard 0 alone");
+        assert_eq!(serenity_range(Shards { first: 4, last: 7, total: 10 }), 4..7, "shards 4 to 7");
     }
 }

@@ -2,6 +2,7 @@
 
 mod cli;
 mod contract;
+mod deploy;
 mod dialog;
 mod discord;
 mod eval;
@@ -10,6 +11,9 @@ mod knowledge;
 mod learned;
 mod matcher;
 mod prefill;
+mod redis_server;
+mod several;
 mod smoke;
 mod sources;
+mod store;
 mod topics;
