@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     knowledge::{Dialog, DialogOption, KnowledgeBase, Step},
-    matcher::Matcher,
+    matcher::{normalize::Reading, Matcher},
 };
 
 /// One answer: the option at `option` of the step at `step` (indices into the knowledge).
@@ -298,6 +298,11 @@ impl<'kb> Machine<'kb> {
         State { picks: self.read(text, None, &State::new()) }
     }
 
+    /// [`Machine::opening`] of a text the matcher has already read (`whole`), which saves reading it again.
+    pub fn opening_read(&self, text: &str, whole: &Reading) -> State {
+        State { picks: self.read_with(text, Some(whole), None, &State::new()) }
+    }
+
     /// Starts a dialog with some answers already given.
     pub fn start_with(&self, state: State) -> Result<(State, Question), DialogError> {
         match self.current(&state)? {
@@ -317,12 +322,20 @@ impl<'kb> Machine<'kb> {
 
     /// Answers `text` gives for steps not answered in `state` (other than `except`), each as an assumption.
     fn read(&self, text: &str, except: Option<usize>, state: &State) -> Vec<Pick> {
+        self.read_with(text, None, except, state)
+    }
+
+    /// [`Machine::read`], with the whole text already read by the matcher's normaliser when the caller has it.
+    fn read_with(&self, text: &str, whole: Option<&Reading>, except: Option<usize>, state: &State) -> Vec<Pick> {
         if text.trim().is_empty() {
             return Vec::new();
         }
         let steps = &self.kb.dialog.steps;
-        self.matcher
-            .read_steps(text)
+        let reads = match whole {
+            Some(r) => self.matcher.read_steps_with(text, r),
+            None => self.matcher.read_steps(text),
+        };
+        reads
             .into_iter()
             .enumerate()
             .filter(|&(si, r)| {

@@ -8,7 +8,7 @@ use crate::{
     error::CoreError,
     knowledge::EMBEDDED_MODEL,
     knowledge::{Framework, KnowledgeBase, KnowledgeError},
-    matcher::{Label, Match, Matcher, MODEL_FILE},
+    matcher::{normalize::Reading, Label, Match, Matcher, MODEL_FILE},
     reply::{round2, Answer, Guess, Topic},
 };
 
@@ -80,11 +80,12 @@ impl Engine {
         if question.chars().all(|c| c.is_whitespace() || c.is_control()) {
             return Err(CoreError::EmptyQuestion);
         }
-        let m = self.matcher.match_message(question);
-        Ok(self.answer(question, &m))
+        let reading = self.matcher.normalizer().read(question);
+        let m = self.matcher.match_reading(&reading);
+        Ok(self.answer(question, &reading, &m))
     }
 
-    fn answer(&self, question: &str, m: &Match) -> Answer {
+    fn answer(&self, question: &str, reading: &Reading, m: &Match) -> Answer {
         let kb = &*self.kb;
         let confidence = round2(m.confidence);
         let mut suggestions = self.close_seconds(m);
@@ -124,7 +125,7 @@ impl Engine {
                 }
             }
             Label::Decide => {
-                let guess = self.guess(question);
+                let guess = self.guess(question, reading);
                 let mut text = format!(
                     "Sounds like you want a recommendation for your own project: I will ask {} short questions, then recommend a framework with my reasons.",
                     self.dialog_length()
@@ -230,9 +231,9 @@ impl Engine {
         n
     }
 
-    fn guess(&self, question: &str) -> Option<Guess> {
+    fn guess(&self, question: &str, reading: &Reading) -> Option<Guess> {
         let machine = self.dialog();
-        let state = machine.opening(question);
+        let state = machine.opening_read(question, reading);
         let read = machine.answers_of(&state);
         if read.is_empty() {
             return None;
@@ -263,7 +264,7 @@ impl Engine {
     pub fn faq_answer(&self, id: &str) -> Option<Answer> {
         let i = self.kb.faqs.iter().position(|f| f.id == id)?;
         let m = Match::certain(Label::Faq(i), Vec::new());
-        Some(self.answer("", &m))
+        Some(self.answer("", &Reading::default(), &m))
     }
 
     /// The answer a suggestion stands for (`which-is-better`, `compare:orm`, `framework:flask`, `decide`), as
@@ -284,7 +285,7 @@ impl Engine {
             _ => Vec::new(),
         };
         let m = Match::certain(label, frameworks);
-        Some(self.answer("", &m))
+        Some(self.answer("", &Reading::default(), &m))
     }
 
     /// The profile of a framework given by id, name or alias.
@@ -292,7 +293,7 @@ impl Engine {
         let fw = compare::resolve_framework(&self.kb, input)?;
         let i = self.kb.frameworks.iter().position(|f| f.id == fw.id).unwrap_or_default();
         let m = Match::certain(Label::Framework(i), vec![i]);
-        Ok(self.answer("", &m))
+        Ok(self.answer("", &Reading::default(), &m))
     }
 }
 

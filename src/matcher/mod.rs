@@ -25,7 +25,7 @@ pub use normalize::{truncate_chars, MAX_MATCH_CHARS};
 use self::{
     features::Features,
     model::{LinearModel, StoredModel},
-    normalize::Normalizer,
+    normalize::{Normalizer, Reading},
     reader::{Binding, DialogReader, StepRead},
     train::TrainConfig,
 };
@@ -164,9 +164,14 @@ impl Matcher {
     /// How a free text reads for every dialog step (in the knowledge's step order): the option it gives, if any.
     /// The whole text is read, and each of its clauses alone; a step takes the surest option any of them gives.
     pub fn read_steps(&self, text: &str) -> Vec<StepRead> {
-        let mut best = self.binding.map(&self.reader.read_steps(&self.normalizer.read(text)));
+        self.read_steps_with(text, &self.normalizer.read(text))
+    }
+
+    /// [`Matcher::read_steps`] with the whole text already read (as [`Matcher::match_reading`] reads it).
+    pub fn read_steps_with(&self, text: &str, whole: &Reading) -> Vec<StepRead> {
         let cleaned = normalize::clean(truncate_chars(text, MAX_MATCH_CHARS));
         let clauses = reader::clauses(&cleaned);
+        let mut best = self.binding.map(&self.reader.read_steps(whole));
         if clauses.len() > 1 {
             for clause in clauses {
                 let reads = self.binding.map(&self.reader.read_steps(&self.normalizer.read(clause)));
@@ -189,8 +194,12 @@ impl Matcher {
 
     /// Reads and classifies a message.
     pub fn match_message(&self, message: &str) -> Match {
-        let r = self.normalizer.read(message);
-        let p = self.model.probabilities(&self.features.vectorize(&r));
+        self.match_reading(&self.normalizer.read(message))
+    }
+
+    /// Classifies a message already read by [`Matcher::normalizer`].
+    pub fn match_reading(&self, r: &Reading) -> Match {
+        let p = self.model.probabilities(&self.features.vectorize(r));
         let mut ranked: Vec<(usize, f32)> = p.iter().copied().enumerate().collect();
         // Most likely first; ties in class order, so the same message always gets the same answer.
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
@@ -202,7 +211,7 @@ impl Matcher {
             label,
             confidence,
             ranked: ranked.into_iter().map(|(c, p)| (self.labels[c], p)).filter(|(l, _)| *l != Label::None).collect(),
-            frameworks: r.frameworks,
+            frameworks: r.frameworks.clone(),
             foreign_only: r.foreign_only,
         }
     }

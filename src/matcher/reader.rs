@@ -61,6 +61,14 @@ impl Binding {
         self.steps.iter().map(|(head, classes)| self.one(reads[*head], classes)).collect()
     }
 
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
     /// The head of the knowledge's step `step`.
     pub fn head(&self, step: usize) -> Option<usize> {
         self.steps.get(step).map(|(h, _)| *h)
@@ -86,7 +94,7 @@ pub struct StepRead {
 }
 
 /// The most clauses of one message that are read on their own (bounded work on hostile input).
-pub const MAX_CLAUSES: usize = 24;
+pub const MAX_CLAUSES: usize = 12;
 
 impl DialogReader {
     /// A reader with no heads, which reads nothing: for evaluating the matcher alone.
