@@ -31,6 +31,7 @@ use signpost::{
         ids::{Action, ComponentId},
         render, Bot,
     },
+    learn::{Learning, Policy},
     session::{self, now, Session, SessionKey, SessionStore},
     Engine,
 };
@@ -291,6 +292,7 @@ fn schema_check_cost(fake: &FakeDiscord, pred: impl Fn(&Recorded) -> bool) -> Op
 async fn start_signpost(
     fake: &FakeDiscord,
     data_dir: &Path,
+    learn: bool,
 ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let base = fake.base_url();
     let dir = data_dir.display().to_string();
@@ -302,7 +304,14 @@ async fn start_signpost(
     };
     let config = Config::from_parts(None, "bench", env).expect("config");
     let store = SessionStore::open(&config.data_dir, config.session_ttl).expect("session store");
-    let bot = Arc::new(Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store));
+    let clock = store.clock().clone();
+    let mut bot = Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store);
+    if learn {
+        let policy = Policy { keep_texts: config.log_questions, retention: config.log_retention };
+        let learning = Learning::open(&config.data_dir, policy, clock).expect("learning store");
+        bot = bot.with_learning(learning).expect("settings");
+    }
+    let bot = Arc::new(bot);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         if let Err(e) = signpost::discord::run(config, bot, async move {
@@ -319,13 +328,16 @@ async fn start_signpost(
 }
 
 /// The measured cases, each against its own fake and bot.
-const CASES: [&str; 5] = [
+const CASES: [&str; 6] = [
     "bare poise /ping",
     "bare poise /embed (small embed)",
     "poise + Signpost's /ask reply",
-    "signpost /ask",
+    "signpost /ask, no question log",
     "signpost dialog click (DM)",
+    "signpost /ask + log + votes",
 ];
+/// The question log may cost the /ask round trip at most this much (its write is off the reply path).
+const TARGET_LOG_RATIO: f64 = 1.10;
 /// Interactions per case and block; the blocks rotate through the cases, so drift on a shared machine hits every
 /// case alike.
 const BLOCKS: usize = 10;
@@ -347,8 +359,12 @@ async fn latency() {
 
     let sp_fake = FakeDiscord::start().await;
     let data = tempfile::tempdir().expect("tempdir");
-    let (stop, task) = start_signpost(&sp_fake, data.path()).await;
+    let (stop, task) = start_signpost(&sp_fake, data.path(), false).await;
     let mut clicker = Clicker::start(&sp_fake).await;
+    // The same bot with votes, the question log and settings, as `signpost serve` runs it.
+    let log_fake = FakeDiscord::start().await;
+    let log_data = tempfile::tempdir().expect("tempdir");
+    let (log_stop, log_task) = start_signpost(&log_fake, log_data.path(), true).await;
 
     let mut runs: Vec<Run> = CASES.iter().map(|_| Run::new()).collect();
     let ask_options = || json!([opt("question", QUESTION)]);
@@ -365,6 +381,7 @@ async fn latency() {
                     1 => once(&bare_fake, |f| f.slash_command("embed", json!([]), &user)).await,
                     2 => once(&ref_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     3 => once(&sp_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    5 => once(&log_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     _ => clicker.click(&sp_fake).await,
                 };
                 if block > 0 {
@@ -386,9 +403,17 @@ async fn latency() {
         ("/ask", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(4) && !r.embeds().is_empty())),
         ("click", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(7))),
     ];
-    let unexpected = sp_fake.unexpected_requests().len() + sp_fake.openapi_violations().len();
+    let unexpected = sp_fake.unexpected_requests().len()
+        + sp_fake.openapi_violations().len()
+        + log_fake.unexpected_requests().len()
+        + log_fake.openapi_violations().len();
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    let _ = log_stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), log_task).await;
+    let logged = signpost::learn::RedbLearn::open(log_data.path())
+        .and_then(|s| signpost::learn::Learn::snapshot(&s, 0, u64::MAX >> 20))
+        .map_or(0, |s| s.records.len());
     bare.shutdown().await;
     ref_bot.abort();
 
@@ -405,6 +430,7 @@ async fn latency() {
         print_run(name, run);
     }
     let (p, e, r, a) = (stats(&runs[0].fake), stats(&runs[1].fake), stats(&runs[2].fake), stats(&runs[3].fake));
+    let logged_ask = stats(&runs[5].fake);
     let ratio = |x: Duration, y: Duration| x.as_secs_f64() / y.as_secs_f64();
     let verdict = |r: f64| if r <= TARGET_RATIO { "ok" } else { "OVER" };
     let (rm, rp) = (ratio(a.median, p.median), ratio(a.p99, p.p99));
@@ -418,6 +444,13 @@ async fn latency() {
         "signpost /ask / poise + Signpost's reply: median {:.2}x, p99 {:.2}x (Signpost's wiring alone)",
         ratio(a.median, r.median),
         ratio(a.p99, r.p99)
+    );
+    let lm = ratio(logged_ask.median, a.median);
+    println!(
+        "signpost /ask with the question log / without: median {lm:.2}x ({}), p99 {:.2}x  [target <= {TARGET_LOG_RATIO}x; \
+         {logged} records written]",
+        if lm <= TARGET_LOG_RATIO { "ok" } else { "OVER" },
+        ratio(logged_ask.p99, a.p99)
     );
     println!("inside a round trip (medians, in this process):");
     println!("  signpost core: Engine::ask + render::answer + reply   {} ms", ms(core));

@@ -18,14 +18,17 @@
 //!   versioned state and a verdict that explains itself.
 //! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
 //! - [`session`]: decision sessions per user and channel, with idle expiry, in an embedded store (redb).
+//! - [`learn`]: learning from use, behind its own `Learn` trait (redb here, beside the sessions): votes on answers,
+//!   the question log (pseudonymous, texts only where they teach something, purged after a retention), server
+//!   settings, and the maintainer's report computed from them (text, JSON, HTML).
 //! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog
 //!   steps.
 //!
 //! Front doors (and what they share):
 //! - [`config`]: settings of the Discord bot, `signpost.toml` then the environment.
-//! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `serve`).
-//! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads.
-//!   The only module that imports serenity or poise.
+//! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `report`, `serve`).
+//! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads,
+//!   votes, `/settings`, private answers. The only module that imports serenity or poise.
 
 pub mod cli;
 pub mod compare;
@@ -37,6 +40,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod knowledge;
+pub mod learn;
 pub mod matcher;
 pub mod reply;
 pub mod session;

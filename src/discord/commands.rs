@@ -5,10 +5,16 @@ use tracing::{error, warn};
 
 use super::{
     decision::{self, Started},
+    feedback,
     render::{self, Out},
     Context, Error,
 };
-use crate::{compare, error::CoreError};
+use crate::{
+    compare,
+    error::CoreError,
+    learn::{Door, Outcome},
+    reply::{Answer, Topic},
+};
 
 /// Ask a question about choosing a Python web framework
 #[poise::command(slash_command)]
@@ -17,14 +23,35 @@ pub async fn ask(
     #[description = "Your question, e.g. \"is flask faster than django?\""]
     #[max_length = 4000]
     question: String,
+    #[description = "Only you see the answer (with a Share button to post it to the channel)"] private: Option<bool>,
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
+    let private = private.unwrap_or(false);
+    let door = if private { Door::AskPrivate } else { Door::Ask };
     let out = match engine.ask(&question) {
-        Ok(answer) => render::answer(&engine, &answer),
+        Ok(answer) => {
+            let mut out = render::answer(&engine, &answer);
+            let record = log(ctx, door, &question, &answer, &mut out);
+            if private {
+                out = out.ephemeral();
+                if let Some(label) = feedback::entry_label(&answer) {
+                    let share = render::share_button(record.unwrap_or(0), &label);
+                    out.push_row(share.map(|b| serenity::CreateActionRow::Buttons(vec![b])));
+                }
+            }
+            out
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
     Ok(())
+}
+
+/// Logs a command's answer (see `feedback::log`): an answer of kind `none` is an abstention.
+fn log(ctx: Context<'_>, door: Door, question: &str, answer: &Answer, out: &mut Out) -> Option<u64> {
+    let outcome = if matches!(answer.topic, Topic::None) { Outcome::Abstained } else { Outcome::Answered };
+    let guild = ctx.guild_id().map(|g| g.get());
+    feedback::log(ctx.data(), door, guild, ctx.author().id.get(), question, answer, outcome, Some(out))
 }
 
 async fn framework_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
@@ -78,7 +105,11 @@ pub async fn compare(
     // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
     let out = match engine.compare(&first, &second, aspect.as_deref()) {
         Ok(c) => match engine.comparison_answer(&c) {
-            Some(answer) => render::answer(&engine, &answer),
+            Some(answer) => {
+                let mut out = render::answer(&engine, &answer);
+                log(ctx, Door::Compare, "", &answer, &mut out);
+                out
+            }
             None => overview(&c),
         },
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
@@ -166,12 +197,13 @@ pub async fn faq(
     let out = match topic.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
         None => render::faq_browser(engine.kb(), user, 0, None, &engine).ephemeral(),
         // An id picked from autocomplete, or free text matched like any question.
-        Some(t) => match engine.faq_answer(t) {
-            Some(a) => render::answer(&engine, &a),
-            None => match engine.ask(t) {
-                Ok(a) => render::answer(&engine, &a),
-                Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
-            },
+        Some(t) => match engine.faq_answer(t).map(Ok).unwrap_or_else(|| engine.ask(t)) {
+            Ok(a) => {
+                let mut out = render::answer(&engine, &a);
+                log(ctx, Door::Faq, t, &a, &mut out);
+                out
+            }
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
         },
     };
     ctx.send(out.reply()).await?;
@@ -188,7 +220,11 @@ pub async fn framework(
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
     let out = match engine.framework_answer(&name) {
-        Ok(a) => render::answer(&engine, &a),
+        Ok(a) => {
+            let mut out = render::answer(&engine, &a);
+            log(ctx, Door::Framework, "", &a, &mut out);
+            out
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
@@ -203,7 +239,11 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
     let link = message.id.link(message.channel_id, ctx.guild_id());
     let author = message.author.global_name.as_deref().unwrap_or(&message.author.name).to_string();
     let mut out = match engine.ask(&message.content) {
-        Ok(answer) => render::answer(&engine, &answer),
+        Ok(answer) => {
+            let mut out = render::answer(&engine, &answer);
+            log(ctx, Door::ContextMenu, &message.content, &answer, &mut out);
+            out
+        }
         Err(CoreError::EmptyQuestion) => {
             return send_ephemeral(ctx, "That message has no text I can answer (only attachments or embeds?).").await;
         }
@@ -249,7 +289,7 @@ async fn send_ephemeral(ctx: Context<'_>, text: &str) -> Result<(), Error> {
 }
 
 /// Keeps a display name from turning into markdown.
-fn escape(name: &str) -> String {
+pub(super) fn escape(name: &str) -> String {
     name.chars().flat_map(|c| if "*_~`|>[]()\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 

@@ -7,6 +7,7 @@ mod discord;
 mod eval;
 mod fake_discord;
 mod knowledge;
+mod learn;
 mod learned;
 mod matcher;
 mod smoke;
