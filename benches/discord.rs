@@ -8,7 +8,9 @@
 //!    in the same process and runtime, each bot against its own instance of the same fake: the fake's bare poise
 //!    bot (`/ping`; `/embed` for a small embed), and a bare poise bot answering `/ask` with Signpost's own answer
 //!    and rendering (the reply's cost without Signpost's wiring). Signpost runs in process
-//!    (`signpost::discord::run`). The cases are interleaved in blocks, so load from elsewhere on a shared machine
+//!    (`signpost::discord::run`), once as before and once with votes and the question log (`Bot::with_learning`, as
+//!    `signpost serve` runs it), beside the bare bot's reply with the same vote buttons, so the log's own share is
+//!    told from the buttons'. The cases are interleaved in blocks, so load from elsewhere on a shared machine
 //!    hits all of them alike. "fake clock" is the fake's own record (interaction queued -> callback recorded,
 //!    `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
 //! 2. Memory of the real binary (`signpost serve`, a child process against a fake started here): VmRSS and VmHWM
@@ -246,10 +248,23 @@ mod reference {
         Ok(())
     }
 
+    /// Signpost's answer with its Helpful / Not helpful row (what the vote buttons cost, alone)
+    #[poise::command(slash_command)]
+    pub async fn askv(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
+        let engine = ctx.data().clone();
+        let mut out = match engine.ask(&question) {
+            Ok(answer) => render::answer(&engine, &answer),
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+        };
+        out.push_row(render::vote_row(signpost::learn::record_id(signpost::session::now(), 7), "faq:is-flask-faster"));
+        ctx.send(out.reply()).await?;
+        Ok(())
+    }
+
     /// Starts it against `fake`; the returned task runs the client.
     pub async fn spawn(fake: &FakeDiscord) -> tokio::task::JoinHandle<Result<(), serenity::Error>> {
         let framework = poise::Framework::builder()
-            .options(poise::FrameworkOptions { commands: vec![ask()], ..Default::default() })
+            .options(poise::FrameworkOptions { commands: vec![ask(), askv()], ..Default::default() })
             .setup(|ctx, _ready, framework| {
                 Box::pin(async move {
                     poise::builtins::register_globally(ctx, &framework.options().commands).await?;
@@ -328,13 +343,14 @@ async fn start_signpost(
 }
 
 /// The measured cases, each against its own fake and bot.
-const CASES: [&str; 6] = [
+const CASES: [&str; 7] = [
     "bare poise /ping",
     "bare poise /embed (small embed)",
     "poise + Signpost's /ask reply",
     "signpost /ask, no question log",
     "signpost dialog click (DM)",
     "signpost /ask + log + votes",
+    "poise + Signpost's reply + votes",
 ];
 /// The question log may cost the /ask round trip at most this much (its write is off the reply path).
 const TARGET_LOG_RATIO: f64 = 1.10;
@@ -382,6 +398,7 @@ async fn latency() {
                     2 => once(&ref_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     3 => once(&sp_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     5 => once(&log_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    6 => once(&ref_fake, |f| f.slash_command("askv", ask_options(), &user)).await,
                     _ => clicker.click(&sp_fake).await,
                 };
                 if block > 0 {
@@ -431,6 +448,7 @@ async fn latency() {
     }
     let (p, e, r, a) = (stats(&runs[0].fake), stats(&runs[1].fake), stats(&runs[2].fake), stats(&runs[3].fake));
     let logged_ask = stats(&runs[5].fake);
+    let ref_votes = stats(&runs[6].fake);
     let ratio = |x: Duration, y: Duration| x.as_secs_f64() / y.as_secs_f64();
     let verdict = |r: f64| if r <= TARGET_RATIO { "ok" } else { "OVER" };
     let (rm, rp) = (ratio(a.median, p.median), ratio(a.p99, p.p99));
@@ -451,6 +469,12 @@ async fn latency() {
          {logged} records written]",
         if lm <= TARGET_LOG_RATIO { "ok" } else { "OVER" },
         ratio(logged_ask.p99, a.p99)
+    );
+    println!(
+        "the vote buttons alone, on the bare poise bot: median {:.2}x its reply without them; signpost /ask with the \
+         log / poise + the same reply with votes: median {:.2}x (the log's share)",
+        ratio(ref_votes.median, r.median),
+        ratio(logged_ask.median, ref_votes.median)
     );
     println!("inside a round trip (medians, in this process):");
     println!("  signpost core: Engine::ask + render::answer + reply   {} ms", ms(core));

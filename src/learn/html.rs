@@ -111,7 +111,8 @@ fn votes_per_entry(r: &Report) -> String {
     let mut s = format!(r#"<svg viewBox="0 0 {W} {height}" role="img" aria-label="votes per entry">"#);
     let max = r.votes.iter().map(|v| v.helpful.max(v.not_helpful)).max().unwrap_or(0).max(1) as f64;
     let mid = 420.0;
-    let half = W - mid - 10.0;
+    // Room on the right for the counts.
+    let half = W - mid - 70.0;
     let left = 200.0;
     let _ = write!(s, r##"<line x1="{mid}" y1="0" x2="{mid}" y2="{height}" stroke="#888"/>"##);
     for (i, v) in r.votes.iter().enumerate() {
@@ -140,7 +141,7 @@ fn votes_per_entry(r: &Report) -> String {
         );
         let _ = write!(
             s,
-            r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555">{} / {}</text>"##,
+            r##"<text x="{:.1}" y="{:.1}" font-size="10" fill="#555">{} up, {} down</text>"##,
             mid + wh + 4.0,
             y + 12.0,
             v.helpful,

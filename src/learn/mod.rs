@@ -13,8 +13,8 @@
 //! (HMAC-SHA-256 of the user id, cut to 16 bytes) whose key is created at random on first use and kept in the store
 //! itself: without the store nobody can test a user id against the log, and the report never needs the key.
 //!
-//! The log write is off the reply path: [`Learning::log`] only queues the record; a [`Writer`] task commits queued
-//! records in batches on tokio's blocking pool.
+//! The log write is off the reply path: [`Learning::log`] only queues the record; a [`Writer`] task commits what was
+//! queued at most once per [`FLUSH_EVERY`], on tokio's blocking pool.
 
 pub mod html;
 mod log;
@@ -293,30 +293,36 @@ pub struct Writer {
     store: Arc<dyn Learn>,
 }
 
-/// How many queued records one commit takes.
-const WRITE_BATCH: usize = 256;
+/// How long the writer gathers records before a commit: at most one commit (one fsync) per period, however busy
+/// the bot is, so the log's disk work stays off the replies' way. A crash loses at most this much of the log.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(1);
 
 impl Writer {
     pub async fn run(mut self, stop: oneshot::Receiver<()>) {
         let mut stop = std::pin::pin!(stop);
-        let mut batch = Vec::with_capacity(WRITE_BATCH);
+        let mut batch = Vec::with_capacity(QUEUE);
         loop {
-            tokio::select! {
-                n = self.rx.recv_many(&mut batch, WRITE_BATCH) => {
+            let stopping = tokio::select! {
+                n = self.rx.recv_many(&mut batch, QUEUE) => {
                     if n == 0 {
                         return;
                     }
-                    self.write(std::mem::take(&mut batch)).await;
-                }
-                _ = &mut stop => {
-                    while let Ok(r) = self.rx.try_recv() {
-                        batch.push(r);
+                    // Gather what else arrives in the period, then commit it all at once.
+                    tokio::select! {
+                        () = tokio::time::sleep(FLUSH_EVERY) => false,
+                        _ = &mut stop => true,
                     }
-                    if !batch.is_empty() {
-                        self.write(std::mem::take(&mut batch)).await;
-                    }
-                    return;
                 }
+                _ = &mut stop => true,
+            };
+            while let Ok(r) = self.rx.try_recv() {
+                batch.push(r);
+            }
+            if !batch.is_empty() {
+                self.write(std::mem::take(&mut batch)).await;
+            }
+            if stopping {
+                return;
             }
         }
     }

@@ -514,9 +514,70 @@ async fn report_on_a_scripted_run_text_json_examples_and_html() {
     let page = std::fs::read_to_string(&html).expect("html written");
     assert!(page.starts_with("<!doctype html>") && page.matches("<svg").count() == 3, "{page}");
     assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="), "self-contained");
-    if let Ok(keep) = std::env::var("SIGNPOST_REPORT_HTML") {
-        std::fs::write(keep, &page).expect("keep the page");
+}
+
+/// The page `scripts/report-screenshot.sh` renders (to `$SIGNPOST_REPORT_HTML`): two weeks of questions (the dev
+/// set's messages, answered by the real engine) written through the `Learn` trait with times spread over 14 days,
+/// and deterministic votes, then `signpost report --html`.
+#[test]
+#[ignore = "run by scripts/report-screenshot.sh"]
+fn report_page_for_the_screenshot() {
+    use signpost::learn::{hex, record_id, Door, Learn, Record, RedbLearn, VoteRow, LOW_CONFIDENCE};
+    let out = std::env::var("SIGNPOST_REPORT_HTML").expect("SIGNPOST_REPORT_HTML: where to write the page");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let store = RedbLearn::open(&data).expect("store");
+    let engine = signpost::Engine::load(None).expect("built-in knowledge");
+    let dev = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/eval/dev.tsv")).expect("dev set");
+    let questions: Vec<&str> = dev.lines().skip(1).filter_map(|l| l.split_once('\t').map(|(q, _)| q)).collect();
+    let doors = [Door::Ask, Door::Mention, Door::HelpChannel, Door::Dm, Door::HelpForum, Door::ContextMenu];
+    let now = signpost::session::now();
+    let mut seed: u64 = 42;
+    let mut next = move || {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        seed >> 33
+    };
+    let (mut records, mut votes) = (Vec::new(), Vec::new());
+    for day in 0..14u64 {
+        // More traffic as the server grows; fewer abstentions as the knowledge catches up (fewer odd questions).
+        let n = 6 + day as usize;
+        for k in 0..n {
+            let odd = next() % 14 < 14 - day;
+            let q = if odd && next() % 3 == 0 { UNKNOWN } else { questions[next() as usize % questions.len()] };
+            let a = engine.ask(q).expect("an answer");
+            let door = doors[next() as usize % doors.len()];
+            let unsure = matches!(a.topic, signpost::reply::Topic::None) || a.confidence < 0.5;
+            let outcome = match (unsure, door) {
+                (true, Door::HelpChannel | Door::HelpForum) => Outcome::Silent,
+                (true, _) if a.kind() == "none" => Outcome::Abstained,
+                _ => Outcome::Answered,
+            };
+            let at = now - (13 - day) * 86_400 - 3_600 + k as u64 * 60;
+            let id = record_id(at, k as u32);
+            let keep = outcome != Outcome::Answered || a.confidence < LOW_CONFIDENCE;
+            records.push(Record {
+                id,
+                at,
+                door,
+                guild: Some(GUILD_ID),
+                answer: a.label(),
+                confidence: a.confidence,
+                outcome,
+                asker: hex(&(next() % 23).to_be_bytes()),
+                text: keep.then(|| q.to_string()),
+            });
+            if outcome == Outcome::Answered && a.kind() != "decide" && next() % 2 == 0 {
+                let value = if next() % 4 == 0 { VoteValue::NotHelpful } else { VoteValue::Helpful };
+                votes.push(VoteRow { id, voter: hex(&next().to_be_bytes()), value, label: a.label(), at });
+            }
+        }
     }
+    store.append(&records).expect("append");
+    for v in &votes {
+        store.vote(v).expect("vote");
+    }
+    drop(store);
+    stdout(&report(&data, &["--html", &out, "--since", "14d"]));
 }
 
 fn copy_dir(from: &Path, to: &Path) {
