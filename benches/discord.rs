@@ -8,7 +8,9 @@
 //!    in the same process and runtime, each bot against its own instance of the same fake: the fake's bare poise
 //!    bot (`/ping`; `/embed` for a small embed), and a bare poise bot answering `/ask` with Signpost's own answer
 //!    and rendering (the reply's cost without Signpost's wiring). Signpost runs in process
-//!    (`signpost::discord::run`). The cases are interleaved in blocks, so load from elsewhere on a shared machine
+//!    (`signpost::discord::run`), once as before and once with votes and the question log (`Bot::with_learning`, as
+//!    `signpost serve` runs it), beside the bare bot's reply with the same vote buttons, so the log's own share is
+//!    told from the buttons'. The cases are interleaved in blocks, so load from elsewhere on a shared machine
 //!    hits all of them alike. "fake clock" is the fake's own record (interaction queued -> callback recorded,
 //!    `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
 //! 3. `-- redis`: the dialog click round trip with sessions in Redis (a `redis-server` started here on a loopback
@@ -34,6 +36,7 @@ use signpost::{
         ids::{Action, ComponentId},
         render, Bot,
     },
+    learn::{Learning, Policy},
     session::{self, now, Session, SessionKey, SessionStore},
     store::Backend,
     Engine,
@@ -257,10 +260,23 @@ mod reference {
         Ok(())
     }
 
+    /// Signpost's answer with its Helpful / Not helpful row (what the vote buttons cost, alone)
+    #[poise::command(slash_command)]
+    pub async fn askv(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
+        let engine = ctx.data().clone();
+        let mut out = match engine.ask(&question) {
+            Ok(answer) => render::answer(&engine, &answer),
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+        };
+        out.push_row(render::vote_row(signpost::learn::record_id(signpost::session::now(), 7), "faq:is-flask-faster"));
+        ctx.send(out.reply()).await?;
+        Ok(())
+    }
+
     /// Starts it against `fake`; the returned task runs the client.
     pub async fn spawn(fake: &FakeDiscord) -> tokio::task::JoinHandle<Result<(), serenity::Error>> {
         let framework = poise::Framework::builder()
-            .options(poise::FrameworkOptions { commands: vec![ask()], ..Default::default() })
+            .options(poise::FrameworkOptions { commands: vec![ask(), askv()], ..Default::default() })
             .setup(|ctx, _ready, framework| {
                 Box::pin(async move {
                     poise::builtins::register_globally(ctx, &framework.options().commands).await?;
@@ -303,8 +319,9 @@ fn schema_check_cost(fake: &FakeDiscord, pred: impl Fn(&Recorded) -> bool) -> Op
 async fn start_signpost(
     fake: &FakeDiscord,
     data_dir: &Path,
+    learn: bool,
 ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
-    start_signpost_on(fake, data_dir, None).await
+    start_signpost_on(fake, data_dir, None, learn).await
 }
 
 /// As [`start_signpost`], with the sessions in the Redis at `redis` when given.
@@ -312,6 +329,7 @@ async fn start_signpost_on(
     fake: &FakeDiscord,
     data_dir: &Path,
     redis: Option<String>,
+    learn: bool,
 ) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<()>) {
     let base = fake.base_url();
     let dir = data_dir.display().to_string();
@@ -326,7 +344,14 @@ async fn start_signpost_on(
     let store = Backend::open(config.redis_url.as_deref())
         .and_then(|b| b.sessions(&config.data_dir, config.session_ttl))
         .expect("session store");
-    let bot = Arc::new(Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store));
+    let clock = store.clock().clone();
+    let mut bot = Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store);
+    if learn {
+        let policy = Policy { keep_texts: config.log_questions, retention: config.log_retention };
+        let learning = Learning::open(&config.data_dir, policy, clock).expect("learning store");
+        bot = bot.with_learning(learning).expect("settings");
+    }
+    let bot = Arc::new(bot);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         if let Err(e) = signpost::discord::run(config, bot, async move {
@@ -343,13 +368,17 @@ async fn start_signpost_on(
 }
 
 /// The measured cases, each against its own fake and bot.
-const CASES: [&str; 5] = [
+const CASES: [&str; 7] = [
     "bare poise /ping",
     "bare poise /embed (small embed)",
     "poise + Signpost's /ask reply",
-    "signpost /ask",
+    "signpost /ask, no question log",
     "signpost dialog click (DM)",
+    "signpost /ask + log + votes",
+    "poise + Signpost's reply + votes",
 ];
+/// The question log may cost the /ask round trip at most this much (its write is off the reply path).
+const TARGET_LOG_RATIO: f64 = 1.10;
 /// Interactions per case and block; the blocks rotate through the cases, so drift on a shared machine hits every
 /// case alike.
 const BLOCKS: usize = 10;
@@ -371,8 +400,12 @@ async fn latency() {
 
     let sp_fake = FakeDiscord::start().await;
     let data = tempfile::tempdir().expect("tempdir");
-    let (stop, task) = start_signpost(&sp_fake, data.path()).await;
+    let (stop, task) = start_signpost(&sp_fake, data.path(), false).await;
     let mut clicker = Clicker::start(&sp_fake).await;
+    // The same bot with votes, the question log and settings, as `signpost serve` runs it.
+    let log_fake = FakeDiscord::start().await;
+    let log_data = tempfile::tempdir().expect("tempdir");
+    let (log_stop, log_task) = start_signpost(&log_fake, log_data.path(), true).await;
 
     let mut runs: Vec<Run> = CASES.iter().map(|_| Run::new()).collect();
     let ask_options = || json!([opt("question", QUESTION)]);
@@ -389,6 +422,8 @@ async fn latency() {
                     1 => once(&bare_fake, |f| f.slash_command("embed", json!([]), &user)).await,
                     2 => once(&ref_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     3 => once(&sp_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    5 => once(&log_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    6 => once(&ref_fake, |f| f.slash_command("askv", ask_options(), &user)).await,
                     _ => clicker.click(&sp_fake).await,
                 };
                 if block > 0 {
@@ -410,9 +445,17 @@ async fn latency() {
         ("/ask", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(4) && !r.embeds().is_empty())),
         ("click", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(7))),
     ];
-    let unexpected = sp_fake.unexpected_requests().len() + sp_fake.openapi_violations().len();
+    let unexpected = sp_fake.unexpected_requests().len()
+        + sp_fake.openapi_violations().len()
+        + log_fake.unexpected_requests().len()
+        + log_fake.openapi_violations().len();
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    let _ = log_stop.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), log_task).await;
+    let logged = signpost::learn::RedbLearn::open(log_data.path())
+        .and_then(|s| signpost::learn::Learn::snapshot(&s, 0, u64::MAX >> 20))
+        .map_or(0, |s| s.records.len());
     bare.shutdown().await;
     ref_bot.abort();
 
@@ -429,6 +472,8 @@ async fn latency() {
         print_run(name, run);
     }
     let (p, e, r, a) = (stats(&runs[0].fake), stats(&runs[1].fake), stats(&runs[2].fake), stats(&runs[3].fake));
+    let logged_ask = stats(&runs[5].fake);
+    let ref_votes = stats(&runs[6].fake);
     let ratio = |x: Duration, y: Duration| x.as_secs_f64() / y.as_secs_f64();
     let verdict = |r: f64| if r <= TARGET_RATIO { "ok" } else { "OVER" };
     let (rm, rp) = (ratio(a.median, p.median), ratio(a.p99, p.p99));
@@ -442,6 +487,19 @@ async fn latency() {
         "signpost /ask / poise + Signpost's reply: median {:.2}x, p99 {:.2}x (Signpost's wiring alone)",
         ratio(a.median, r.median),
         ratio(a.p99, r.p99)
+    );
+    let lm = ratio(logged_ask.median, a.median);
+    println!(
+        "signpost /ask with the question log / without: median {lm:.2}x ({}), p99 {:.2}x  [target <= {TARGET_LOG_RATIO}x; \
+         {logged} records written]",
+        if lm <= TARGET_LOG_RATIO { "ok" } else { "OVER" },
+        ratio(logged_ask.p99, a.p99)
+    );
+    println!(
+        "the vote buttons alone, on the bare poise bot: median {:.2}x its reply without them; signpost /ask with the \
+         log / poise + the same reply with votes: median {:.2}x (the log's share)",
+        ratio(ref_votes.median, r.median),
+        ratio(logged_ask.median, ref_votes.median)
     );
     println!("inside a round trip (medians, in this process):");
     println!("  signpost core: Engine::ask + render::answer + reply   {} ms", ms(core));
@@ -864,10 +922,10 @@ async fn redis() {
     // Round trips: the same dialog clicks (load, plan, compare-and-set, render) against each store, interleaved.
     let redb_fake = FakeDiscord::start().await;
     let redb_dir = tempfile::tempdir().expect("tempdir");
-    let (stop_redb, task_redb) = start_signpost(&redb_fake, redb_dir.path()).await;
+    let (stop_redb, task_redb) = start_signpost(&redb_fake, redb_dir.path(), false).await;
     let redis_fake = FakeDiscord::start().await;
     let redis_dir = tempfile::tempdir().expect("tempdir");
-    let (stop_redis, task_redis) = start_signpost_on(&redis_fake, redis_dir.path(), Some(server.url())).await;
+    let (stop_redis, task_redis) = start_signpost_on(&redis_fake, redis_dir.path(), Some(server.url()), false).await;
     let mut clickers = [Clicker::start(&redb_fake).await, Clicker::start(&redis_fake).await];
     let fakes = [&redb_fake, &redis_fake];
     let names = ["signpost dialog click, redb", "signpost dialog click, Redis"];

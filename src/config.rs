@@ -37,6 +37,8 @@ struct FileConfig {
     redis_url: Option<String>,
     shards: Option<String>,
     metrics_addr: Option<String>,
+    log_questions: Option<bool>,
+    log_retention: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +67,10 @@ pub struct Config {
     pub shards: Option<Shards>,
     /// Where to serve `/metrics` and `/healthz`.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Keep question texts in the question log where they teach something; false: counts only.
+    pub log_questions: bool,
+    /// How long question texts and votes are kept.
+    pub log_retention: Duration,
 }
 
 /// `FIRST-LAST/TOTAL`: shards FIRST to LAST (inclusive) of TOTAL run in this process.
@@ -134,6 +140,8 @@ impl Default for Config {
             redis_url: None,
             shards: None,
             metrics_addr: None,
+            log_questions: true,
+            log_retention: Duration::from_secs(30 * 24 * 60 * 60),
         }
     }
 }
@@ -202,6 +210,13 @@ impl Config {
             c.metrics_addr = Some(address("metrics_addr", &v)?);
         }
 
+        if let Some(v) = parsed.log_questions {
+            c.log_questions = v;
+        }
+        if let Some(v) = parsed.log_retention {
+            c.log_retention = ttl_text("log_retention", &v)?;
+        }
+
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         c.token = var("DISCORD_TOKEN").map(|t| Token(t.trim().to_string()));
         if let Some(v) = var("SIGNPOST_DISCORD_PROXY") {
@@ -240,21 +255,29 @@ impl Config {
             c.metrics_addr = Some(address("SIGNPOST_METRICS_ADDR", &v)?);
         }
         if let Some(v) = var("SIGNPOST_MESSAGE_CONTENT") {
-            c.message_content = match v.trim().to_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => true,
-                "false" | "0" | "no" | "off" => false,
-                _ => {
-                    return Err(ConfigError::Env {
-                        name: "SIGNPOST_MESSAGE_CONTENT",
-                        message: format!("`{v}` is not true or false"),
-                    })
-                }
-            };
+            c.message_content = boolean("SIGNPOST_MESSAGE_CONTENT", &v)?;
+        }
+        if let Some(v) = var("SIGNPOST_LOG_QUESTIONS") {
+            c.log_questions = boolean("SIGNPOST_LOG_QUESTIONS", &v)?;
+        }
+        if let Some(v) = var("SIGNPOST_LOG_RETENTION") {
+            c.log_retention = ttl_text("SIGNPOST_LOG_RETENTION", &v)?;
+        }
+        if c.log_retention.is_zero() {
+            return Err(ConfigError::Env { name: "log_retention", message: "must be longer than zero".into() });
         }
         if c.session_ttl.is_zero() {
             return Err(ConfigError::Env { name: "session_ttl", message: "must be longer than zero".into() });
         }
         Ok(c)
+    }
+}
+
+fn boolean(name: &'static str, v: &str) -> Result<bool, ConfigError> {
+    match v.trim().to_lowercase().as_str() {
+        "true" | "1" | "yes" | "on" => Ok(true),
+        "false" | "0" | "no" | "off" => Ok(false),
+        _ => Err(ConfigError::Env { name, message: format!("`{v}` is not true or false") }),
     }
 }
 
@@ -362,6 +385,19 @@ mod tests {
         assert_eq!(c.metrics_addr, Some("127.0.0.1:9100".parse().unwrap()));
         let e = Config::from_parts(None, "x", env(&[("SIGNPOST_METRICS_ADDR", "9100")])).unwrap_err();
         assert!(e.to_string().contains("SIGNPOST_METRICS_ADDR: `9100` is not an address and port"), "{e}");
+    }
+
+    #[test]
+    fn the_question_log_settings() {
+        let c = Config::from_parts(None, "x", env(&[])).unwrap();
+        assert!(c.log_questions);
+        assert_eq!(c.log_retention, Duration::from_secs(30 * 86_400));
+        let file = "log_questions = true\nlog_retention = \"7d\"\n";
+        let c = Config::from_parts(Some(file), "x", env(&[("SIGNPOST_LOG_QUESTIONS", "false")])).unwrap();
+        assert!(!c.log_questions);
+        assert_eq!(c.log_retention, Duration::from_secs(7 * 86_400));
+        let e = Config::from_parts(None, "x", env(&[("SIGNPOST_LOG_RETENTION", "forever")])).unwrap_err();
+        assert!(e.to_string().contains("SIGNPOST_LOG_RETENTION: `forever` is not a duration"), "{e}");
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod check;
 pub mod compare;
 pub mod export;
 pub mod render;
+pub mod report;
 pub mod serve;
 pub mod train;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Export(export::Args),
     /// Train the matcher on the knowledge directory (default `knowledge`) and write its `model.bin`.
     Train,
+    /// What the bot learned from use: answers, abstentions, unanswered questions, votes (read from its store).
+    Report(report::Args),
     /// Run the Discord bot (token from DISCORD_TOKEN; settings from signpost.toml and the environment).
     Serve(serve::Args),
 }
@@ -92,6 +95,7 @@ pub fn run(cli: Cli) -> Result<(), Exit> {
         Command::Chat(args) => chat::run(&cli, args),
         Command::Check(args) => check::run(&cli, args),
         Command::Export(args) => export::run(&cli, args),
+        Command::Report(args) => report::run(&cli, args),
         Command::Serve(args) => serve::run(&cli, args),
         Command::Train => train::run(&cli),
     }

@@ -8,6 +8,7 @@ use super::{Cli, Exit, EXIT_KNOWLEDGE};
 use crate::{
     config::Config,
     discord::{self, Bot},
+    learn::{Learning, Policy},
     store::Backend,
     Engine,
 };
@@ -48,9 +49,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         session_ttl = ?config.session_ttl,
         knowledge = %config.knowledge.as_ref().map_or("built-in".to_string(), |d| d.display().to_string()),
         help_channels = config.help_channels.len(),
+        log_questions = config.log_questions,
+        log_retention = ?config.log_retention,
         "starting"
     );
-    let bot = Arc::new(Bot::new(&config, engine, store));
+    let policy = Policy { keep_texts: config.log_questions, retention: config.log_retention };
+    let learning = Learning::open(&config.data_dir, policy, store.clock().clone())
+        .map_err(|e| Exit { code: 1, message: e.to_string() })?;
+    let bot = Bot::new(&config, engine, store)
+        .with_learning(learning)
+        .map_err(|e| Exit { code: 1, message: e.to_string() })?;
+    let bot = Arc::new(bot);
     let runtime =
         tokio::runtime::Runtime::new().map_err(|e| Exit { code: 1, message: format!("starting tokio: {e}") })?;
     runtime

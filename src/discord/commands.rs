@@ -5,10 +5,16 @@ use tracing::{error, warn};
 
 use super::{
     decision::{self, Started},
+    feedback,
     render::{self, Out},
     Context, Error,
 };
-use crate::{compare, error::CoreError};
+use crate::{
+    compare,
+    error::CoreError,
+    learn::{Door, Outcome},
+    reply::{Answer, Topic},
+};
 
 /// Ask a question about choosing a Python web framework
 #[poise::command(slash_command)]
@@ -17,17 +23,36 @@ pub async fn ask(
     #[description = "Your question, e.g. \"is flask faster than django?\""]
     #[max_length = 4000]
     question: String,
+    #[description = "Only you see the answer (with a Share button to post it to the channel)"] private: Option<bool>,
 ) -> Result<(), Error> {
     let engine = ctx.data().engine();
+    let private = private.unwrap_or(false);
+    let door = if private { Door::AskPrivate } else { Door::Ask };
     let out = match engine.ask(&question) {
         Ok(answer) => {
             ctx.data().metrics.answered("ask", answer.kind());
-            render::answer(&engine, &answer)
+            let mut out = render::answer(&engine, &answer);
+            let record = log(ctx, door, &question, &answer, &mut out);
+            if private {
+                out = out.ephemeral();
+                if let Some(label) = feedback::entry_label(&answer) {
+                    let share = render::share_button(record.unwrap_or(0), &label);
+                    out.push_row(share.map(|b| serenity::CreateActionRow::Buttons(vec![b])));
+                }
+            }
+            out
         }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
     Ok(())
+}
+
+/// Logs a command's answer (see `feedback::log`): an answer of kind `none` is an abstention.
+fn log(ctx: Context<'_>, door: Door, question: &str, answer: &Answer, out: &mut Out) -> Option<u64> {
+    let outcome = if matches!(answer.topic, Topic::None) { Outcome::Abstained } else { Outcome::Answered };
+    let guild = ctx.guild_id().map(|g| g.get());
+    feedback::log(ctx.data(), door, guild, ctx.author().id.get(), question, answer, outcome, Some(out))
 }
 
 async fn framework_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
@@ -83,7 +108,9 @@ pub async fn compare(
         Ok(c) => match engine.comparison_answer(&c) {
             Some(answer) => {
                 ctx.data().metrics.answered("compare", answer.kind());
-                render::answer(&engine, &answer)
+                let mut out = render::answer(&engine, &answer);
+                log(ctx, Door::Compare, "", &answer, &mut out);
+                out
             }
             None => {
                 ctx.data().metrics.answered("compare", "compare");
@@ -182,7 +209,9 @@ pub async fn faq(
         Some(t) => match engine.faq_answer(t).map_or_else(|| engine.ask(t), Ok) {
             Ok(a) => {
                 ctx.data().metrics.answered("faq", a.kind());
-                render::answer(&engine, &a)
+                let mut out = render::answer(&engine, &a);
+                log(ctx, Door::Faq, t, &a, &mut out);
+                out
             }
             Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
         },
@@ -203,7 +232,9 @@ pub async fn framework(
     let out = match engine.framework_answer(&name) {
         Ok(a) => {
             ctx.data().metrics.answered("framework", a.kind());
-            render::answer(&engine, &a)
+            let mut out = render::answer(&engine, &a);
+            log(ctx, Door::Framework, "", &a, &mut out);
+            out
         }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
@@ -221,7 +252,9 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
     let mut out = match engine.ask(&message.content) {
         Ok(answer) => {
             ctx.data().metrics.answered("ask_signpost", answer.kind());
-            render::answer(&engine, &answer)
+            let mut out = render::answer(&engine, &answer);
+            log(ctx, Door::ContextMenu, &message.content, &answer, &mut out);
+            out
         }
         Err(CoreError::EmptyQuestion) => {
             return send_ephemeral(ctx, "That message has no text I can answer (only attachments or embeds?).").await;
@@ -268,7 +301,7 @@ async fn send_ephemeral(ctx: Context<'_>, text: &str) -> Result<(), Error> {
 }
 
 /// Keeps a display name from turning into markdown.
-fn escape(name: &str) -> String {
+pub(super) fn escape(name: &str) -> String {
     name.chars().flat_map(|c| if "*_~`|>[]()\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
 }
 

@@ -7,10 +7,12 @@ use tracing::{debug, warn};
 
 use super::{
     decision::{self, Started},
+    feedback,
     ids::{Action, ComponentId},
     render::{self, Out},
     Bot, Error,
 };
+use crate::learn::{Door, Outcome};
 
 pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), Error> {
     let clicker = c.user.id.get();
@@ -81,11 +83,19 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             let engine = bot.engine();
             let answer = engine.suggestion_answer(&s);
             let out = match answer {
-                Some(a) => render::answer(&engine, &a).ephemeral(),
+                Some(a) => {
+                    let mut out = render::answer(&engine, &a).ephemeral();
+                    let guild = c.guild_id.map(|g| g.get());
+                    feedback::log(bot, Door::Suggestion, guild, clicker, "", &a, Outcome::Answered, Some(&mut out));
+                    out
+                }
                 None => Out::text("That topic is no longer in my knowledge.").ephemeral(),
             };
             respond(ctx, c, &out).await
         }
+        ComponentId::Vote { record, value, label } => feedback::vote(ctx, bot, c, record, value, label).await,
+        ComponentId::StillNeedHelp { record, message } => feedback::still_need_help(ctx, bot, c, record, message).await,
+        ComponentId::Share { record, label } => feedback::share(ctx, bot, c, record, label).await,
         ComponentId::FaqSelect { user, page } | ComponentId::FaqPage { user, page } if user != clicker => {
             let _ = page;
             respond(ctx, c, &Out::text("This list belongs to someone else: run `/faq` to browse your own.").ephemeral())
@@ -99,7 +109,11 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
                 }
                 _ => None,
             };
-            let out = render::faq_browser(engine.kb(), user, page, chosen.as_ref(), &engine);
+            let mut out = render::faq_browser(engine.kb(), user, page, chosen.as_ref(), &engine);
+            if let Some(a) = &chosen {
+                let guild = c.guild_id.map(|g| g.get());
+                feedback::log(bot, Door::FaqBrowser, guild, clicker, "", a, Outcome::Answered, Some(&mut out));
+            }
             c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(out.update())).await?;
             Ok(())
         }
@@ -117,7 +131,7 @@ async fn respond(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Result<(
     Ok(())
 }
 
-fn followup(out: &Out) -> serenity::CreateInteractionResponseFollowup {
+pub(super) fn followup(out: &Out) -> serenity::CreateInteractionResponseFollowup {
     let mut f = serenity::CreateInteractionResponseFollowup::new()
         .embeds(out.embeds.clone())
         .components(out.components.clone())

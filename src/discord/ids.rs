@@ -11,9 +11,15 @@
 //!   (a dialog state in its text form, `2:0-1r.6-3r`).
 //! - `a:{suggestion}`: show a suggested answer (`which-is-better`, `compare:orm`, `framework:flask`, `decide`).
 //! - `f:{user}:{page}`: the `/faq` browser's select menu; `f:{user}:p{page}`: its page buttons.
+//! - `v:{h|n}:{record}:{label}`: a Helpful / Not helpful vote on the answer logged as `record` (base 36), about
+//!   `label` (`faq:<id>`, `compare:<aspect>`, `framework:<id>`). Whoever clicks votes: one vote per person.
+//! - `h:{record}:{message}`: "Still need help?" for the question of `record`; `message` is the answer's message id
+//!   (base 36, `0` when unknown), which the helpers' ping links to.
+//! - `s:{record}:{label}`: "Share" on a private answer: posts it to the channel.
 
 use crate::{
     dialog::{Input, State},
+    learn::VoteValue,
     session::SessionKey,
 };
 
@@ -47,6 +53,19 @@ pub enum ComponentId {
         user: u64,
         page: usize,
     },
+    Vote {
+        record: u64,
+        value: VoteValue,
+        label: String,
+    },
+    StillNeedHelp {
+        record: u64,
+        message: u64,
+    },
+    Share {
+        record: u64,
+        label: String,
+    },
 }
 
 /// Why a custom_id was not understood (forged, truncated, or from another bot version).
@@ -79,6 +98,12 @@ impl ComponentId {
             ComponentId::Suggestion(s) => format!("a:{s}"),
             ComponentId::FaqSelect { user, page } => format!("f:{user}:{page}"),
             ComponentId::FaqPage { user, page } => format!("f:{user}:p{page}"),
+            ComponentId::Vote { record, value, label } => {
+                let v = if *value == VoteValue::Helpful { "h" } else { "n" };
+                format!("v:{v}:{}:{label}", base36(*record))
+            }
+            ComponentId::StillNeedHelp { record, message } => format!("h:{}:{}", base36(*record), base36(*message)),
+            ComponentId::Share { record, label } => format!("s:{}:{label}", base36(*record)),
         }
     }
 
@@ -107,6 +132,18 @@ impl ComponentId {
                 };
                 let key = SessionKey { user: num(user)?, channel: num(channel)? };
                 Ok(ComponentId::Dialog { key, nonce: small(nonce)?, version: small(version)?, action })
+            }
+            ["v", value, record, label @ ..] if is_label(&label.join(":")) => {
+                let value = match *value {
+                    "h" => VoteValue::Helpful,
+                    "n" => VoteValue::NotHelpful,
+                    _ => return Err(BadId),
+                };
+                Ok(ComponentId::Vote { record: num(record)?, value, label: label.join(":") })
+            }
+            ["h", record, message] => Ok(ComponentId::StillNeedHelp { record: num(record)?, message: num(message)? }),
+            ["s", record, label @ ..] if is_label(&label.join(":")) => {
+                Ok(ComponentId::Share { record: num(record)?, label: label.join(":") })
             }
             ["f", user, page] => {
                 let user = user.parse().map_err(|_| BadId)?;
@@ -149,6 +186,14 @@ fn is_option_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_')
 }
 
+/// What an answer label may look like: `kind:id` with an option-like id.
+fn is_label(label: &str) -> bool {
+    match label.split_once(':') {
+        Some(("faq" | "compare" | "framework", id)) => is_option_id(id),
+        _ => false,
+    }
+}
+
 fn base36(mut n: u64) -> String {
     const DIGITS: &[u8; 36] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::with_capacity(13);
@@ -180,6 +225,14 @@ mod tests {
             ComponentId::Suggestion("compare:rest-api".into()),
             ComponentId::FaqSelect { user: 5, page: 2 },
             ComponentId::FaqPage { user: 5, page: 1 },
+            ComponentId::Vote {
+                record: u64::MAX,
+                value: VoteValue::NotHelpful,
+                label: format!("faq:{}", "x".repeat(40)),
+            },
+            ComponentId::Vote { record: 1, value: VoteValue::Helpful, label: "compare:rest-api".into() },
+            ComponentId::StillNeedHelp { record: u64::MAX, message: u64::MAX },
+            ComponentId::Share { record: u64::MAX, label: format!("framework:{}", "y".repeat(40)) },
         ] {
             let text = id.encode();
             assert!(text.len() <= 100, "{text}");
@@ -201,6 +254,11 @@ mod tests {
             "n:2:9-x",
             "n:1:0.1",
             "q:1",
+            "v:x:1:faq:a",
+            "v:h:1:none",
+            "v:h:1:faq:Bad",
+            "h:1",
+            "s:1:decide",
             &"a".repeat(101),
         ] {
             assert_eq!(ComponentId::parse(bad), Err(BadId), "{bad}");

@@ -5,8 +5,12 @@ use poise::serenity_prelude as serenity;
 use serenity::{Context, Message, MessageUpdateEvent};
 use tracing::{debug, info};
 
-use super::{decision, render, render::Out, Bot, Error};
-use crate::{reply::Topic, session::SessionKey};
+use super::{decision, feedback, render, render::Out, Bot, Error};
+use crate::{
+    learn::{Door, Outcome},
+    reply::Topic,
+    session::SessionKey,
+};
 
 /// Where a message was written, as far as help channels go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,6 +94,14 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         Help::ForumPost { title } => format!("{title}\n{text}"),
         Help::No | Help::ForumChatter => return Ok(()),
     };
+    let door = match &help {
+        _ if dm => Door::Dm,
+        _ if mentioned => Door::Mention,
+        _ if reply_to_us => Door::Reply,
+        Help::ForumPost { .. } => Door::HelpForum,
+        _ => Door::HelpChannel,
+    };
+    let guild = msg.guild_id.map(|g| g.get());
     let engine = bot.engine();
     let answer = match engine.ask(&question) {
         Ok(a) => a,
@@ -100,9 +112,10 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         }
         Err(e) => return send(ctx, msg, &Out::text(format!("Sorry: {e}"))).await,
     };
-    if only_if_sure && (matches!(answer.topic, Topic::None) || answer.confidence < bot.help_min_confidence) {
+    if only_if_sure && (matches!(answer.topic, Topic::None) || answer.confidence < bot.min_confidence(guild)) {
         bot.metrics.abstained("message");
         debug!(channel = key.channel, confidence = answer.confidence, ?help, "not confident, staying silent");
+        feedback::log(bot, door, guild, key.user, &question, &answer, Outcome::Silent, None);
         return Ok(());
     }
     bot.metrics.answered("message", answer.kind());
@@ -113,11 +126,15 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         confidence = answer.confidence,
         "answered a message"
     );
+    let outcome = if matches!(answer.topic, Topic::None) { Outcome::Abstained } else { Outcome::Answered };
     if !matches!(answer.topic, Topic::Decide { .. }) {
-        let sent = send_message(ctx, msg, &render::answer(&engine, &answer)).await?;
+        let mut out = render::answer(&engine, &answer);
+        feedback::log(bot, door, guild, key.user, &question, &answer, outcome, Some(&mut out));
+        let sent = send_message(ctx, msg, &out).await?;
         bot.places.answered(msg.id.get(), sent.channel_id.get(), sent.id.get());
         return Ok(());
     }
+    feedback::log(bot, door, guild, key.user, &question, &answer, outcome, None);
     // A request for a recommendation starts the guided decision right away, as `/decide` would.
     let mut out = render::answer(&engine, &answer);
     out.components.clear();
@@ -138,8 +155,16 @@ pub async fn edited(ctx: &Context, bot: &Bot, event: &MessageUpdateEvent) -> Res
     let Some((channel, answer_id)) = bot.places.answer_to(event.id.get()) else { return Ok(()) };
     let Some(content) = &event.content else { return Ok(()) };
     let engine = bot.engine();
-    let out = match engine.ask(&strip_mentions(content)) {
-        Ok(answer) => render::answer(&engine, &answer),
+    let question = strip_mentions(content);
+    let out = match engine.ask(&question) {
+        Ok(answer) => {
+            let mut out = render::answer(&engine, &answer);
+            let outcome = if matches!(answer.topic, Topic::None) { Outcome::Abstained } else { Outcome::Answered };
+            let guild = event.guild_id.map(|g| g.get());
+            let user = event.author.as_ref().map_or(0, |a| a.id.get());
+            feedback::log(bot, Door::Edit, guild, user, &question, &answer, outcome, Some(&mut out));
+            out
+        }
         Err(e) => Out::text(format!("Sorry: {e}")),
     };
     let edit = serenity::EditMessage::new()
@@ -155,14 +180,15 @@ pub async fn edited(ctx: &Context, bot: &Bot, event: &MessageUpdateEvent) -> Res
 /// Whether `msg` was written in a help channel, a thread under one, or a post of a help forum.
 async fn help_place(ctx: &Context, bot: &Bot, msg: &Message) -> Help {
     let channel = msg.channel_id.get();
-    if msg.guild_id.is_none() || bot.help_channels.is_empty() {
+    let guild = msg.guild_id.map(|g| g.get());
+    if guild.is_none() || !bot.has_help_channels(guild) {
         return Help::No;
     }
-    if bot.help_channels.contains(&channel) {
+    if bot.is_help_channel(guild, channel) {
         return Help::Channel;
     }
     let Some(info) = bot.places.info(ctx, msg.guild_id, channel).await else { return Help::No };
-    let Some(parent) = info.parent.filter(|p| info.is_thread() && bot.help_channels.contains(p)) else {
+    let Some(parent) = info.parent.filter(|p| info.is_thread() && bot.is_help_channel(guild, *p)) else {
         return Help::No;
     };
     if !bot.places.info(ctx, msg.guild_id, parent).await.is_some_and(|p| p.is_forum()) {

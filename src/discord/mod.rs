@@ -5,15 +5,20 @@
 //! - `components`: clicks on buttons and select menus.
 //! - `decision`: starting a guided decision (in a thread when it can) and applying a step to a stored session.
 //! - `render`: core values as embeds and components, within Discord's limits, pinging nobody.
+//! - `feedback`: what answers leave in the question log, and clicks on Helpful / Not helpful, `Still need help?` and
+//!   `Share`.
+//! - `settings`: the `/settings` command (a server's help channels, confidence threshold and helper role).
 //! - `ids`: what a component's custom_id means.
 
 mod commands;
 mod components;
 mod decision;
+mod feedback;
 pub mod ids;
 mod messages;
 mod places;
 pub mod render;
+mod settings;
 
 use std::{
     collections::HashSet,
@@ -29,6 +34,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     config::{redact_url, Config},
+    learn::{GuildSettings, LearnError, Learning},
     metrics::Metrics,
     session::SessionStore,
     Engine,
@@ -51,7 +57,16 @@ pub struct Bot {
     /// When each user last started a decision.
     started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
     pub metrics: Arc<Metrics>,
+    /// Votes, the question log and server settings; `None`: none of them (no vote buttons either).
+    learning: Option<Learning>,
+    /// Every server's `/settings`, read at start-up and written through on each change.
+    guilds: RwLock<std::collections::HashMap<u64, GuildSettings>>,
+    /// When each user last pinged a server's helpers.
+    helped: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
 }
+
+/// How soon one user may ping a server's helpers again.
+pub const HELP_COOLDOWN: Duration = Duration::from_secs(10 * 60);
 
 impl Bot {
     pub fn new(config: &Config, engine: Engine, store: SessionStore) -> Self {
@@ -66,7 +81,74 @@ impl Bot {
             decide_cooldown: config.decide_cooldown,
             started: std::sync::Mutex::default(),
             metrics: Arc::new(Metrics::new()),
+            learning: None,
+            guilds: RwLock::default(),
+            helped: std::sync::Mutex::default(),
         }
+    }
+
+    /// The bot with votes, the question log and server settings kept in `learning` (reads every server's settings).
+    pub fn with_learning(mut self, learning: Learning) -> Result<Self, LearnError> {
+        let all = learning.store().all_settings()?;
+        self.guilds = RwLock::new(all.into_iter().collect());
+        self.learning = Some(learning);
+        Ok(self)
+    }
+
+    pub fn learning(&self) -> Option<&Learning> {
+        self.learning.as_ref()
+    }
+
+    /// A server's settings (what it never set is `None`).
+    pub fn guild_settings(&self, guild: Option<u64>) -> GuildSettings {
+        let Some(g) = guild else { return GuildSettings::default() };
+        self.guilds.read().unwrap_or_else(|e| e.into_inner()).get(&g).cloned().unwrap_or_default()
+    }
+
+    fn set_guild_settings(&self, guild: u64, settings: GuildSettings) {
+        self.guilds.write().unwrap_or_else(|e| e.into_inner()).insert(guild, settings);
+    }
+
+    /// Whether `channel` is a help channel or forum of `guild` (its `/settings`, else the configuration).
+    fn is_help_channel(&self, guild: Option<u64>, channel: u64) -> bool {
+        match self.guild_settings(guild).help_channels {
+            Some(list) => list.contains(&channel),
+            None => self.help_channels.contains(&channel),
+        }
+    }
+
+    fn has_help_channels(&self, guild: Option<u64>) -> bool {
+        match self.guild_settings(guild).help_channels {
+            Some(list) => !list.is_empty(),
+            None => !self.help_channels.is_empty(),
+        }
+    }
+
+    /// How sure the bot must be to speak in `guild`'s help channels.
+    fn min_confidence(&self, guild: Option<u64>) -> f64 {
+        self.guild_settings(guild).min_confidence.unwrap_or(self.help_min_confidence)
+    }
+
+    /// Whether `user` may ping helpers now; if not, how long until they may.
+    fn may_ask_helpers(&self, user: u64) -> Result<(), Duration> {
+        let now = std::time::Instant::now();
+        let mut helped = self.helped.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(last) = helped.get(&user) {
+            let since = now.duration_since(*last);
+            if since < HELP_COOLDOWN {
+                return Err(HELP_COOLDOWN - since);
+            }
+        }
+        if helped.len() > 10_000 {
+            helped.retain(|_, t| now.duration_since(*t) < HELP_COOLDOWN);
+        }
+        helped.insert(user, now);
+        Ok(())
+    }
+
+    /// Gives back a helper ping that was not sent.
+    fn forget_help_request(&self, user: u64) {
+        self.helped.lock().unwrap_or_else(|e| e.into_inner()).remove(&user);
     }
 
     /// The current knowledge and matcher. A reload swaps it; handlers keep the one they started with.
@@ -168,6 +250,7 @@ pub fn commands() -> Vec<poise::Command<Arc<Bot>, Error>> {
         commands::framework(),
         commands::ask_signpost(),
         commands::reload(),
+        settings::settings(),
     ]
 }
 
@@ -282,6 +365,17 @@ pub async fn run(
     let purger = tokio::spawn(bot.store.clone().purge_every(Duration::from_secs(60)));
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
     let watcher = tokio::spawn(watch_shards(shards.clone(), range, bot.metrics.clone()));
+    // The question log: a writer commits queued records in batches (off the reply path), a purge forgets texts and
+    // votes past their retention.
+    let (stop_writer, writer_stopped) = tokio::sync::oneshot::channel();
+    let mut learning_tasks = Vec::new();
+    let mut writer = None;
+    if let Some(learning) = &bot.learning {
+        if let Some(w) = learning.writer() {
+            writer = Some(tokio::spawn(w.run(writer_stopped)));
+        }
+        learning_tasks.push(tokio::spawn(learning.clone().purge_every(Duration::from_secs(10 * 60))));
+    }
 
     let start = async {
         info!(first = shard_plan.first, last = shard_plan.last, total = shard_plan.total, "running gateway shards");
@@ -310,6 +404,17 @@ pub async fn run(
     tracker.close();
     if tokio::time::timeout(Duration::from_secs(5), tracker.wait()).await.is_err() {
         warn!(handlers = tracker.len(), "shutting down with replies still in flight");
+    }
+    // What the finished handlers logged is committed before `run` returns.
+    for task in &learning_tasks {
+        task.abort();
+    }
+    for task in learning_tasks {
+        let _ = task.await;
+    }
+    let _ = stop_writer.send(());
+    if let Some(writer) = writer {
+        let _ = writer.await;
     }
     if let Err(e) = &outcome {
         error!(error = format!("{e:#}"), "bot stopped");

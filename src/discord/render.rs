@@ -13,6 +13,7 @@ use super::ids::{Action, ComponentId};
 use crate::{
     dialog::{Question, Verdict},
     knowledge::{KnowledgeBase, Link},
+    learn::VoteValue,
     reply::{Answer, Topic},
     session::SessionKey,
     Engine,
@@ -217,6 +218,10 @@ fn suggestion_label(kb: &KnowledgeBase, s: &str) -> String {
 }
 
 /// Buttons for suggestions ("did you mean"), at most one row.
+pub fn suggestion_buttons(kb: &KnowledgeBase, suggestions: &[String]) -> Option<CreateActionRow> {
+    suggestion_row(kb, suggestions)
+}
+
 fn suggestion_row(kb: &KnowledgeBase, suggestions: &[String]) -> Option<CreateActionRow> {
     let buttons: Vec<CreateButton> = suggestions
         .iter()
@@ -231,8 +236,48 @@ fn suggestion_row(kb: &KnowledgeBase, suggestions: &[String]) -> Option<CreateAc
     (!buttons.is_empty()).then_some(CreateActionRow::Buttons(buttons))
 }
 
-/// Below this confidence an answer offers its close alternatives as buttons.
-pub const LOW_CONFIDENCE: f64 = 0.6;
+/// Below this confidence an answer offers its close alternatives as buttons (and its question's text is logged).
+pub const LOW_CONFIDENCE: f64 = crate::learn::LOW_CONFIDENCE;
+
+/// Discord's limit of component rows in one message.
+pub const MAX_ROWS: usize = 5;
+
+/// `Helpful` / `Not helpful` for the answer logged as `record`, about `label`.
+pub fn vote_row(record: u64, label: &str) -> Option<CreateActionRow> {
+    let id = |value| ComponentId::Vote { record, value, label: label.to_string() }.encode();
+    let helpful = id(VoteValue::Helpful);
+    if helpful.len() > 100 {
+        return None;
+    }
+    Some(CreateActionRow::Buttons(vec![
+        CreateButton::new(helpful).label("Helpful").style(ButtonStyle::Success),
+        CreateButton::new(id(VoteValue::NotHelpful)).label("Not helpful").style(ButtonStyle::Secondary),
+    ]))
+}
+
+/// `Still need help?`: pings the server's helper role (once per question).
+pub fn help_button(record: u64, message: u64) -> CreateButton {
+    CreateButton::new(ComponentId::StillNeedHelp { record, message }.encode())
+        .label("Still need help?")
+        .style(ButtonStyle::Primary)
+}
+
+/// `Share`: posts a private answer to the channel.
+pub fn share_button(record: u64, label: &str) -> Option<CreateButton> {
+    let id = ComponentId::Share { record, label: label.to_string() }.encode();
+    (id.len() <= 100).then(|| CreateButton::new(id).label("Share").style(ButtonStyle::Primary))
+}
+
+impl Out {
+    /// Adds a row of components when the message has room for one (Discord allows five).
+    pub fn push_row(&mut self, row: Option<CreateActionRow>) {
+        if let Some(row) = row {
+            if self.components.len() < MAX_ROWS {
+                self.components.push(row);
+            }
+        }
+    }
+}
 
 /// An answer from the matcher as an embed, with "did you mean" buttons when it is unsure or does not know.
 pub fn answer(engine: &Engine, a: &Answer) -> Out {

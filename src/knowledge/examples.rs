@@ -117,7 +117,7 @@ pub(crate) fn check(
 }
 
 /// Texts that differ only in case, spacing or trailing punctuation are the same example.
-fn dedup_key(text: &str) -> String {
+pub fn dedup_key(text: &str) -> String {
     let mut key = String::with_capacity(text.len());
     for word in text.split_whitespace() {
         if !key.is_empty() {

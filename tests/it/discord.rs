@@ -24,7 +24,8 @@ use serde_json::{json, Value};
 use signpost::{
     config::Config,
     discord::Bot,
-    session::{Lookup, SessionKey, SessionStore},
+    learn::{Learning, Policy},
+    session::{Clock, Lookup, SessionKey, SessionStore},
     Engine,
 };
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -40,9 +41,9 @@ const ACK_BUDGET: Duration = Duration::from_secs(2);
 // ------------------------------------------------------------------------------------------------ the world
 
 /// A fake Discord, a scratch directory (the bot's data dir lives in `data/`), and the interactions a test sent.
-struct World {
-    fake: FakeDiscord,
-    dir: tempfile::TempDir,
+pub(crate) struct World {
+    pub(crate) fake: FakeDiscord,
+    pub(crate) dir: tempfile::TempDir,
     sent: Mutex<Vec<InteractionRef>>,
 }
 
@@ -54,11 +55,11 @@ impl std::ops::Deref for World {
 }
 
 impl World {
-    async fn new() -> World {
+    pub(crate) async fn new() -> World {
         World { fake: FakeDiscord::start().await, dir: tempfile::tempdir().expect("tempdir"), sent: Mutex::default() }
     }
 
-    fn data_dir(&self) -> PathBuf {
+    pub(crate) fn data_dir(&self) -> PathBuf {
         self.dir.path().join("data")
     }
 
@@ -67,11 +68,11 @@ impl World {
         i
     }
 
-    fn slash(&self, name: &str, options: Value, user: &TestUser) -> InteractionRef {
+    pub(crate) fn slash(&self, name: &str, options: Value, user: &TestUser) -> InteractionRef {
         self.track(self.fake.slash_command(name, options, user))
     }
 
-    fn slash_in(&self, place: Where, name: &str, options: Value, user: &TestUser) -> InteractionRef {
+    pub(crate) fn slash_in(&self, place: Where, name: &str, options: Value, user: &TestUser) -> InteractionRef {
         self.track(self.fake.slash_command_in(place, name, options, user))
     }
 
@@ -79,11 +80,11 @@ impl World {
         self.track(self.fake.autocomplete(name, options, user))
     }
 
-    fn click(&self, custom_id: &str, message: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
+    pub(crate) fn click(&self, custom_id: &str, message: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
         self.track(self.fake.component_click(custom_id, message, user))
     }
 
-    fn select(
+    pub(crate) fn select(
         &self,
         custom_id: &str,
         values: &[&str],
@@ -93,17 +94,17 @@ impl World {
         self.track(self.fake.select_choice(custom_id, values, message, user))
     }
 
-    fn context_menu(&self, name: &str, target: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
+    pub(crate) fn context_menu(&self, name: &str, target: impl Into<MessageRef>, user: &TestUser) -> InteractionRef {
         self.track(self.fake.message_context_menu(name, target, user))
     }
 
     /// The interaction's callback (panics after `WAIT`).
-    async fn answer(&self, i: &InteractionRef) -> Recorded {
+    pub(crate) async fn answer(&self, i: &InteractionRef) -> Recorded {
         self.fake.wait_callback(i, WAIT).await
     }
 
     /// The checks every test ends with (see the module docs).
-    async fn finish(&self) {
+    pub(crate) async fn finish(&self) {
         let sent = self.sent.lock().unwrap().clone();
         for i in &sent {
             self.fake.wait_callback(i, WAIT).await;
@@ -123,7 +124,7 @@ impl World {
 /// Every request body that carries a message (interaction responses and updates, followups, channel messages, and
 /// their edits) has `allowed_mentions` with an empty `parse` list, no users or roles, and never pings a replied-to
 /// author. Returns how many bodies it checked.
-fn assert_pings_nobody(requests: &[Recorded]) -> usize {
+pub(crate) fn assert_pings_nobody(requests: &[Recorded]) -> usize {
     let mut checked = 0;
     for r in requests {
         let Some(body) = &r.body else { continue };
@@ -191,18 +192,23 @@ fn the_ping_check_catches_what_it_should() {
 
 /// How a bot of a test is configured (through the same environment variables `signpost serve` reads).
 #[derive(Clone)]
-struct Settings {
-    guild: bool,
-    help_channels: bool,
-    ttl: &'static str,
+pub(crate) struct Settings {
+    pub(crate) guild: bool,
+    pub(crate) help_channels: bool,
+    pub(crate) ttl: &'static str,
     /// A knowledge directory to run on (and reload) instead of the built-in copy.
-    knowledge: Option<PathBuf>,
+    pub(crate) knowledge: Option<PathBuf>,
     /// More help channels or forums (with `help_channels`).
-    extra_help: Vec<u64>,
+    pub(crate) extra_help: Vec<u64>,
     /// `SIGNPOST_MESSAGE_CONTENT`.
-    message_content: bool,
+    pub(crate) message_content: bool,
     /// `SIGNPOST_DECIDE_COOLDOWN` (tests start many decisions: none by default).
-    cooldown: &'static str,
+    pub(crate) cooldown: &'static str,
+    /// Votes, the question log and server settings (`Bot::with_learning`); off in older tests, whose answers
+    /// then carry no vote buttons.
+    pub(crate) learn: bool,
+    /// `SIGNPOST_LOG_QUESTIONS`.
+    pub(crate) log_questions: bool,
 }
 
 impl Default for Settings {
@@ -215,12 +221,14 @@ impl Default for Settings {
             extra_help: Vec::new(),
             message_content: true,
             cooldown: "0s",
+            learn: false,
+            log_questions: true,
         }
     }
 }
 
 impl Settings {
-    fn env(&self, fake: &FakeDiscord, data_dir: &Path) -> Vec<(String, String)> {
+    pub(crate) fn env(&self, fake: &FakeDiscord, data_dir: &Path) -> Vec<(String, String)> {
         let mut vars = vec![
             ("DISCORD_TOKEN".to_string(), TOKEN.to_string()),
             ("SIGNPOST_DISCORD_PROXY".to_string(), fake.base_url()),
@@ -244,12 +252,15 @@ impl Settings {
         if let Some(dir) = &self.knowledge {
             vars.push(("SIGNPOST_KNOWLEDGE".into(), dir.display().to_string()));
         }
+        if !self.log_questions {
+            vars.push(("SIGNPOST_LOG_QUESTIONS".into(), "false".into()));
+        }
         vars
     }
 }
 
 /// Polls `cond` every 10 ms until it holds, or panics after `timeout` with the fake's state.
-async fn wait_until(fake: &FakeDiscord, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
+pub(crate) async fn wait_until(fake: &FakeDiscord, what: &str, timeout: Duration, mut cond: impl FnMut() -> bool) {
     let deadline = Instant::now() + timeout;
     while !cond() {
         assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}\n{}", fake.describe());
@@ -290,20 +301,40 @@ async fn open_store(config: &Config) -> SessionStore {
     }
 }
 
+/// Opens the learning store of `config`, retrying while a bot that just stopped still holds it (as `open_store`).
+async fn open_learning(config: &Config, policy: Policy, clock: Clock) -> Learning {
+    let deadline = Instant::now() + Duration::from_secs(2);
+    loop {
+        match Learning::open(&config.data_dir, policy, clock.clone()) {
+            Ok(l) => return l,
+            Err(e) if e.to_string().contains("already open") && Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+}
+
 /// The bot running in this process, as `signpost serve` runs it.
-struct Running {
+pub(crate) struct Running {
     stop: Option<oneshot::Sender<()>>,
     task: JoinHandle<anyhow::Result<()>>,
     bot: Weak<Bot>,
 }
 
-async fn start_bot(w: &World, settings: &Settings) -> Running {
+pub(crate) async fn start_bot(w: &World, settings: &Settings) -> Running {
     let vars = settings.env(&w.fake, &w.data_dir());
     let config = Config::from_parts(None, "test", |k| vars.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()))
         .expect("configuration");
     let store = open_store(&config).await;
     let engine = Engine::load(config.knowledge.as_deref()).expect("knowledge loads");
-    let bot = Arc::new(Bot::new(&config, engine, store));
+    let mut bot = Bot::new(&config, engine, store.clone());
+    if settings.learn {
+        let policy = Policy { keep_texts: config.log_questions, retention: config.log_retention };
+        let learning = open_learning(&config, policy, store.clock().clone()).await;
+        bot = bot.with_learning(learning).expect("server settings load");
+    }
+    let bot = Arc::new(bot);
     let weak = Arc::downgrade(&bot);
     let (stop, stopped) = oneshot::channel::<()>();
     let before = marks(&w.fake);
@@ -316,12 +347,12 @@ async fn start_bot(w: &World, settings: &Settings) -> Running {
 
 impl Running {
     /// The running bot (its session store and clock).
-    fn bot(&self) -> Arc<Bot> {
+    pub(crate) fn bot(&self) -> Arc<Bot> {
         self.bot.upgrade().expect("the bot is running")
     }
 
     /// Shuts the bot down as SIGTERM would: `run` returns `Ok`, and soon nothing holds the `Bot` any more.
-    async fn stop(mut self, fake: &FakeDiscord) {
+    pub(crate) async fn stop(mut self, fake: &FakeDiscord) {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -593,9 +624,18 @@ const JSON_API_ID: &str = "json-api";
 
 // ================================================================================================ 1. start-up
 
-/// The `///` first line of each `#[poise::command]` in src/discord/commands.rs, by registered name.
+/// The source of the command modules: `commands.rs`, and `settings.rs` for `/settings`.
+fn commands_source() -> String {
+    ["commands.rs", "settings.rs"]
+        .iter()
+        .map(|f| std::fs::read_to_string(format!("{}/src/discord/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The `///` first line of each `#[poise::command]` in the command modules, by registered name.
 fn documented_commands() -> Vec<(String, String, bool)> {
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/discord/commands.rs")).unwrap();
+    let src = commands_source();
     let mut out = Vec::new();
     let mut doc: Vec<String> = Vec::new();
     let mut attr: Option<String> = None;
@@ -638,21 +678,21 @@ async fn check_registration(guild: bool) {
     let mut names: Vec<(String, u64)> =
         sent.iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["type"].as_u64().unwrap_or(1))).collect();
     names.sort();
-    let mut expected: Vec<(String, u64)> = ["ask", "compare", "decide", "faq", "framework", "reload"]
+    let mut expected: Vec<(String, u64)> = ["ask", "compare", "decide", "faq", "framework", "reload", "settings"]
         .iter()
         .map(|n| (n.to_string(), 1))
         .chain([("Ask Signpost".to_string(), 3)])
         .collect();
     expected.sort();
     assert_eq!(names, expected);
-    // /reload is hidden from members without Manage Server (0x20); the others are for everyone.
+    // /reload and /settings are hidden from members without Manage Server (0x20); the others are for everyone.
     for c in &sent {
-        let wanted = if c["name"] == "reload" { json!("32") } else { Value::Null };
+        let wanted = if c["name"] == "reload" || c["name"] == "settings" { json!("32") } else { Value::Null };
         assert_eq!(c["default_member_permissions"], wanted, "{}", c["name"]);
     }
 
     let documented = documented_commands();
-    assert_eq!(documented.len(), 7, "{documented:?}");
+    assert_eq!(documented.len(), 8, "{documented:?}");
     for (name, doc, menu) in documented {
         let c = sent.iter().find(|c| c["name"] == json!(name)).unwrap_or_else(|| panic!("{name} not registered"));
         if menu {
@@ -662,7 +702,7 @@ async fn check_registration(guild: bool) {
         }
     }
     // Every option's description is its `#[description = "..."]`.
-    let src = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/src/discord/commands.rs")).unwrap();
+    let src = commands_source();
     for c in &sent {
         for o in c["options"].as_array().into_iter().flatten() {
             let d = o["description"].as_str().unwrap_or_default();

@@ -8,6 +8,7 @@ mod discord;
 mod eval;
 mod fake_discord;
 mod knowledge;
+mod learn;
 mod learned;
 mod matcher;
 mod prefill;

@@ -103,6 +103,16 @@ pub fn opt_user(name: &str, user: &TestUser) -> Value {
     json!({"name": name, "type": 6, "value": user.id.to_string()})
 }
 
+/// A role option (type 8): the interaction carries the role in `resolved` (see [`FakeDiscord::add_role`]).
+pub fn opt_role(name: &str, role: u64) -> Value {
+    json!({"name": name, "type": 8, "value": role.to_string()})
+}
+
+/// A channel option (type 7): the interaction carries the channel in `resolved`.
+pub fn opt_channel(name: &str, channel: u64) -> Value {
+    json!({"name": name, "type": 7, "value": channel.to_string()})
+}
+
 /// A focused option for `autocomplete`: what the user has typed so far.
 pub fn opt_focused(name: &str, partial: &str) -> Value {
     json!({"name": name, "type": 3, "value": partial, "focused": true})
@@ -437,7 +447,9 @@ impl FakeDiscord {
                 p.insert("guild_id".into(), json!(g.to_string()));
                 p.insert("guild_locale".into(), json!("en-US"));
                 let mut member = model::member_json(user);
-                member["permissions"] = json!(model::member_permissions());
+                let permissions =
+                    st.member_permissions.get(&user.id).cloned().unwrap_or_else(model::member_permissions);
+                member["permissions"] = json!(permissions);
                 p.insert("member".into(), member);
                 p.insert("authorizing_integration_owners".into(), json!({"0": g.to_string()}));
                 p.insert("context".into(), json!(0));
@@ -537,10 +549,11 @@ fn conform(command: &str, given: &mut [Value], defs: &[Value], partial: bool) {
     }
 }
 
-/// `resolved` entries for user (6) and channel (7) options.
+/// `resolved` entries for user (6), channel (7) and role (8) options.
 fn resolved_for(st: &State, options: &Value) -> Option<Value> {
     let mut users = Map::new();
     let mut channels = Map::new();
+    let mut roles = Map::new();
     for o in options.as_array().into_iter().flatten() {
         let Some(id) = model::id_of(&o["value"]) else { continue };
         match o["type"].as_u64() {
@@ -551,10 +564,14 @@ fn resolved_for(st: &State, options: &Value) -> Option<Value> {
                 let Some(ch) = st.channels.get(&id) else { panic!("channel option: the fake knows no channel {id}") };
                 channels.insert(id.to_string(), model::partial_channel_json(ch));
             }
+            Some(8) => {
+                let Some(name) = st.roles.get(&id) else { panic!("role option: the fake knows no role {id}") };
+                roles.insert(id.to_string(), model::role_json(id, name));
+            }
             _ => {}
         }
     }
-    if users.is_empty() && channels.is_empty() {
+    if users.is_empty() && channels.is_empty() && roles.is_empty() {
         return None;
     }
     let mut r = json!({});
@@ -563,6 +580,9 @@ fn resolved_for(st: &State, options: &Value) -> Option<Value> {
     }
     if !channels.is_empty() {
         r["channels"] = Value::Object(channels);
+    }
+    if !roles.is_empty() {
+        r["roles"] = Value::Object(roles);
     }
     Some(r)
 }

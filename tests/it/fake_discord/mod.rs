@@ -111,7 +111,7 @@ use axum::serve::ListenerExt;
 use serde_json::{json, Value};
 use tokio::task::JoinHandle;
 
-pub use inject::{opt, opt_focused, opt_user, InteractionRef, MessageRef, MessageSpec, Where};
+pub use inject::{opt, opt_channel, opt_focused, opt_role, opt_user, InteractionRef, MessageRef, MessageSpec, Where};
 pub use model::{
     id_of, snowflake, TestUser, APPLICATION_ID, BOT_USER_ID, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID,
     OTHER_HUMAN_USER_ID, OWNER_USER_ID, TOKEN,
@@ -437,6 +437,18 @@ impl FakeDiscord {
 
     pub fn clear_failures(&self) {
         self.shared.lock().failures.clear();
+    }
+
+    /// Gives `user` these guild permissions (a decimal bit string, as Discord sends) in later interactions.
+    pub fn set_member_permissions(&self, user: u64, permissions: u64) {
+        self.shared.lock().member_permissions.insert(user, permissions.to_string());
+    }
+
+    /// Adds a role to the guild; returns its id (for [`opt_role`]).
+    pub fn add_role(&self, name: &str) -> u64 {
+        let id = model::snowflake();
+        self.shared.lock().roles.insert(id, name.to_string());
+        id
     }
 
     /// Adds a forum channel to the guild (CHANNEL_CREATE is dispatched) and returns its id.

@@ -177,6 +177,25 @@ pub fn member_permissions() -> String {
     bits.to_string()
 }
 
+/// A guild role object, as in `resolved.roles`.
+pub fn role_json(id: u64, name: &str) -> Value {
+    json!({
+        "id": id.to_string(),
+        "name": name,
+        "description": null,
+        "color": 0,
+        "colors": {"primary_color": 0, "secondary_color": null, "tertiary_color": null},
+        "hoist": false,
+        "icon": null,
+        "unicode_emoji": null,
+        "position": 1,
+        "permissions": "0",
+        "managed": false,
+        "mentionable": true,
+        "flags": 0,
+    })
+}
+
 /// A guild member object (with `user`), as in interactions and GUILD_CREATE.
 pub fn member_json(u: &TestUser) -> Value {
     json!({

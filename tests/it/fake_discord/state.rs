@@ -198,6 +198,10 @@ pub(crate) struct State {
     pub originals: HashMap<String, u64>,
     pub gateway: Gateway,
     pub ws_url: String,
+    /// Guild permissions of members that differ from [`model::member_permissions`] (decimal strings).
+    pub member_permissions: HashMap<u64, String>,
+    /// Guild roles by id (role options resolve to these).
+    pub roles: HashMap<u64, String>,
 }
 
 impl State {
@@ -224,6 +228,8 @@ impl State {
             originals: HashMap::new(),
             gateway: Gateway::default(),
             ws_url,
+            member_permissions: HashMap::new(),
+            roles: HashMap::new(),
         };
         s.channels.insert(model::CHANNEL_ID, model::text_channel_json(model::CHANNEL_ID, model::GUILD_ID, "general"));
         s.channels.insert(
@@ -239,6 +245,8 @@ impl State {
         ] {
             s.users.insert(u.id, u);
         }
+        // @everyone has the guild's id.
+        s.roles.insert(model::GUILD_ID, "@everyone".into());
         s
     }
 

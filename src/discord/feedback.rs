@@ -1,0 +1,210 @@
+//! What an answer leaves behind and what users say about it: every answer is logged (see `crate::learn`), answers
+//! of kind faq / compare / framework carry `Helpful` / `Not helpful`, an abstention offers `Still need help?` where
+//! the server has a helper role, and a private answer carries `Share`.
+
+use poise::serenity_prelude as serenity;
+use serenity::{
+    ButtonStyle, ComponentInteraction, Context, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed,
+    CreateInteractionResponse, CreateMessage, MessageFlags,
+};
+use tracing::{info, warn};
+
+use super::{
+    ids::ComponentId,
+    render::{self, Out},
+    Bot, Error,
+};
+use crate::{
+    learn::{Door, Outcome, VoteValue},
+    reply::{Answer, Topic},
+};
+
+/// The label votes are counted under, for answers that take votes: an FAQ entry, one aspect compared, a profile.
+pub fn entry_label(a: &Answer) -> Option<String> {
+    match &a.topic {
+        Topic::Faq { .. } | Topic::Framework { .. } | Topic::Compare { aspect: Some(_), .. } => Some(a.label()),
+        _ => None,
+    }
+}
+
+/// Logs one question and what became of it, and gives `out` (the reply, unless the bot stays silent) its vote
+/// buttons, or `Still need help?` for an abstention where the server has a helper role. Returns the record id;
+/// `None` when this bot keeps no log.
+#[allow(clippy::too_many_arguments)]
+pub fn log(
+    bot: &Bot,
+    door: Door,
+    guild: Option<u64>,
+    user: u64,
+    question: &str,
+    answer: &Answer,
+    outcome: Outcome,
+    out: Option<&mut Out>,
+) -> Option<u64> {
+    let learning = bot.learning()?;
+    let record = learning.log(door, guild, user, question, answer, outcome);
+    let Some(out) = out else { return Some(record) };
+    if let Some(label) = entry_label(answer) {
+        out.push_row(render::vote_row(record, &label));
+    } else if outcome == Outcome::Abstained && guild.is_some() && bot.guild_settings(guild).helper_role.is_some() {
+        out.push_row(Some(CreateActionRow::Buttons(vec![render::help_button(record, 0)])));
+    }
+    Some(record)
+}
+
+/// The suggestion id (as `a:` buttons and `Engine::suggestion_answer` take them) of an answer label.
+fn suggestion_of(label: &str) -> &str {
+    label.strip_prefix("faq:").unwrap_or(label)
+}
+
+fn is_ephemeral(c: &ComponentInteraction) -> bool {
+    c.message.flags.is_some_and(|f| f.contains(MessageFlags::EPHEMERAL))
+}
+
+/// A click on `Helpful` or `Not helpful`: recorded (one vote per person per answer; a second click changes it) and
+/// acknowledged privately. Not helpful also offers the next suggestions, the guided decision and, where the
+/// server has a helper role, `Still need help?`.
+pub async fn vote(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    record: u64,
+    value: VoteValue,
+    label: String,
+) -> Result<(), Error> {
+    let Some(learning) = bot.learning() else {
+        return respond(ctx, c, &Out::text("This bot does not keep votes.").ephemeral()).await;
+    };
+    let user = c.user.id.get();
+    let voted = {
+        let label = label.clone();
+        learning.blocking(move |l| l.vote(record, &label, user, value)).await
+    };
+    let mut text = match voted {
+        Err(e) => {
+            warn!(error = %e, "recording a vote failed");
+            return respond(ctx, c, &Out::text("Sorry, I could not record your vote; please try again.").ephemeral())
+                .await;
+        }
+        Ok(None) => {
+            bot.metrics.voted(value == VoteValue::Helpful);
+            format!("Thanks! Your vote: **{}**.", value.label())
+        }
+        Ok(Some(before)) if before == value => format!("You already voted **{}** on this answer.", value.label()),
+        Ok(Some(_)) => {
+            bot.metrics.voted(value == VoteValue::Helpful);
+            format!("Changed your vote to **{}**.", value.label())
+        }
+    };
+    let mut out = Out::default().ephemeral();
+    if value == VoteValue::NotHelpful {
+        text.push_str(" Maybe one of these fits better, or let me guide you to a choice:");
+        let engine = bot.engine();
+        let suggestions = engine.suggestion_answer(suggestion_of(&label)).map(|a| a.suggestions).unwrap_or_default();
+        out.push_row(render::suggestion_buttons(engine.kb(), &suggestions));
+        let mut next = vec![CreateButton::new(ComponentId::NewDecision(crate::dialog::State::new()).encode())
+            .label("Start the guided decision")
+            .style(ButtonStyle::Primary)];
+        let guild = c.guild_id.map(|g| g.get());
+        if guild.is_some() && bot.guild_settings(guild).helper_role.is_some() {
+            let message = if is_ephemeral(c) { 0 } else { c.message.id.get() };
+            next.push(render::help_button(record, message));
+        }
+        out.push_row(Some(CreateActionRow::Buttons(next)));
+    }
+    out.content = Some(render::fit(&text, render::MAX_CONTENT));
+    respond(ctx, c, &out).await
+}
+
+/// A click on `Still need help?`: one message pinging the server's helper role (the only mention the bot ever
+/// allows, and only that role), at most once per question and once per [`super::HELP_COOLDOWN`] per user.
+pub async fn still_need_help(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    record: u64,
+    message: u64,
+) -> Result<(), Error> {
+    let guild = c.guild_id.map(|g| g.get());
+    let (Some(guild), Some(role), Some(learning)) = (guild, bot.guild_settings(guild).helper_role, bot.learning())
+    else {
+        let out =
+            Out::text("This server has no helper role (a member with Manage Server can name one with `/settings`).");
+        return respond(ctx, c, &out.ephemeral()).await;
+    };
+    let user = c.user.id.get();
+    if let Err(wait) = bot.may_ask_helpers(user) {
+        let minutes = wait.as_secs().div_ceil(60);
+        let out = Out::text(format!(
+            "You called the helpers a moment ago; you can call them again in {minutes} minute{}.",
+            if minutes == 1 { "" } else { "s" }
+        ));
+        return respond(ctx, c, &out.ephemeral()).await;
+    }
+    match learning.blocking(move |l| l.store().claim_help(record)).await {
+        Ok(true) => {}
+        Ok(false) => {
+            bot.forget_help_request(user);
+            let out = Out::text("The helpers were already called for this question.");
+            return respond(ctx, c, &out.ephemeral()).await;
+        }
+        Err(e) => {
+            bot.forget_help_request(user);
+            warn!(error = %e, "claiming a helper ping failed");
+            return respond(ctx, c, &Out::text("Sorry, something went wrong; please try again.").ephemeral()).await;
+        }
+    }
+    let message = if message != 0 {
+        message
+    } else if is_ephemeral(c) {
+        0
+    } else {
+        c.message.id.get()
+    };
+    let link = if message == 0 {
+        String::new()
+    } else {
+        format!(" with [this question](https://discord.com/channels/{guild}/{}/{message})", c.channel_id.get())
+    };
+    let name = super::commands::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
+    let ping = CreateMessage::new()
+        .content(render::fit(&format!("<@&{role}> {name} still needs help{link}."), render::MAX_CONTENT))
+        .allowed_mentions(CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role)]).replied_user(false));
+    c.channel_id.send_message(&ctx.http, ping).await?;
+    info!(guild, record, "helper role pinged");
+    respond(ctx, c, &Out::text("I called the helpers; someone should be with you soon.").ephemeral()).await
+}
+
+/// A click on `Share` under a private answer: the answer is posted to the channel, saying (without a ping) who
+/// shared it, with its own vote buttons; the private copy loses its Share button.
+pub async fn share(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    record: u64,
+    label: String,
+) -> Result<(), Error> {
+    let embeds: Vec<CreateEmbed> = c.message.embeds.iter().cloned().map(CreateEmbed::from).collect();
+    if embeds.is_empty() {
+        return respond(ctx, c, &Out::text("There is nothing to share here.").ephemeral()).await;
+    }
+    let name = super::commands::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
+    let mut public = Out { content: Some(format!("Shared by {name}:")), embeds: embeds.clone(), ..Out::default() };
+    let mut private = Out { content: Some("Shared in the channel.".into()), embeds, ..Out::default() };
+    if bot.learning().is_some() {
+        public.push_row(render::vote_row(record, &label));
+        private.push_row(render::vote_row(record, &label));
+    }
+    c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(private.update())).await?;
+    if let Err(e) = c.channel_id.send_message(&ctx.http, public.message()).await {
+        warn!(error = %e, channel = c.channel_id.get(), "sharing an answer failed");
+        let out = Out::text("I could not post in this channel (missing permission?).").ephemeral();
+        c.create_followup(&ctx.http, super::components::followup(&out).ephemeral(true)).await?;
+    }
+    Ok(())
+}
+
+async fn respond(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Result<(), Error> {
+    c.create_response(&ctx.http, CreateInteractionResponse::Message(out.response())).await?;
+    Ok(())
+}

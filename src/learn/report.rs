@@ -1,0 +1,304 @@
+//! What `signpost report` tells a maintainer, computed from a [`Snapshot`]: answers by kind and front door, the
+//! abstention rate, the questions the bot could not answer (near-duplicates merged, with counts), the votes per
+//! entry (worst rated first), the entries nobody needed, and answers per day. Pure: the command line renders it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use serde::Serialize;
+
+use super::{Outcome, Snapshot, VoteValue};
+use crate::knowledge::KnowledgeBase;
+
+/// How many unanswered questions (after merging) the report lists.
+pub const TOP_UNANSWERED: usize = 20;
+
+/// Two questions are near-duplicates at or above this similarity (Dice coefficient of their character trigrams,
+/// after folding case, punctuation and spacing): "how do I deploy flask on a toaster?" and "how to deploy flask
+/// on toaster" merge; "how do I deploy django on k8s" does not.
+pub const NEAR_DUPLICATE: f64 = 0.6;
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Report {
+    pub since: u64,
+    pub now: u64,
+    pub questions: usize,
+    /// Distinct askers (through their pseudonyms).
+    pub askers: usize,
+    pub answered: usize,
+    pub abstained: usize,
+    /// Help-channel questions the bot was not sure enough to answer.
+    pub silent: usize,
+    /// (abstained + silent) / questions; 0 without questions.
+    pub abstention_rate: f64,
+    pub by_kind: BTreeMap<String, usize>,
+    pub by_door: BTreeMap<String, usize>,
+    pub unanswered: Vec<Unanswered>,
+    /// Answered, but with low confidence or voted Not helpful: texts kept, merged like the unanswered ones.
+    pub doubtful: Vec<Unanswered>,
+    pub votes: Vec<EntryVotes>,
+    /// Entries (`faq:<id>`, `compare:<aspect>`, `framework:<id>`) no answer used in the period.
+    pub unused: Vec<String>,
+    pub days: Vec<Day>,
+}
+
+/// One question the bot could not answer, with how many near-duplicates were merged into it.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Unanswered {
+    /// The most frequent wording (the shortest among equals).
+    pub text: String,
+    /// How many times it (or a near-duplicate) was asked.
+    pub count: usize,
+    /// The other wordings merged into it.
+    pub variants: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct EntryVotes {
+    pub entry: String,
+    pub helpful: usize,
+    pub not_helpful: usize,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Day {
+    /// `YYYY-MM-DD` (UTC).
+    pub day: String,
+    pub answered: usize,
+    /// Abstained or silent.
+    pub unanswered: usize,
+}
+
+impl Report {
+    pub fn build(s: &Snapshot, kb: &KnowledgeBase) -> Report {
+        let questions = s.records.len();
+        let count = |o: Outcome| s.records.iter().filter(|r| r.outcome == o).count();
+        let (answered, abstained, silent) =
+            (count(Outcome::Answered), count(Outcome::Abstained), count(Outcome::Silent));
+        let askers = s.records.iter().map(|r| r.asker.as_str()).collect::<HashSet<_>>().len();
+        let mut by_kind = BTreeMap::new();
+        let mut by_door = BTreeMap::new();
+        let mut days: BTreeMap<String, Day> = BTreeMap::new();
+        for r in &s.records {
+            let kind = r.answer.split(':').next().unwrap_or("none").to_string();
+            *by_kind.entry(kind).or_insert(0) += 1;
+            *by_door.entry(r.door.name().to_string()).or_insert(0) += 1;
+            let day = date(r.at);
+            let d = days.entry(day.clone()).or_insert(Day { day, answered: 0, unanswered: 0 });
+            if r.outcome == Outcome::Answered {
+                d.answered += 1;
+            } else {
+                d.unanswered += 1;
+            }
+        }
+        let unanswered_texts: Vec<&str> =
+            s.records.iter().filter(|r| r.outcome != Outcome::Answered).filter_map(|r| r.text.as_deref()).collect();
+        let voted_down: HashSet<u64> =
+            s.votes.iter().filter(|v| v.value == VoteValue::NotHelpful).map(|v| v.id).collect();
+        let doubtful_texts: Vec<&str> = s
+            .records
+            .iter()
+            .filter(|r| r.outcome == Outcome::Answered)
+            .filter(|r| r.confidence < super::LOW_CONFIDENCE || voted_down.contains(&r.id))
+            .filter_map(|r| r.text.as_deref())
+            .collect();
+
+        let mut votes: BTreeMap<&str, EntryVotes> = BTreeMap::new();
+        for v in &s.votes {
+            let e = votes.entry(&v.label).or_insert(EntryVotes { entry: v.label.clone(), helpful: 0, not_helpful: 0 });
+            match v.value {
+                VoteValue::Helpful => e.helpful += 1,
+                VoteValue::NotHelpful => e.not_helpful += 1,
+            }
+        }
+        let mut votes: Vec<EntryVotes> = votes.into_values().collect();
+        // Worst rated first: the largest share of Not helpful, then the most Not helpful votes.
+        votes.sort_by(|a, b| {
+            let share = |e: &EntryVotes| e.not_helpful as f64 / (e.helpful + e.not_helpful).max(1) as f64;
+            share(b).total_cmp(&share(a)).then(b.not_helpful.cmp(&a.not_helpful)).then(a.entry.cmp(&b.entry))
+        });
+
+        let used: BTreeSet<&str> = s.records.iter().map(|r| r.answer.as_str()).collect();
+        let unused = entries(kb).into_iter().filter(|e| !used.contains(e.as_str())).collect();
+
+        Report {
+            since: s.since,
+            now: s.now,
+            questions,
+            askers,
+            answered,
+            abstained,
+            silent,
+            abstention_rate: if questions == 0 { 0.0 } else { (abstained + silent) as f64 / questions as f64 },
+            by_kind,
+            by_door,
+            unanswered: merge(&unanswered_texts).into_iter().take(TOP_UNANSWERED).collect(),
+            doubtful: merge(&doubtful_texts).into_iter().take(TOP_UNANSWERED).collect(),
+            votes,
+            unused,
+            days: days.into_values().collect(),
+        }
+    }
+
+    /// The report as text for a terminal.
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let mut o = String::new();
+        let _ = writeln!(o, "Signpost report, {} to {} (UTC)", date(self.since), date(self.now));
+        if self.questions == 0 {
+            let _ =
+                writeln!(o, "\nNothing logged in this period yet: no question reached the bot (or the log was off).");
+            return o;
+        }
+        let _ = writeln!(
+            o,
+            "\n{} questions from {} {}: {} answered, {} abstained, {} silent in help channels (abstention rate {:.0}%)",
+            self.questions,
+            self.askers,
+            if self.askers == 1 { "person" } else { "people" },
+            self.answered,
+            self.abstained,
+            self.silent,
+            self.abstention_rate * 100.0
+        );
+        let line = |m: &BTreeMap<String, usize>| {
+            let mut v: Vec<(&String, &usize)> = m.iter().collect();
+            v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            v.iter().map(|(k, n)| format!("{k} {n}")).collect::<Vec<_>>().join(" · ")
+        };
+        let _ = writeln!(o, "By kind: {}", line(&self.by_kind));
+        let _ = writeln!(o, "By front door: {}", line(&self.by_door));
+        let list = |o: &mut String, title: &str, items: &[Unanswered]| {
+            let _ = writeln!(o, "\n{title}");
+            if items.is_empty() {
+                let _ = writeln!(o, "  (none)");
+            }
+            for u in items {
+                let more = match u.variants.len() {
+                    0 => String::new(),
+                    1 => "  (+1 similar wording)".to_string(),
+                    n => format!("  (+{n} similar wordings)"),
+                };
+                let _ = writeln!(o, "  {:>4}  {}{more}", u.count, u.text);
+            }
+        };
+        list(&mut o, "Questions it could not answer (near-duplicates merged):", &self.unanswered);
+        list(&mut o, "Answered with low confidence or voted Not helpful:", &self.doubtful);
+        let _ = writeln!(o, "\nVotes per entry (worst rated first):");
+        if self.votes.is_empty() {
+            let _ = writeln!(o, "  (none)");
+        }
+        let width = self.votes.iter().map(|v| v.entry.len()).max().unwrap_or(0);
+        for v in &self.votes {
+            let _ = writeln!(o, "  {:<width$}  {} helpful, {} not helpful", v.entry, v.helpful, v.not_helpful);
+        }
+        let _ = writeln!(o, "\nEntries never used in this period ({}):", self.unused.len());
+        for chunk in self.unused.chunks(4) {
+            let _ = writeln!(o, "  {}", chunk.join(", "));
+        }
+        o
+    }
+}
+
+/// Every entry of the knowledge, as answers are labelled.
+pub fn entries(kb: &KnowledgeBase) -> Vec<String> {
+    let faqs = kb.faqs.iter().map(|f| format!("faq:{}", f.id));
+    let aspects = kb.aspects.iter().map(|a| format!("compare:{}", a.id));
+    let frameworks = kb.frameworks.iter().map(|f| format!("framework:{}", f.id));
+    faqs.chain(aspects).chain(frameworks).collect()
+}
+
+/// Folds case, punctuation and spacing: what near-duplicate detection compares.
+fn fold(text: &str) -> String {
+    let lower: String = text.to_lowercase().chars().map(|c| if c.is_alphanumeric() { c } else { ' ' }).collect();
+    lower.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn trigrams(folded: &str) -> HashSet<[char; 3]> {
+    let chars: Vec<char> = format!("  {folded} ").chars().collect();
+    chars.windows(3).map(|w| [w[0], w[1], w[2]]).collect()
+}
+
+fn dice(a: &HashSet<[char; 3]>, b: &HashSet<[char; 3]>) -> f64 {
+    if a.is_empty() && b.is_empty() {
+        return 1.0;
+    }
+    2.0 * a.intersection(b).count() as f64 / (a.len() + b.len()) as f64
+}
+
+/// Groups near-duplicate texts: the most frequent wordings first, each joining the first group it is near enough
+/// to. Deterministic: ties are broken by the text. Most asked groups first.
+pub fn merge(texts: &[&str]) -> Vec<Unanswered> {
+    let mut counts: HashMap<String, (usize, String)> = HashMap::new();
+    for t in texts {
+        let f = fold(t);
+        if f.is_empty() {
+            continue;
+        }
+        let e = counts.entry(f).or_insert((0, t.to_string()));
+        e.0 += 1;
+        if t.len() < e.1.len() || (t.len() == e.1.len() && *t < e.1.as_str()) {
+            e.1 = t.to_string();
+        }
+    }
+    let mut wordings: Vec<(String, usize, String)> = counts.into_iter().map(|(f, (n, t))| (f, n, t)).collect();
+    wordings.sort_by(|a, b| b.1.cmp(&a.1).then(a.2.len().cmp(&b.2.len())).then(a.2.cmp(&b.2)));
+    let mut groups: Vec<(HashSet<[char; 3]>, Unanswered)> = Vec::new();
+    for (folded, n, text) in wordings {
+        let grams = trigrams(&folded);
+        match groups.iter_mut().find(|(g, _)| dice(g, &grams) >= NEAR_DUPLICATE) {
+            Some((_, u)) => {
+                u.count += n;
+                u.variants.push(text);
+            }
+            None => groups.push((grams, Unanswered { text, count: n, variants: Vec::new() })),
+        }
+    }
+    let mut out: Vec<Unanswered> = groups.into_iter().map(|(_, u)| u).collect();
+    out.sort_by(|a, b| b.count.cmp(&a.count).then(a.text.cmp(&b.text)));
+    out
+}
+
+/// `YYYY-MM-DD` of a Unix time, UTC (Howard Hinnant's civil-from-days).
+pub fn date(unix: u64) -> String {
+    let days = (unix / 86_400) as i64;
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_utc_calendar_days() {
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(1_700_000_000), "2023-11-14");
+        assert_eq!(date(951_782_400), "2000-02-29");
+    }
+
+    #[test]
+    fn near_duplicates_merge_and_count() {
+        let texts = [
+            "How do I deploy Flask on a toaster?",
+            "how do i deploy flask on a toaster",
+            "how to deploy flask on toaster",
+            "what is the best pizza topping",
+            "How do I deploy Flask on a toaster?",
+        ];
+        let merged = merge(&texts);
+        assert_eq!(merged.len(), 2, "{merged:?}");
+        assert_eq!(merged[0].count, 4);
+        assert_eq!(merged[0].text, "how do i deploy flask on a toaster");
+        assert_eq!(merged[0].variants, vec!["how to deploy flask on toaster".to_string()]);
+        assert_eq!(merged[1].count, 1);
+        assert!(merge(&["django on k8s?", "pizza"]).len() == 2);
+    }
+}
