@@ -235,3 +235,79 @@ async fn report_reads_what_a_redis_backed_bot_wrote_and_redis_holds_no_user_id()
         assert!(!raw.windows(id.len()).any(|w| w == id.as_bytes()), "user id {id} found in Redis");
     }
 }
+
+/// What the Redis learning store costs, printed (run by hand: `cargo test --release -- --ignored measure_redis`):
+/// appends of a second's batch, a snapshot of every record, a vote, the settings check each process makes every
+/// `SETTINGS_REFRESH`, and Redis memory per record.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_redis_learning() {
+    let server = RedisServer::start();
+    let store = RedisLearn::new(Redis::connect(&server.url()).unwrap());
+    let memory = || -> f64 {
+        let info = server.command(&["INFO", "memory"]);
+        let line = info.lines().find(|l| l.starts_with("used_memory:")).expect("used_memory");
+        line["used_memory:".len()..].trim().parse().unwrap()
+    };
+    let before = memory();
+    const N: u32 = 100_000;
+    let t0 = 1_700_000_000;
+    let started = Instant::now();
+    for batch in 0..N / 100 {
+        let records: Vec<learn::Record> = (0..100)
+            .map(|i| {
+                let n = batch * 100 + i;
+                let at = t0 + u64::from(n) / 10;
+                learn::Record {
+                    id: learn::record_id(at, n),
+                    at,
+                    door: Door::Ask,
+                    guild: Some(1_000_000_000_000_000_000 + u64::from(n % 50)),
+                    answer: if n % 3 == 0 { "none".into() } else { "faq:is-flask-faster".into() },
+                    confidence: 0.83,
+                    outcome: if n % 3 == 0 { Outcome::Abstained } else { Outcome::Answered },
+                    asker: format!("{:032x}", n % 5000),
+                    text: (n % 3 == 0).then(|| "how do i deploy a flask app on a raspberry pi".to_string()),
+                }
+            })
+            .collect();
+        store.append(&records).unwrap();
+    }
+    let append = started.elapsed();
+    let per_record = (memory() - before) / f64::from(N);
+    let started = Instant::now();
+    let snap = store.snapshot(0, t0 + 100_000).unwrap();
+    let snapshot = started.elapsed();
+    assert_eq!(snap.records.len(), N as usize);
+    let mut votes = Vec::new();
+    for i in 0..1000u64 {
+        let row = learn::VoteRow {
+            id: learn::record_id(t0, 1),
+            voter: format!("{i:032x}"),
+            value: VoteValue::Helpful,
+            label: "faq:x".into(),
+            at: t0,
+        };
+        let started = Instant::now();
+        store.vote(&row).unwrap();
+        votes.push(started.elapsed());
+    }
+    votes.sort();
+    let mut checks = Vec::new();
+    for _ in 0..1000 {
+        let started = Instant::now();
+        store.settings_version().unwrap();
+        checks.push(started.elapsed());
+    }
+    checks.sort();
+    eprintln!(
+        "RedisLearn: {N} records appended in batches of 100 in {append:?} ({:.0} records/s); {per_record:.0} bytes \
+         of Redis memory per record (a third with text); snapshot of all in {snapshot:?}; vote median {:?} p99 {:?}; \
+         settings check median {:?} p99 {:?}",
+        f64::from(N) / append.as_secs_f64(),
+        votes[500],
+        votes[990],
+        checks[500],
+        checks[990]
+    );
+}
