@@ -60,8 +60,8 @@ pub struct Config {
     pub message_content: bool,
     /// How soon a user may start another decision (`/decide`, "Start a new decision"); zero: no limit.
     pub decide_cooldown: Duration,
-    /// Keep sessions in this Redis (shared by every process) instead of the embedded store. May hold a password:
-    /// log it only through [`redact_url`].
+    /// Keep sessions, votes, the question log and server settings in this Redis (shared by every process) instead
+    /// of the embedded store. May hold a password: log it only through [`redact_url`].
     pub redis_url: Option<String>,
     /// The gateway shards this process runs; `None`: as many as Discord recommends, all here.
     pub shards: Option<Shards>,

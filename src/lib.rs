@@ -22,20 +22,17 @@
 //! - [`session`]: decision sessions per user and channel, with idle expiry, behind the `Store` trait (the
 //!   embedded redb store lives there too).
 //! - [`store`]: which store the bot runs on, embedded (redb, one process) or Redis (shared by several
-//!   processes): the shared Redis connection handle and the Redis implementations of the store traits.
-//! - [`session`]: decision sessions per user and channel, with idle expiry, in an embedded store (redb).
-//! - [`learn`]: learning from use, behind its own `Learn` trait (redb here, beside the sessions): votes on answers,
-//!   the question log (pseudonymous, texts only where they teach something, purged after a retention), server
-//!   settings, and the maintainer's report computed from them (text, JSON, HTML).
+//!   processes): the shared Redis connection handle and the Redis implementations of the store traits (sessions;
+//!   votes, the question log and server settings).
+//! - [`learn`]: learning from use, behind its own `Learn` trait (redb here, beside the sessions; Redis in
+//!   [`store`]): votes on answers, the question log (pseudonymous, texts only where they teach something, purged
+//!   after a retention), server settings, and the maintainer's report computed from them (text, JSON, HTML).
 //! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog
 //!   steps.
 //!
 //! Front doors (and what they share):
 //! - [`config`]: settings of the Discord bot, `signpost.toml` then the environment.
-//! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `serve`).
 //! - [`metrics`]: Prometheus metrics and readiness (`/metrics`, `/healthz`) for `signpost serve`.
-//! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads.
-//!   The only module that imports serenity or poise.
 //! - [`cli`]: the `signpost` command line (`ask`, `compare`, `chat`, `check`, `export`, `report`, `serve`).
 //! - [`discord`]: the Discord bot (serenity through poise): commands, conversational answers, decision threads,
 //!   votes, `/settings`, private answers. The only module that imports serenity or poise.

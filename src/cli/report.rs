@@ -1,9 +1,11 @@
 //! `signpost report [--since DURATION] [--json] [--examples FILE] [--html FILE]`: what the bot learned from use, read
-//! from its store under the data directory (`SIGNPOST_DATA_DIR`, or `data_dir` in signpost.toml).
+//! from its store: Redis when `SIGNPOST_REDIS_URL` is set (the store every process of the bot shares), else the
+//! data directory (`SIGNPOST_DATA_DIR`, or `data_dir` in signpost.toml).
 //!
 //! The bot opens `learn.redb` in redb's single-writer mode, so the report opens it read-only at the same time and
 //! reads one consistent snapshot, whether the bot runs or not; it creates and changes nothing. A missing file means
-//! the bot never logged anything there: said plainly, exit 0.
+//! the bot never logged anything there: said plainly, exit 0. In Redis the report only reads (a `ZRANGEBYSCORE`
+//! and `HMGET`s, never a write), while the bot's processes keep writing; a Redis with no log says so the same way.
 
 use std::path::PathBuf;
 
@@ -15,8 +17,10 @@ use crate::{
         html,
         redb::{self, OpenError},
         report::Report,
+        Learn, Snapshot,
     },
     session::now,
+    store::{Redis, RedisLearn},
 };
 
 #[derive(Debug, clap::Args)]
@@ -34,7 +38,8 @@ pub struct Args {
     /// Also write the report as one self-contained HTML page with plots to FILE.
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
-    /// Settings file (default: ./signpost.toml when present), for `data_dir`; the environment overrides it.
+    /// Settings file (default: ./signpost.toml when present), for `data_dir` and `redis_url`; the environment
+    /// overrides it.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
 }
@@ -50,18 +55,24 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
     .map_err(|e| Exit { code: EXIT_KNOWLEDGE, message: e.to_string() })?;
     let now = now();
     let since = now.saturating_sub(period.as_secs());
-    let dir = &config.data_dir;
-    let snapshot = match redb::read(dir, since, now) {
-        Ok(snapshot) => snapshot,
-        Err(OpenError::Missing(path)) => {
-            super::say(format_args!(
-                "Nothing logged yet: there is no {} (the bot creates it when it answers its first question; is \
-                 SIGNPOST_DATA_DIR the bot's?)",
-                path.display()
-            ))?;
-            return Ok(());
+    let snapshot = match config.redis_url.as_deref() {
+        Some(url) => {
+            let redis = Redis::connect(url).map_err(|e| Exit { code: 1, message: e.to_string() })?;
+            let store = RedisLearn::new(redis);
+            if store.is_empty().map_err(|e| Exit { code: 1, message: e.to_string() })? {
+                super::say(format_args!(
+                    "Nothing logged yet in Redis at {} (the bot writes there once it answers its first question; is \
+                     SIGNPOST_REDIS_URL the bot's?)",
+                    store.url()
+                ))?;
+                return Ok(());
+            }
+            store.snapshot(since, now).map_err(|e| Exit { code: 1, message: e.to_string() })?
         }
-        Err(e) => return Err(Exit { code: 1, message: e.to_string() }),
+        None => match read_dir(&config.data_dir, since, now)? {
+            Some(snapshot) => snapshot,
+            None => return Ok(()),
+        },
     };
     let report = Report::build(&snapshot, &kb);
 
@@ -93,6 +104,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         super::say(report.text().trim_end())?;
     }
     Ok(())
+}
+
+/// The snapshot of `learn.redb` under `dir`; `None` (said plainly) when there is none yet.
+fn read_dir(dir: &std::path::Path, since: u64, now: u64) -> Result<Option<Snapshot>, Exit> {
+    match redb::read(dir, since, now) {
+        Ok(snapshot) => Ok(Some(snapshot)),
+        Err(OpenError::Missing(path)) => {
+            super::say(format_args!(
+                "Nothing logged yet: there is no {} (the bot creates it when it answers its first question; is \
+                 SIGNPOST_DATA_DIR the bot's?)",
+                path.display()
+            ))?;
+            Ok(None)
+        }
+        Err(e) => Err(Exit { code: 1, message: e.to_string() }),
+    }
 }
 
 /// The corpus's escaping (see `knowledge::examples`): a backslash, tab or line break stays inside one row.

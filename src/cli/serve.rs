@@ -8,7 +8,7 @@ use super::{Cli, Exit, EXIT_KNOWLEDGE};
 use crate::{
     config::Config,
     discord::{self, Bot},
-    learn::{Learning, Policy},
+    learn::Policy,
     store::Backend,
     Engine,
 };
@@ -54,7 +54,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         "starting"
     );
     let policy = Policy { keep_texts: config.log_questions, retention: config.log_retention };
-    let learning = Learning::open(&config.data_dir, policy, store.clock().clone())
+    let learning = backend
+        .learning(&config.data_dir, policy, store.clock().clone())
         .map_err(|e| Exit { code: 1, message: e.to_string() })?;
     let bot = Bot::new(&config, engine, store)
         .with_learning(learning)

@@ -133,7 +133,15 @@ pub async fn still_need_help(
         return respond(ctx, c, &out.ephemeral()).await;
     };
     let user = c.user.id.get();
-    if let Err(wait) = bot.may_ask_helpers(user) {
+    let wait = match bot.may_ask_helpers(user).await {
+        Ok(Ok(())) => None,
+        Ok(Err(wait)) => Some(wait),
+        Err(e) => {
+            warn!(error = %e, "checking the helper-ping cooldown failed");
+            return respond(ctx, c, &Out::text("Sorry, something went wrong; please try again.").ephemeral()).await;
+        }
+    };
+    if let Some(wait) = wait {
         let minutes = wait.as_secs().div_ceil(60);
         let out = Out::text(format!(
             "You called the helpers a moment ago; you can call them again in {minutes} minute{}.",
@@ -144,12 +152,12 @@ pub async fn still_need_help(
     match learning.blocking(move |l| l.store().claim_help(record)).await {
         Ok(true) => {}
         Ok(false) => {
-            bot.forget_help_request(user);
+            bot.forget_help_request(user).await;
             let out = Out::text("The helpers were already called for this question.");
             return respond(ctx, c, &out.ephemeral()).await;
         }
         Err(e) => {
-            bot.forget_help_request(user);
+            bot.forget_help_request(user).await;
             warn!(error = %e, "claiming a helper ping failed");
             return respond(ctx, c, &Out::text("Sorry, something went wrong; please try again.").ephemeral()).await;
         }

@@ -34,7 +34,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     config::{redact_url, Config},
-    learn::{GuildSettings, LearnError, Learning},
+    learn::{Cooldown, GuildSettings, LearnError, Learning},
     metrics::Metrics,
     session::SessionStore,
     Engine,
@@ -59,14 +59,24 @@ pub struct Bot {
     pub metrics: Arc<Metrics>,
     /// Votes, the question log and server settings; `None`: none of them (no vote buttons either).
     learning: Option<Learning>,
-    /// Every server's `/settings`, read at start-up and written through on each change.
+    /// Every server's `/settings`: read at start-up, written through on each change made through this process, and
+    /// read again when another process changed them (see [`SETTINGS_REFRESH`]).
     guilds: RwLock<std::collections::HashMap<u64, GuildSettings>>,
-    /// When each user last pinged a server's helpers.
+    /// The store's settings version `guilds` was read at.
+    guilds_version: std::sync::atomic::AtomicU64,
+    /// When each user last pinged a server's helpers (when the store keeps no cooldowns: the embedded one).
     helped: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
 }
 
 /// How soon one user may ping a server's helpers again.
 pub const HELP_COOLDOWN: Duration = Duration::from_secs(10 * 60);
+
+/// How often a process asks the store whether any server's settings changed (through another process sharing the
+/// store). Server settings are read on every message in a server (is this a help channel?), so they are cached in
+/// memory rather than read through; the check costs one `GET` of a counter on Redis (nothing on the embedded store,
+/// which only this process writes), and only a change re-reads them. A change made through one process reaches
+/// the others within this period.
+pub const SETTINGS_REFRESH: Duration = Duration::from_secs(2);
 
 impl Bot {
     pub fn new(config: &Config, engine: Engine, store: SessionStore) -> Self {
@@ -83,16 +93,32 @@ impl Bot {
             metrics: Arc::new(Metrics::new()),
             learning: None,
             guilds: RwLock::default(),
+            guilds_version: std::sync::atomic::AtomicU64::new(0),
             helped: std::sync::Mutex::default(),
         }
     }
 
     /// The bot with votes, the question log and server settings kept in `learning` (reads every server's settings).
     pub fn with_learning(mut self, learning: Learning) -> Result<Self, LearnError> {
-        let all = learning.store().all_settings()?;
-        self.guilds = RwLock::new(all.into_iter().collect());
         self.learning = Some(learning);
+        self.refresh_guild_settings(true)?;
         Ok(self)
+    }
+
+    /// Reads every server's settings again if the store says they changed since they were read (or if `always`);
+    /// returns whether it read them. Blocking: call it off the async workers.
+    pub fn refresh_guild_settings(&self, always: bool) -> Result<bool, LearnError> {
+        use std::sync::atomic::Ordering;
+        let Some(learning) = &self.learning else { return Ok(false) };
+        // The version first: a change landing between the two reads is read again at the next check.
+        let version = learning.store().settings_version()?;
+        if !always && version == self.guilds_version.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let all = learning.store().all_settings()?;
+        *self.guilds.write().unwrap_or_else(|e| e.into_inner()) = all.into_iter().collect();
+        self.guilds_version.store(version, Ordering::Release);
+        Ok(true)
     }
 
     pub fn learning(&self) -> Option<&Learning> {
@@ -129,8 +155,22 @@ impl Bot {
         self.guild_settings(guild).min_confidence.unwrap_or(self.help_min_confidence)
     }
 
-    /// Whether `user` may ping helpers now; if not, how long until they may.
-    fn may_ask_helpers(&self, user: u64) -> Result<(), Duration> {
+    /// Whether `user` may ping helpers now; if not, how long until they may. With a shared store (Redis) the
+    /// cooldown lives there (keyed by the user's pseudonym, `SET NX EX`), so a user cannot dodge it by clicking
+    /// through another process; with the embedded store (one process) it is kept in memory here.
+    async fn may_ask_helpers(&self, user: u64) -> Result<Result<(), Duration>, LearnError> {
+        if let Some(learning) = &self.learning {
+            let who = crate::learn::hex(&learning.pseudonym(user));
+            match learning.blocking(move |l| l.store().cooldown(&who, HELP_COOLDOWN)).await? {
+                Cooldown::Started => return Ok(Ok(())),
+                Cooldown::Running(left) => return Ok(Err(left)),
+                Cooldown::Local => {}
+            }
+        }
+        Ok(self.may_ask_helpers_here(user))
+    }
+
+    fn may_ask_helpers_here(&self, user: u64) -> Result<(), Duration> {
         let now = std::time::Instant::now();
         let mut helped = self.helped.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(last) = helped.get(&user) {
@@ -147,8 +187,14 @@ impl Bot {
     }
 
     /// Gives back a helper ping that was not sent.
-    fn forget_help_request(&self, user: u64) {
+    async fn forget_help_request(&self, user: u64) {
         self.helped.lock().unwrap_or_else(|e| e.into_inner()).remove(&user);
+        if let Some(learning) = &self.learning {
+            let who = crate::learn::hex(&learning.pseudonym(user));
+            if let Err(e) = learning.blocking(move |l| l.store().end_cooldown(&who)).await {
+                warn!(error = %e, "ending a helper-ping cooldown failed; it runs out by itself");
+            }
+        }
     }
 
     /// The current knowledge and matcher. A reload swaps it; handlers keep the one they started with.
@@ -375,6 +421,7 @@ pub async fn run(
             writer = Some(tokio::spawn(w.run(writer_stopped)));
         }
         learning_tasks.push(tokio::spawn(learning.clone().purge_every(Duration::from_secs(10 * 60))));
+        learning_tasks.push(tokio::spawn(refresh_settings_every(bot.clone(), SETTINGS_REFRESH)));
     }
 
     let start = async {
@@ -420,6 +467,22 @@ pub async fn run(
         error!(error = format!("{e:#}"), "bot stopped");
     }
     outcome
+}
+
+/// Re-reads the servers' settings every `period` when another process changed them.
+async fn refresh_settings_every(bot: Arc<Bot>, period: Duration) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let b = bot.clone();
+        match tokio::task::spawn_blocking(move || b.refresh_guild_settings(false)).await {
+            Ok(Ok(true)) => info!("server settings changed in the store; read them again"),
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => warn!(error = %e, "checking the server settings for changes failed"),
+            Err(e) => warn!(error = %e, "settings refresh task failed"),
+        }
+    }
 }
 
 /// Why the gateway connection ended for good, saying what to do where there is something to do.

@@ -1,6 +1,6 @@
 //! Learning from use: votes on answers, the question log, and per-server settings, behind one [`Learn`] trait (an
-//! embedded redb file here, `learn.redb` beside the sessions; a shared store such as Redis can implement the same
-//! trait and pass the same [`suite`]).
+//! embedded redb file here, `learn.redb` beside the sessions; Redis in `crate::store::RedisLearn`, which passes the
+//! same [`suite`]).
 //!
 //! - `log`: what one answered (or unanswered) question leaves behind ([`Record`]) and when its text is kept.
 //! - `votes`: Helpful / Not helpful, one per person per answer.
@@ -87,6 +87,31 @@ pub trait Learn: Send + Sync + 'static {
     /// Every server's settings (read once at start-up).
     fn all_settings(&self) -> Result<Vec<(u64, GuildSettings)>, LearnError>;
     fn put_settings(&self, guild: u64, settings: &GuildSettings) -> Result<(), LearnError>;
+    /// A number that changes whenever any server's settings change, so a process that caches them knows when to
+    /// read them again. A store only one process writes (redb) need not keep one: 0, always.
+    fn settings_version(&self) -> Result<u64, LearnError> {
+        Ok(0)
+    }
+    /// Starts `who`'s (a pseudonym's) cooldown of `period` unless one is running. A store only one process uses
+    /// (redb) answers [`Cooldown::Local`]: the caller keeps the cooldown in its own memory.
+    fn cooldown(&self, _who: &str, _period: Duration) -> Result<Cooldown, LearnError> {
+        Ok(Cooldown::Local)
+    }
+    /// Ends `who`'s cooldown early (what it guarded did not happen).
+    fn end_cooldown(&self, _who: &str) -> Result<(), LearnError> {
+        Ok(())
+    }
+}
+
+/// What [`Learn::cooldown`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cooldown {
+    /// None was running: one starts now.
+    Started,
+    /// One is running, this much longer.
+    Running(Duration),
+    /// This store keeps no cooldowns.
+    Local,
 }
 
 /// A record id: the answer's time in Unix seconds in the high 44 bits, 20 bits of a sequence below. Ids sort by time, so

@@ -5,17 +5,22 @@
 //!   as needed, dropped when they fail, so the bot reconnects by itself; a clear error when Redis is unreachable
 //!   at start).
 //! - `sessions`: [`RedisStore`], the decision sessions of [`crate::session::Store`] in Redis.
+//! - `learn`: [`RedisLearn`], votes, the question log and server settings of [`crate::learn::Learn`] in Redis.
 //!
-//! Another kind of state (votes, the question log, server settings) gets its own trait beside its own module and,
-//! for Redis, a file here built on the same [`Redis`] handle and key prefix.
+//! Each kind of state has its own trait beside its own module and, for Redis, a file here built on the same
+//! [`Redis`] handle and key prefix.
 
+mod learn;
 mod redis;
 mod sessions;
 
 use std::{path::Path, sync::Arc, time::Duration};
 
-pub use self::{redis::Redis, sessions::RedisStore};
-use crate::session::{SessionStore, StoreError};
+pub use self::{learn::RedisLearn, redis::Redis, sessions::RedisStore};
+use crate::{
+    learn::{LearnError, Learning, Policy},
+    session::{Clock, SessionStore, StoreError},
+};
 
 /// The store chosen by the configuration.
 #[derive(Clone)]
@@ -41,6 +46,14 @@ impl Backend {
         match self {
             Backend::Embedded => SessionStore::open(data_dir, ttl),
             Backend::Redis(redis) => Ok(SessionStore::with_store(Arc::new(RedisStore::new(redis.clone(), ttl)), ttl)),
+        }
+    }
+
+    /// Votes, the question log and server settings on this backend (`learn.redb` under `data_dir`, or Redis).
+    pub fn learning(&self, data_dir: &Path, policy: Policy, clock: Clock) -> Result<Learning, LearnError> {
+        match self {
+            Backend::Embedded => Learning::open(data_dir, policy, clock),
+            Backend::Redis(redis) => Learning::new(Arc::new(RedisLearn::new(redis.clone())), policy, clock),
         }
     }
 

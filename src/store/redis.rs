@@ -69,6 +69,9 @@ impl Redis {
     /// An idle connection may have died while it waited (Redis restarted): then `f` runs once more, on a new
     /// connection. That is safe for what the stores send: reads, writes of a whole value, and the swap script,
     /// which compares before it writes (run twice, the second run finds the version moved and writes nothing).
+    /// The learning store's claims (a vote, a helper ping, a cooldown) run twice find their own first run's write
+    /// when Redis applied it but the reply was lost on a dead connection: the vote reads as unchanged, the ping as
+    /// already sent, the cooldown as running. Rare, and on the safe side (never two pings).
     pub fn run<T>(&self, mut f: impl FnMut(&mut redis::Connection) -> redis::RedisResult<T>) -> Result<T, StoreError> {
         let idle = self.shared.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
         if let Some(mut con) = idle {

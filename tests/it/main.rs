@@ -9,6 +9,7 @@ mod eval;
 mod fake_discord;
 mod knowledge;
 mod learn;
+mod learn_redis;
 mod learned;
 mod matcher;
 mod prefill;

@@ -19,7 +19,9 @@ use std::{
 use serde_json::{json, Value};
 
 use crate::{
-    fake_discord::{id_of, FakeDiscord, InteractionRef, Recorded, TestUser, CHANNEL_ID, GUILD_ID, TOKEN, WAIT},
+    fake_discord::{
+        id_of, FakeDiscord, InteractionRef, MessageRef, Recorded, TestUser, CHANNEL_ID, GUILD_ID, TOKEN, WAIT,
+    },
     redis_server::RedisServer,
 };
 
@@ -322,4 +324,68 @@ fn serve_refuses_to_start_without_its_redis() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains(&format!("cannot reach Redis at redis://***@127.0.0.1:{port}/0")), "{err}");
     assert!(!err.contains("hunter2") && !err.contains(TOKEN), "{err}");
+}
+
+/// `/settings` through one process reaches the other (it checks the store's change counter every
+/// `SETTINGS_REFRESH`), and the `Still need help?` cooldown taken through one holds through the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn settings_and_the_helper_cooldown_are_shared_between_processes() {
+    const MANAGE_GUILD: u64 = 1 << 5;
+    let redis = RedisServer::start();
+    let dir = tempfile::tempdir().unwrap();
+    let (fake_a, fake_b) = (FakeDiscord::start().await, FakeDiscord::start().await);
+    let a = Proc::start(&fake_a, dir.path(), "a", &redis.url(), &[("SIGNPOST_SHARDS", "0-0/2".into())]).await;
+    let b = Proc::start(&fake_b, dir.path(), "b", &redis.url(), &[("SIGNPOST_SHARDS", "1-1/2".into())]).await;
+    let bob = TestUser::other_human();
+    // Not a help channel yet: process b stays quiet in #general.
+    let mark = fake_b.mark();
+    fake_b.message_create(CHANNEL_ID, &bob, "is flask faster than django?", &[], Some(GUILD_ID));
+    fake_b.wait_idle(Duration::from_millis(300), WAIT).await;
+    assert!(fake_b.requests()[mark..].iter().all(|r| r.method != "POST"), "b spoke outside a help channel");
+
+    // Through process a: #general becomes a help channel, and the server gets a helper role.
+    fake_a.set_member_permissions(alice().id, MANAGE_GUILD);
+    let helpers = fake_a.add_role("helpers");
+    let options = json!([
+        {"name": "add_help_channel", "type": 7, "value": CHANNEL_ID.to_string()},
+        {"name": "helper_role", "type": 8, "value": helpers.to_string()}
+    ]);
+    let changed = Instant::now();
+    let cb = fake_a.wait_callback(&fake_a.slash_command("settings", options, &alice()), WAIT).await;
+    assert!(cb.content().unwrap_or_default().starts_with("Saved:"), "{}", cb.summary());
+
+    // Process b answers there once it has seen the change: within a few seconds, without a restart.
+    let posts = format!("/channels/{CHANNEL_ID}/messages");
+    let seen = loop {
+        let mark = fake_b.mark();
+        fake_b.message_create(CHANNEL_ID, &bob, "is flask faster than django?", &[], Some(GUILD_ID));
+        fake_b.wait_idle(Duration::from_millis(200), WAIT).await;
+        if fake_b.requests()[mark..].iter().any(|r| r.method == "POST" && r.path == posts) {
+            break changed.elapsed();
+        }
+        assert!(changed.elapsed() < Duration::from_secs(10), "process b never saw the new help channel");
+    };
+    eprintln!("a /settings change reached the other process after {seen:?}");
+    assert!(seen < Duration::from_secs(5), "{seen:?}");
+
+    // Alice calls the helpers through process a...
+    let ask = json!([{"type": 3, "name": "question", "value": "my css is not loading in production"}]);
+    let cb = fake_a.wait_callback(&fake_a.slash_command("ask", ask.clone(), &alice()), WAIT).await;
+    let help = cb.custom_ids().into_iter().find(|c| c.starts_with("h:")).expect("Still need help? on a");
+    let ack = fake_a.wait_callback(&fake_a.component_click(&help, MessageRef::Auto, &alice()), WAIT).await;
+    assert!(ack.content().unwrap_or_default().contains("I called the helpers"), "{}", ack.summary());
+    // ...and through process b, on another question, she is within her cooldown.
+    let cb = fake_b.wait_callback(&fake_b.slash_command("ask", ask, &alice()), WAIT).await;
+    let help = cb.custom_ids().into_iter().find(|c| c.starts_with("h:")).expect("Still need help? on b");
+    let wait = fake_b.wait_callback(&fake_b.component_click(&help, MessageRef::Auto, &alice()), WAIT).await;
+    assert!(wait.content().unwrap_or_default().contains("you can call them again in"), "{}", wait.summary());
+    assert!(wait.is_ephemeral());
+    // The cooldown is keyed by the pseudonym, never the user id.
+    let keys = redis.command(&["KEYS", "signpost:learn:cooldown:*"]);
+    assert_eq!(keys.lines().count(), 1, "{keys}");
+    assert!(!keys.contains(&alice().id.to_string()), "{keys}");
+    fake_a.assert_clean();
+    fake_b.assert_clean();
+    a.stderr_text();
+    b.stderr_text();
 }
