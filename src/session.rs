@@ -301,14 +301,7 @@ impl SessionStore {
     /// Turns every session idle for longer than the timeout into a tombstone (and drops old tombstones), in
     /// batches of [`PURGE_BATCH`]; returns how many rows it handled.
     pub fn purge_expired(&self, now: u64) -> Result<usize, StoreError> {
-        let mut total = 0;
-        loop {
-            let n = self.store.purge_batch(now, PURGE_BATCH)?;
-            total += n;
-            if n < PURGE_BATCH {
-                return Ok(total);
-            }
-        }
+        in_batches(PURGE_BATCH, |batch| self.store.purge_batch(now, batch))
     }
 
     /// Purges every `period`, off the async workers, until dropped.
@@ -341,6 +334,19 @@ impl SessionStore {
 
     pub fn is_empty(&self) -> Result<bool, StoreError> {
         Ok(self.len()? == 0)
+    }
+}
+
+/// Calls `step` with `batch` until it handles fewer than that (nothing more is due); returns the total handled.
+/// Each call is one short write transaction, so a large purge never holds the store's write lock for long.
+pub fn in_batches<E>(batch: usize, mut step: impl FnMut(usize) -> Result<usize, E>) -> Result<usize, E> {
+    let mut total = 0;
+    loop {
+        let n = step(batch)?;
+        total += n;
+        if n < batch {
+            return Ok(total);
+        }
     }
 }
 

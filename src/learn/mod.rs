@@ -273,14 +273,7 @@ impl Learning {
     /// Forgets what is older than the retention, in batches; returns how many rows it forgot.
     pub fn purge(&self, now: u64) -> Result<usize, LearnError> {
         let before = now.saturating_sub(self.policy.retention.as_secs());
-        let mut total = 0;
-        loop {
-            let n = self.store.purge(before, PURGE_BATCH)?;
-            total += n;
-            if n < PURGE_BATCH {
-                return Ok(total);
-            }
-        }
+        crate::session::in_batches(PURGE_BATCH, |batch| self.store.purge(before, batch))
     }
 
     /// Purges every `period`, off the async workers, until dropped.

@@ -147,7 +147,7 @@ impl Matcher {
             model: s.model,
             labels,
             threshold: s.threshold,
-            binding: s.reader.bind(kb).unwrap_or_else(|| Binding::none(kb)),
+            binding: s.reader.bind(kb).unwrap_or_else(Binding::none),
             reader: s.reader,
             info,
         }

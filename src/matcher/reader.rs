@@ -52,21 +52,13 @@ pub struct Binding {
 
 impl Binding {
     /// A binding of no step: the reader reads nothing (an empty reader, as in the matcher's evaluation).
-    pub fn none(_kb: &KnowledgeBase) -> Self {
+    pub fn none() -> Self {
         Self { steps: Vec::new() }
     }
 
     /// The knowledge's view of the heads' reads: one per step, options as the knowledge's indices.
     pub fn map(&self, reads: &[StepRead]) -> Vec<StepRead> {
         self.steps.iter().map(|(head, classes)| self.one(reads[*head], classes)).collect()
-    }
-
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
     }
 
     /// The head of the knowledge's step `step`.
