@@ -10,7 +10,8 @@
 //!    and rendering (the reply's cost without Signpost's wiring). Signpost runs in process
 //!    (`signpost::discord::run`), once as before and once with votes and the question log (`Bot::with_learning`, as
 //!    `signpost serve` runs it), beside the bare bot's reply with the same vote buttons, so the log's own share is
-//!    told from the buttons'. The cases are interleaved in blocks, so load from elsewhere on a shared machine
+//!    told from the buttons', and beside the same reply padded with content of the vote row's size (a control: the
+//!    buttons' cost is not their bytes). The cases are interleaved in blocks, so load from elsewhere on a shared machine
 //!    hits all of them alike. "fake clock" is the fake's own record (interaction queued -> callback recorded,
 //!    `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
 //! 3. `-- redis`: the dialog click round trip with sessions in Redis (a `redis-server` started here on a loopback
@@ -273,10 +274,24 @@ mod reference {
         Ok(())
     }
 
+    // A control: as many more bytes as the vote row adds, as plain content (the buttons' cost is not their size).
+    /// Signpost's answer padded with plain content
+    #[poise::command(slash_command)]
+    pub async fn askp(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
+        let engine = ctx.data().clone();
+        let mut out = match engine.ask(&question) {
+            Ok(answer) => render::answer(&engine, &answer),
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+        };
+        out.content = Some("x".repeat(235));
+        ctx.send(out.reply()).await?;
+        Ok(())
+    }
+
     /// Starts it against `fake`; the returned task runs the client.
     pub async fn spawn(fake: &FakeDiscord) -> tokio::task::JoinHandle<Result<(), serenity::Error>> {
         let framework = poise::Framework::builder()
-            .options(poise::FrameworkOptions { commands: vec![ask(), askv()], ..Default::default() })
+            .options(poise::FrameworkOptions { commands: vec![ask(), askv(), askp()], ..Default::default() })
             .setup(|ctx, _ready, framework| {
                 Box::pin(async move {
                     poise::builtins::register_globally(ctx, &framework.options().commands).await?;
@@ -368,7 +383,7 @@ async fn start_signpost_on(
 }
 
 /// The measured cases, each against its own fake and bot.
-const CASES: [&str; 7] = [
+const CASES: [&str; 8] = [
     "bare poise /ping",
     "bare poise /embed (small embed)",
     "poise + Signpost's /ask reply",
@@ -376,6 +391,7 @@ const CASES: [&str; 7] = [
     "signpost dialog click (DM)",
     "signpost /ask + log + votes",
     "poise + Signpost's reply + votes",
+    "poise + reply + 235 B content",
 ];
 /// The question log may cost the /ask round trip at most this much (its write is off the reply path).
 const TARGET_LOG_RATIO: f64 = 1.10;
@@ -424,6 +440,7 @@ async fn latency() {
                     3 => once(&sp_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     5 => once(&log_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     6 => once(&ref_fake, |f| f.slash_command("askv", ask_options(), &user)).await,
+                    7 => once(&ref_fake, |f| f.slash_command("askp", ask_options(), &user)).await,
                     _ => clicker.click(&sp_fake).await,
                 };
                 if block > 0 {
@@ -444,6 +461,7 @@ async fn latency() {
         ("/embed", schema_check_cost(&bare_fake, |r| !r.embeds().is_empty())),
         ("/ask", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(4) && !r.embeds().is_empty())),
         ("click", schema_check_cost(&sp_fake, |r| r.callback_type() == Some(7))),
+        ("/ask+v", schema_check_cost(&log_fake, |r| r.callback_type() == Some(4) && !r.embeds().is_empty())),
     ];
     let unexpected = sp_fake.unexpected_requests().len()
         + sp_fake.openapi_violations().len()

@@ -21,11 +21,24 @@ trap 'rm -rf "$out"' EXIT
 SIGNPOST_REPORT_HTML="$out/report.html" cargo test --locked --test it -- --ignored --exact \
     learn::report_page_for_the_screenshot
 # --no-sandbox: CI containers run as root, where chromium's sandbox cannot start.
-"$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=760,1500 \
-    --screenshot="$out/report.png" "file://$out/report.html" 2>"$out/chromium.log" || {
-    cat "$out/chromium.log" >&2
-    exit 1
+run_browser() {
+    "$browser" --headless --no-sandbox --disable-gpu --hide-scrollbars "$@" 2>"$out/chromium.log" || {
+        cat "$out/chromium.log" >&2
+        exit 1
+    }
 }
+# A headless screenshot is as tall as the window: measure the whole page first (a copy that writes its own
+# height into the DOM), so the shot holds every row of the votes chart and nothing below.
+cp "$out/report.html" "$out/measure.html"
+echo '<script>document.body.setAttribute("data-height", document.documentElement.scrollHeight)</script>' \
+    >>"$out/measure.html"
+height=$(run_browser --window-size=760,800 --dump-dom "file://$out/measure.html" |
+    sed -n 's/.*data-height="\([0-9]*\)".*/\1/p' | head -n 1)
+if [ -z "$height" ]; then
+    echo "could not measure the page's height" >&2
+    exit 1
+fi
+run_browser --window-size="760,$height" --screenshot="$out/report.png" "file://$out/report.html"
 cp "$out/report.html" docs/report.html
 cp "$out/report.png" docs/report.png
 echo "docs/report.png written ($(stat -c %s docs/report.png) bytes)"

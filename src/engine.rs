@@ -110,7 +110,7 @@ impl Engine {
                 let aspect = &kb.aspects[a];
                 let (x, y) = self.pair(&m.frameworks);
                 let c = compare::comparison(kb, x, y, Some(aspect));
-                let answer = self.comparison_answer(&c).expect("a comparison of one aspect");
+                let answer = self.comparison_answer(&c);
                 Answer { confidence, suggestions, ..answer }
             }
             Label::Framework(f) => {
@@ -246,18 +246,18 @@ impl Engine {
         compare::compare(&self.kb, first, second, aspect)
     }
 
-    /// A comparison on one aspect as an answer (what `/compare ... aspect` shows, as the matcher's comparison
-    /// answers are); `None` for an overview of every aspect, which front doors show as a table.
-    pub fn comparison_answer(&self, c: &Comparison) -> Option<Answer> {
-        let aspect = c.aspect.clone()?;
-        Some(Answer {
-            topic: Topic::Compare { aspect: Some(aspect), frameworks: c.frameworks.clone() },
+    /// A comparison as an answer: on one aspect, what `/compare ... aspect` shows, as the matcher's comparison
+    /// answers are; without one, the overview of every aspect (front doors show it as a table), labelled
+    /// `compare:overview`.
+    pub fn comparison_answer(&self, c: &Comparison) -> Answer {
+        Answer {
+            topic: Topic::Compare { aspect: c.aspect.clone(), frameworks: c.frameworks.clone() },
             confidence: 1.0,
             title: c.title.clone(),
             text: c.to_text(),
             suggestions: Vec::new(),
             sources: c.sources.clone(),
-        })
+        }
     }
 
     /// The answer for a known FAQ id (from a suggestion button or `/faq`).

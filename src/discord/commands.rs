@@ -32,6 +32,7 @@ pub async fn ask(
         Ok(answer) => {
             ctx.data().metrics.answered("ask", answer.kind());
             let mut out = render::answer(&engine, &answer);
+            out.content = Some(render::quoted_question(&question));
             let record = log(ctx, door, &question, &answer, &mut out);
             if private {
                 out = out.ephemeral();
@@ -105,18 +106,13 @@ pub async fn compare(
     let engine = ctx.data().engine();
     // Autocomplete only suggests: what arrives can be anything the user typed, so it is checked again here.
     let out = match engine.compare(&first, &second, aspect.as_deref()) {
-        Ok(c) => match engine.comparison_answer(&c) {
-            Some(answer) => {
-                ctx.data().metrics.answered("compare", answer.kind());
-                let mut out = render::answer(&engine, &answer);
-                log(ctx, Door::Compare, "", &answer, &mut out);
-                out
-            }
-            None => {
-                ctx.data().metrics.answered("compare", "compare");
-                overview(&c)
-            }
-        },
+        Ok(c) => {
+            let answer = engine.comparison_answer(&c);
+            ctx.data().metrics.answered("compare", answer.kind());
+            let mut out = if c.aspect.is_some() { render::answer(&engine, &answer) } else { overview(&c) };
+            log(ctx, Door::Compare, "", &answer, &mut out);
+            out
+        }
         Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
     };
     ctx.send(out.reply()).await?;
@@ -262,8 +258,8 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
         Err(e) => return send_ephemeral(ctx, &format!("Sorry: {e}")).await,
     };
     // Names and links the message it answers; the author's name is plain text, and nobody is pinged.
-    out.content =
-        Some(render::fit(&format!("Answering [this message]({link}) from {}:", escape(&author)), render::MAX_CONTENT));
+    let head = format!("Answering [this message]({link}) from {}:", escape(&author));
+    out.content = Some(format!("{head}\n{}", render::quoted_question(&message.content)));
     ctx.send(out.reply()).await?;
     Ok(())
 }

@@ -19,10 +19,11 @@ use crate::{
     reply::{Answer, Topic},
 };
 
-/// The label votes are counted under, for answers that take votes: an FAQ entry, one aspect compared, a profile.
+/// The label votes are counted under, for answers that take votes: an FAQ entry, one aspect compared (or the
+/// overview of all), a profile.
 pub fn entry_label(a: &Answer) -> Option<String> {
     match &a.topic {
-        Topic::Faq { .. } | Topic::Framework { .. } | Topic::Compare { aspect: Some(_), .. } => Some(a.label()),
+        Topic::Faq { .. } | Topic::Framework { .. } | Topic::Compare { .. } => Some(a.label()),
         _ => None,
     }
 }
@@ -61,6 +62,14 @@ fn is_ephemeral(c: &ComponentInteraction) -> bool {
     c.message.flags.is_some_and(|f| f.contains(MessageFlags::EPHEMERAL))
 }
 
+/// The question an answer was about, as the clicked message shows it: the message it replies to (mentions, DMs,
+/// help channels), or the question quoted in it (`/ask`, "Ask Signpost", a shared answer).
+fn asked_in(c: &ComponentInteraction) -> Option<String> {
+    // Mentions come out of a replied-to message as they did before it was answered.
+    let replied = c.message.referenced_message.as_ref().map(|m| super::messages::strip_mentions(&m.content));
+    replied.filter(|t| !t.is_empty()).or_else(|| render::quoted_in(&c.message.content).map(str::to_string))
+}
+
 /// A click on `Helpful` or `Not helpful`: recorded (one vote per person per answer; a second click changes it) and
 /// acknowledged privately. Not helpful also offers the next suggestions, the guided decision and, where the
 /// server has a helper role, `Still need help?`.
@@ -76,9 +85,10 @@ pub async fn vote(
         return respond(ctx, c, &Out::text("This bot does not keep votes.").ephemeral()).await;
     };
     let user = c.user.id.get();
+    let asked = asked_in(c);
     let voted = {
         let label = label.clone();
-        learning.blocking(move |l| l.vote(record, &label, user, value)).await
+        learning.blocking(move |l| l.vote(record, &label, user, value, asked.as_deref())).await
     };
     let mut text = match voted {
         Err(e) => {
@@ -197,8 +207,11 @@ pub async fn share(
         return respond(ctx, c, &Out::text("There is nothing to share here.").ephemeral()).await;
     }
     let name = super::commands::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
-    let mut public = Out { content: Some(format!("Shared by {name}:")), embeds: embeds.clone(), ..Out::default() };
-    let mut private = Out { content: Some("Shared in the channel.".into()), embeds, ..Out::default() };
+    // The question's quote goes along (and stays on the private copy), so votes on either can keep it.
+    let quote = render::quoted_in(&c.message.content).map(|q| format!("\n> {q}")).unwrap_or_default();
+    let public = format!("Shared by {name}:{quote}");
+    let mut public = Out { content: Some(public), embeds: embeds.clone(), ..Out::default() };
+    let mut private = Out { content: Some(format!("Shared in the channel.{quote}")), embeds, ..Out::default() };
     if bot.learning().is_some() {
         public.push_row(render::vote_row(record, &label));
         private.push_row(render::vote_row(record, &label));

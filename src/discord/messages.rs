@@ -212,7 +212,7 @@ async fn send_message(ctx: &Context, msg: &Message, out: &Out) -> Result<Message
 }
 
 /// Removes user, role and channel mentions, so "@Signpost is flask fast?" is read as "is flask fast?".
-fn strip_mentions(text: &str) -> String {
+pub(super) fn strip_mentions(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(start) = rest.find("<@").or_else(|| rest.find("<#")) {

@@ -46,6 +46,22 @@ pub fn fit(s: &str, max: usize) -> String {
     out
 }
 
+/// The longest question quoted above an interaction's answer (see [`quoted_question`]).
+pub const MAX_QUOTE: usize = 300;
+
+/// The question as one quoted line, put above an answer given to an interaction (`/ask`, "Ask Signpost"): the
+/// channel sees what was asked (others do not see a slash command's options), and a later Not helpful vote can
+/// keep it in the question log whichever process takes the click (see [`quoted_in`]).
+pub fn quoted_question(question: &str) -> String {
+    let line = question.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("> {}", fit(&line, MAX_QUOTE))
+}
+
+/// The question [`quoted_question`] put in a message's `content`, if any.
+pub fn quoted_in(content: &str) -> Option<&str> {
+    content.lines().find_map(|l| l.strip_prefix("> ")).map(str::trim).filter(|q| !q.is_empty())
+}
+
 /// Splits `text` into pieces of at most `max` characters, at line breaks where possible.
 pub fn split(text: &str, max: usize) -> Vec<String> {
     let mut pieces = Vec::new();

@@ -132,8 +132,9 @@ pub const PURGE_BATCH: usize = 256;
 /// slowing replies down.
 const QUEUE: usize = 4096;
 
-/// Recent question texts, so a Not helpful vote can keep the text of the question it is about; bounded, in
-/// memory only (a vote after a restart, or on one of the oldest answers, keeps no text).
+/// Recent question texts, so a Not helpful vote can keep the exact text of the question it is about; bounded, in
+/// memory only. A vote this process cannot match (after a restart, in another process, or on one of the oldest
+/// answers) keeps the question as the answered message shows it (see [`Learning::vote`]).
 const RECENT_TEXTS: usize = 10_000;
 
 /// How the log behaves (from `SIGNPOST_LOG_QUESTIONS` and `SIGNPOST_LOG_RETENTION`).
@@ -257,12 +258,21 @@ impl Learning {
     }
 
     /// Records a vote on the answer of record `id` (about `label`); returns the voter's earlier vote. A Not helpful
-    /// vote keeps the question's text, when it is still known and the policy keeps texts.
-    pub fn vote(&self, id: u64, label: &str, user: u64, value: VoteValue) -> Result<Option<VoteValue>, LearnError> {
+    /// vote keeps the question's text when the policy keeps texts: the exact text while this process still holds
+    /// it, else `asked`, the question as the answered message shows it (the message it replies to, or its quote).
+    pub fn vote(
+        &self,
+        id: u64,
+        label: &str,
+        user: u64,
+        value: VoteValue,
+        asked: Option<&str>,
+    ) -> Result<Option<VoteValue>, LearnError> {
         let row = VoteRow { id, voter: hex(&self.pseudonym(user)), value, label: label.to_string(), at: self.now() };
         let before = self.store.vote(&row)?;
         if value == VoteValue::NotHelpful && self.policy.keep_texts {
-            let text = lock(&self.recent).texts.get(&id).cloned();
+            let held = lock(&self.recent).texts.get(&id).cloned();
+            let text = held.or_else(|| asked.map(clean_text)).filter(|t| !t.is_empty());
             if let Some(text) = text {
                 self.store.keep_text(id, &text)?;
             }
@@ -434,7 +444,7 @@ mod tests {
         let writer = tokio::spawn(l.writer().expect("one writer").run(stopped));
         let id = l.log(Door::Ask, Some(1), 7, "how do i center a flask", &answer("none", 1.0), Outcome::Abstained);
         l.log(Door::Ask, Some(1), 8, "is flask faster?", &answer("is-flask-faster", 0.95), Outcome::Answered);
-        l.vote(id, "faq:x", 8, VoteValue::NotHelpful).unwrap();
+        l.vote(id, "faq:x", 8, VoteValue::NotHelpful, None).unwrap();
         let _ = stop.send(());
         writer.await.unwrap();
         let all = |l: &Learning| l.store().snapshot(0, l.now()).unwrap();
@@ -471,7 +481,7 @@ mod tests {
         let l = Learning::open(dir.path(), Policy::default(), Clock::default()).unwrap();
         let id =
             l.log(Door::Mention, None, 7, "<@99> is flask faster?", &answer("is-flask-faster", 0.9), Outcome::Answered);
-        assert_eq!(l.vote(id, "faq:is-flask-faster", 7, VoteValue::NotHelpful).unwrap(), None);
+        assert_eq!(l.vote(id, "faq:is-flask-faster", 7, VoteValue::NotHelpful, None).unwrap(), None);
         let s = l.store().snapshot(0, l.now()).unwrap();
         assert!(s.records.is_empty(), "not written yet: the writer commits records");
         // keep_text went straight to the store; the record follows through the writer.
@@ -482,11 +492,20 @@ mod tests {
         let s = l.store().snapshot(0, l.now()).unwrap();
         assert_eq!(s.records[0].text.as_deref(), Some("@… is flask faster?"));
 
+        // After a restart this process holds no text: the question as the answered message shows it is kept.
+        let id = l.log(Door::Ask, None, 7, "django or flask for a shop", &answer("which", 0.9), Outcome::Answered);
+        l.store().append(&[rx.try_recv().unwrap()]).unwrap();
+        drop((l, rx));
+        let l = Learning::open(dir.path(), Policy::default(), Clock::default()).unwrap();
+        l.vote(id, "faq:which", 8, VoteValue::NotHelpful, Some("django  or flask\nfor a shop <@12>")).unwrap();
+        let s = l.store().snapshot(0, l.now()).unwrap();
+        assert_eq!(s.records[1].text.as_deref(), Some("django or flask for a shop @…"));
+
         let other = tempfile::tempdir().unwrap();
         let off =
             Learning::open(other.path(), Policy { keep_texts: false, ..Policy::default() }, Clock::default()).unwrap();
         let id = off.log(Door::Ask, None, 7, "what is a toaster", &answer("none", 1.0), Outcome::Abstained);
-        off.vote(id, "faq:x", 7, VoteValue::NotHelpful).unwrap();
+        off.vote(id, "faq:x", 7, VoteValue::NotHelpful, Some("what is a toaster")).unwrap();
         let r = off.writer().unwrap().rx.try_recv().unwrap();
         assert_eq!(r.text, None, "counts only");
         off.store().append(&[r]).unwrap();

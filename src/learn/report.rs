@@ -202,7 +202,8 @@ impl Report {
 /// Every entry of the knowledge, as answers are labelled.
 pub fn entries(kb: &KnowledgeBase) -> Vec<String> {
     let faqs = kb.faqs.iter().map(|f| format!("faq:{}", f.id));
-    let aspects = kb.aspects.iter().map(|a| format!("compare:{}", a.id));
+    // `/compare` without an aspect answers with the overview of them all, which takes votes as well.
+    let aspects = kb.aspects.iter().map(|a| format!("compare:{}", a.id)).chain(["compare:overview".to_string()]);
     let frameworks = kb.frameworks.iter().map(|f| format!("framework:{}", f.id));
     faqs.chain(aspects).chain(frameworks).collect()
 }

@@ -94,6 +94,7 @@ async fn votes_on_every_front_door_one_per_person_and_changeable() {
     for (name, options) in [
         ("ask", json!([opt("question", CONFIDENT)])),
         ("compare", json!([opt("first", "django"), opt("second", "flask"), opt("aspect", "performance")])),
+        ("compare", json!([opt("first", "django"), opt("second", "flask")])),
         ("framework", json!([opt("name", "flask")])),
         ("faq", json!([opt("topic", "is-flask-faster")])),
     ] {
@@ -131,7 +132,8 @@ async fn votes_on_every_front_door_one_per_person_and_changeable() {
 
     // In the store: per answer, exactly one vote per person, the last one.
     let s = stored(&w);
-    assert_eq!(s.records.len(), 10, "every answer is logged (the browser's list itself is not an answer)");
+    assert_eq!(s.records.len(), 11, "every answer is logged (the browser's list itself is not an answer)");
+    assert!(s.records.iter().any(|r| r.answer == "compare:overview"), "the /compare overview is an answer too");
     for id in records {
         let mut votes: Vec<(String, VoteValue)> =
             s.votes.iter().filter(|v| v.id == id).map(|v| (v.voter.clone(), v.value)).collect();
@@ -190,6 +192,52 @@ async fn the_log_holds_no_user_id_or_name_and_texts_only_where_they_teach() {
     );
     let askers: std::collections::HashSet<&str> = s.records.iter().map(|r| r.asker.as_str()).collect();
     assert_eq!(askers.len(), 2, "alice and bob, as two pseudonyms");
+}
+
+/// A Not helpful vote keeps its question's text even when the process that answered is gone: the question is read
+/// back from the answered message (the message a mention's answer replies to; the quote above an `/ask` or "Ask
+/// Signpost" answer, also on a shared copy).
+#[tokio::test]
+async fn a_not_helpful_vote_after_a_restart_still_keeps_the_question() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &learning()).await;
+    let asked = "django orm vs sqlalchemy?";
+    let cb = w.answer(&w.slash("ask", json!([opt("question", asked)]), &alice())).await;
+    assert_eq!(cb.content(), Some(format!("> {asked}").as_str()), "/ask quotes the question above its answer");
+    let (_, by_slash) = vote_ids(&cb.custom_ids());
+    let mark = w.fake.mark();
+    let me = TestUser::bot_self();
+    let mentioned = "is flask   faster than django?";
+    w.fake.message_create(CHANNEL_ID, &bob(), &format!("{} {mentioned}", me.mention()), &[me], Some(GUILD_ID));
+    let (_, by_mention) = vote_ids(&posted(&w, mark, CHANNEL_ID).await.custom_ids());
+    let target = w.fake.message_create(CHANNEL_ID, &bob(), "does flask have an admin like django", &[], Some(GUILD_ID));
+    let cb = w.answer(&w.context_menu("Ask Signpost", &target, &alice())).await;
+    assert!(cb.content().unwrap_or("").ends_with("\n> does flask have an admin like django"), "{:?}", cb.content());
+    let (_, by_menu) = vote_ids(&cb.custom_ids());
+    let private = w
+        .answer(&w.slash("ask", json!([opt("question", "which one scales better"), opt("private", true)]), &alice()))
+        .await;
+    let share = private.custom_ids().into_iter().find(|c| c.starts_with("s:")).expect("a Share button");
+    let mark = w.fake.mark();
+    w.answer(&w.click(&share, MessageRef::Auto, &alice())).await;
+    let shared = posted(&w, mark, CHANNEL_ID).await;
+    assert!(shared.content().unwrap_or("").ends_with("\n> which one scales better"), "{:?}", shared.content());
+    let (_, by_share) = vote_ids(&shared.custom_ids());
+    bot.stop(&w.fake).await;
+
+    let bot = start_bot(&w, &learning()).await;
+    for not in [&by_slash, &by_mention, &by_menu, &by_share] {
+        let ack = w.answer(&w.click(not, MessageRef::Auto, &bob())).await;
+        assert!(ack.content().unwrap_or("").contains("Your vote: **Not helpful**"), "{:?}", ack.content());
+    }
+    w.finish().await;
+    bot.stop(&w.fake).await;
+    let s = stored(&w);
+    let text_of = |vote: &str| s.records.iter().find(|r| r.id == record_of(vote)).and_then(|r| r.text.clone());
+    assert_eq!(text_of(&by_slash).as_deref(), Some(asked));
+    assert_eq!(text_of(&by_mention).as_deref(), Some("is flask faster than django?"));
+    assert_eq!(text_of(&by_menu).as_deref(), Some("does flask have an admin like django"));
+    assert_eq!(text_of(&by_share).as_deref(), Some("which one scales better"));
 }
 
 #[tokio::test]
@@ -354,7 +402,7 @@ async fn a_private_answer_can_be_shared_naming_who_shared_it() {
     assert_eq!(ack.callback_type(), Some(7), "the private copy is updated");
     assert!(!ack.custom_ids().contains(&share), "shared once: the button goes");
     let public = posted(&w, mark, CHANNEL_ID).await;
-    assert_eq!(public.content(), Some("Shared by alice:"));
+    assert_eq!(public.content(), Some(format!("Shared by alice:\n> {CONFIDENT}").as_str()), "who shared what");
     assert_eq!(public.embeds(), cb.embeds(), "the same answer");
     assert!(public.custom_ids().iter().any(|c| c.starts_with("v:h:")));
     w.finish().await;

@@ -202,8 +202,8 @@ async fn report_reads_what_a_redis_backed_bot_wrote_and_redis_holds_no_user_id()
     learning.log(Door::Dm, None, ALICE, "my css is not loading!", &answer("none", 1.0), Outcome::Abstained);
     let l = learning.clone();
     tokio::task::spawn_blocking(move || {
-        l.vote(known, "faq:is-flask-faster", ALICE, VoteValue::NotHelpful).unwrap();
-        l.vote(known, "faq:is-flask-faster", BOB, VoteValue::Helpful).unwrap();
+        l.vote(known, "faq:is-flask-faster", ALICE, VoteValue::NotHelpful, None).unwrap();
+        l.vote(known, "faq:is-flask-faster", BOB, VoteValue::Helpful, None).unwrap();
         l.store().claim_help(unknown).unwrap();
     })
     .await
