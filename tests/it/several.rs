@@ -384,6 +384,29 @@ async fn settings_and_the_helper_cooldown_are_shared_between_processes() {
     let keys = redis.command(&["KEYS", "signpost:learn:cooldown:*"]);
     assert_eq!(keys.lines().count(), 1, "{keys}");
     assert!(!keys.contains(&alice().id.to_string()), "{keys}");
+
+    // A confident answer by process a, voted Not helpful through process b: b never held the question, and keeps
+    // it all the same, as the answered message quotes it.
+    let asked = "django orm vs sqlalchemy?";
+    let ask = json!([{"type": 3, "name": "question", "value": asked}]);
+    let i = fake_a.slash_command("ask", ask, &alice());
+    let cb = fake_a.wait_callback(&i, WAIT).await;
+    let answer = fake_a.original_message(&i).expect("the answer as posted");
+    let not = cb.custom_ids().into_iter().find(|c| c.starts_with("v:n:")).expect("Not helpful");
+    let ack = fake_b.wait_callback(&fake_b.component_click(&not, MessageRef::Message(answer), &bob), WAIT).await;
+    assert!(ack.content().unwrap_or_default().contains("Your vote: **Not helpful**"), "{}", ack.summary());
+    let record = u64::from_str_radix(not.split(':').nth(2).expect("a record id"), 36).expect("base 36");
+    let store = signpost::store::RedisLearn::new(signpost::store::Redis::connect(&redis.url()).expect("redis"));
+    let deadline = Instant::now() + WAIT;
+    let text = loop {
+        let snapshot = signpost::learn::Learn::snapshot(&store, 0, u64::MAX >> 20).expect("a snapshot");
+        match snapshot.records.iter().find(|r| r.id == record) {
+            Some(r) => break r.text.clone(),
+            None => assert!(Instant::now() < deadline, "process a never wrote the record"),
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(text.as_deref(), Some(asked));
     fake_a.assert_clean();
     fake_b.assert_clean();
     a.stderr_text();
