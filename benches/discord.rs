@@ -11,9 +11,12 @@
 //!    (`signpost::discord::run`), once as before and once with votes and the question log (`Bot::with_learning`, as
 //!    `signpost serve` runs it), beside the bare bot's reply with the same vote buttons, so the log's own share is
 //!    told from the buttons', and beside the same reply padded with content of the vote row's size (a control: the
-//!    buttons' cost is not their bytes). The cases are interleaved in blocks, so load from elsewhere on a shared machine
-//!    hits all of them alike. "fake clock" is the fake's own record (interaction queued -> callback recorded,
-//!    `FakeDiscord::callback_latency`); "wall" adds building and checking the payload in the bench.
+//!    buttons' cost is not their bytes). Signpost runs twice more, without and with the log, against fakes that do
+//!    not send the bot its own answers back as MESSAGE_CREATE: serenity parses that event, buttons and all, as
+//!    the next interaction arrives, so a sequential loop charges it to the next round trip. The cases are
+//!    interleaved in blocks, so load from elsewhere on a shared machine hits all of them alike. "fake clock" is
+//!    the fake's own record (interaction queued -> callback recorded, `FakeDiscord::callback_latency`); "wall"
+//!    adds building and checking the payload in the bench.
 //! 3. `-- redis`: the dialog click round trip with sessions in Redis (a `redis-server` started here on a loopback
 //!    port) against the embedded store, interleaved in blocks in one run; then Redis's own memory (`INFO memory`,
 //!    `used_memory`) for 100,000 stored sessions, against the size of the same sessions in `sessions.redb`.
@@ -383,7 +386,7 @@ async fn start_signpost_on(
 }
 
 /// The measured cases, each against its own fake and bot.
-const CASES: [&str; 8] = [
+const CASES: [&str; 10] = [
     "bare poise /ping",
     "bare poise /embed (small embed)",
     "poise + Signpost's /ask reply",
@@ -392,6 +395,8 @@ const CASES: [&str; 8] = [
     "signpost /ask + log + votes",
     "poise + Signpost's reply + votes",
     "poise + reply + 235 B content",
+    "signpost /ask, no log, no echo",
+    "signpost /ask+log+votes, no echo",
 ];
 /// The question log may cost the /ask round trip at most this much (its write is off the reply path).
 const TARGET_LOG_RATIO: f64 = 1.10;
@@ -422,6 +427,16 @@ async fn latency() {
     let log_fake = FakeDiscord::start().await;
     let log_data = tempfile::tempdir().expect("tempdir");
     let (log_stop, log_task) = start_signpost(&log_fake, log_data.path(), true).await;
+    // Both again, on fakes that do not send the bot its own answers back as MESSAGE_CREATE: serenity parses that
+    // event (buttons and all) as the next interaction arrives, which a sequential loop charges to the next one.
+    let mut quiet = Vec::new();
+    for learn in [false, true] {
+        let fake = FakeDiscord::start().await;
+        fake.set_echo_bot_messages(false);
+        let data = tempfile::tempdir().expect("tempdir");
+        let (stop, task) = start_signpost(&fake, data.path(), learn).await;
+        quiet.push((fake, data, stop, task));
+    }
 
     let mut runs: Vec<Run> = CASES.iter().map(|_| Run::new()).collect();
     let ask_options = || json!([opt("question", QUESTION)]);
@@ -441,6 +456,8 @@ async fn latency() {
                     5 => once(&log_fake, |f| f.slash_command("ask", ask_options(), &user)).await,
                     6 => once(&ref_fake, |f| f.slash_command("askv", ask_options(), &user)).await,
                     7 => once(&ref_fake, |f| f.slash_command("askp", ask_options(), &user)).await,
+                    8 => once(&quiet[0].0, |f| f.slash_command("ask", ask_options(), &user)).await,
+                    9 => once(&quiet[1].0, |f| f.slash_command("ask", ask_options(), &user)).await,
                     _ => clicker.click(&sp_fake).await,
                 };
                 if block > 0 {
@@ -471,6 +488,10 @@ async fn latency() {
     let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
     let _ = log_stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), log_task).await;
+    for (_, _, stop, task) in quiet.drain(..) {
+        let _ = stop.send(());
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
     let logged = signpost::learn::RedbLearn::open(log_data.path())
         .and_then(|s| signpost::learn::Learn::snapshot(&s, 0, u64::MAX >> 20))
         .map_or(0, |s| s.records.len());
@@ -518,6 +539,13 @@ async fn latency() {
          log / poise + the same reply with votes: median {:.2}x (the log's share)",
         ratio(ref_votes.median, r.median),
         ratio(logged_ask.median, ref_votes.median)
+    );
+    let (quiet_plain, quiet_logged) = (stats(&runs[8].fake), stats(&runs[9].fake));
+    println!(
+        "without the echo of the bot's own answer (MESSAGE_CREATE): signpost /ask with the log and votes / \
+         without: median {:.2}x, p99 {:.2}x (the reply path's own cost)",
+        ratio(quiet_logged.median, quiet_plain.median),
+        ratio(quiet_logged.p99, quiet_plain.p99)
     );
     println!("inside a round trip (medians, in this process):");
     println!("  signpost core: Engine::ask + render::answer + reply   {} ms", ms(core));

@@ -439,6 +439,13 @@ impl FakeDiscord {
         self.shared.lock().failures.clear();
     }
 
+    /// Whether the bot's own non-ephemeral messages come back to it as MESSAGE_CREATE (as Discord sends them; on
+    /// by default). The bench turns it off to tell that parse's cost from the reply's.
+    #[allow(dead_code)] // only benches/discord.rs uses it
+    pub fn set_echo_bot_messages(&self, echo: bool) {
+        self.shared.lock().echo_bot_messages = echo;
+    }
+
     /// Gives `user` these guild permissions (a decimal bit string, as Discord sends) in later interactions.
     pub fn set_member_permissions(&self, user: u64, permissions: u64) {
         self.shared.lock().member_permissions.insert(user, permissions.to_string());
