@@ -252,26 +252,25 @@ mod reference {
     pub type Error = Box<dyn std::error::Error + Send + Sync>;
     type Context<'a> = poise::Context<'a, Arc<Engine>, Error>;
 
+    /// Signpost's answer to `question`, rendered as Signpost renders it.
+    fn answer_out(engine: &Engine, question: &str) -> Out {
+        match engine.ask(question) {
+            Ok(answer) => render::answer(engine, &answer),
+            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
+        }
+    }
+
     /// Ask a question (Signpost's answer on a bare poise bot)
     #[poise::command(slash_command)]
     pub async fn ask(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
-        let engine = ctx.data().clone();
-        let out = match engine.ask(&question) {
-            Ok(answer) => render::answer(&engine, &answer),
-            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
-        };
-        ctx.send(out.reply()).await?;
+        ctx.send(answer_out(ctx.data(), &question).reply()).await?;
         Ok(())
     }
 
     /// Signpost's answer with its Helpful / Not helpful row (what the vote buttons cost, alone)
     #[poise::command(slash_command)]
     pub async fn askv(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
-        let engine = ctx.data().clone();
-        let mut out = match engine.ask(&question) {
-            Ok(answer) => render::answer(&engine, &answer),
-            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
-        };
+        let mut out = answer_out(ctx.data(), &question);
         out.push_row(render::vote_row(signpost::learn::record_id(signpost::session::now(), 7), "faq:is-flask-faster"));
         ctx.send(out.reply()).await?;
         Ok(())
@@ -281,11 +280,7 @@ mod reference {
     /// Signpost's answer padded with plain content
     #[poise::command(slash_command)]
     pub async fn askp(ctx: Context<'_>, #[description = "Your question"] question: String) -> Result<(), Error> {
-        let engine = ctx.data().clone();
-        let mut out = match engine.ask(&question) {
-            Ok(answer) => render::answer(&engine, &answer),
-            Err(e) => Out::text(format!("Sorry: {e}")).ephemeral(),
-        };
+        let mut out = answer_out(ctx.data(), &question);
         out.content = Some("x".repeat(235));
         ctx.send(out.reply()).await?;
         Ok(())
