@@ -10,7 +10,8 @@ use crate::{
 /// Two frameworks on one aspect, or on every aspect (an overview).
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
-    pub frameworks: [String; 2],
+    /// The frameworks compared (two or three), in the order asked.
+    pub frameworks: Vec<String>,
     /// `None` for an overview of every aspect.
     pub aspect: Option<String>,
     pub title: String,
@@ -70,25 +71,31 @@ pub fn compare(kb: &KnowledgeBase, first: &str, second: &str, aspect: Option<&st
 
 /// Builds the comparison of already-resolved frameworks and aspect.
 pub fn comparison(kb: &KnowledgeBase, a: &Framework, b: &Framework, aspect: Option<&Aspect>) -> Comparison {
-    let frameworks = [a.id.clone(), b.id.clone()];
+    comparison_of(kb, &[a, b], aspect)
+}
+
+/// The comparison of two or three resolved frameworks, with the verdict written for exactly those.
+pub fn comparison_of(kb: &KnowledgeBase, fws: &[&Framework], aspect: Option<&Aspect>) -> Comparison {
+    let frameworks: Vec<String> = fws.iter().map(|f| f.id.clone()).collect();
+    let ids: Vec<&str> = frameworks.iter().map(String::as_str).collect();
+    let names = fws.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(" vs ");
     match aspect {
         Some(x) => Comparison {
-            frameworks,
             aspect: Some(x.id.clone()),
-            title: format!("{} vs {}: {}", a.name, b.name, x.name),
+            title: format!("{names}: {}", x.name),
             rows: vec![Row {
                 aspect: x.id.clone(),
                 name: x.name.clone(),
-                texts: [a, b].iter().map(|f| (f.name.clone(), x.texts[&f.id].clone())).collect(),
-                verdict: x.verdict.clone(),
+                texts: fws.iter().map(|f| (f.name.clone(), x.texts[&f.id].clone())).collect(),
+                verdict: x.verdict_for(&ids).to_string(),
                 based_on: x.based_on.clone(),
             }],
             sources: x.sources.clone(),
+            frameworks,
         },
         None => Comparison {
-            frameworks,
             aspect: None,
-            title: format!("{} vs {}: overview", a.name, b.name),
+            title: format!("{names}: overview"),
             rows: kb
                 .aspects
                 .iter()
@@ -96,11 +103,12 @@ pub fn comparison(kb: &KnowledgeBase, a: &Framework, b: &Framework, aspect: Opti
                     aspect: x.id.clone(),
                     name: x.name.clone(),
                     texts: Vec::new(),
-                    verdict: x.verdict.clone(),
+                    verdict: x.verdict_for(&ids).to_string(),
                     based_on: None,
                 })
                 .collect(),
             sources: Vec::new(),
+            frameworks,
         },
     }
 }

@@ -7,6 +7,7 @@
 use crate::{
     dialog::{DialogError, Input, Outcome, Question, State, Verdict},
     error::CoreError,
+    followup::Memory,
     reply::{Answer, Topic},
     Engine,
 };
@@ -40,12 +41,41 @@ pub fn is_decide_command(text: &str) -> bool {
 
 /// Handles one message. `state` is the user's running dialog, if any.
 pub fn turn(engine: &Engine, state: Option<&State>, text: &str) -> Turn {
+    turn_in(engine, state, text, &Memory::default()).0
+}
+
+/// Handles one message of a conversation: `memory` is what the previous answers left (a topic to continue, the
+/// choices of a question back); returns the turn and the memory to keep.
+pub fn turn_in(engine: &Engine, state: Option<&State>, text: &str, memory: &Memory) -> (Turn, Memory) {
     if is_decide_command(text) {
-        return start(engine, Vec::new());
+        return (start(engine, Vec::new()), memory.clone());
     }
-    match state {
-        Some(state) => in_dialog(engine, state, text),
-        None => outside_dialog(engine, text),
+    if let Some(state) = state {
+        return (in_dialog(engine, state, text), memory.clone());
+    }
+    // A pick among the choices of a question back.
+    if let Some(choice) = memory.pick(text) {
+        if let Some(answer) = engine.suggestion_answer(choice) {
+            let next = memory.after(&answer);
+            return (Turn { state: None, replies: vec![Reply::Answer(answer)] }, next);
+        }
+    }
+    // Outside a decision, its commands and a bare number say how to start one.
+    let t = text.trim().to_lowercase();
+    if matches!(t.as_str(), "back" | "cancel" | "restart") || t.parse::<u32>().is_ok() {
+        let hint = "No decision is running: type `decide` (or `/decide` in Discord) to start one, or ask a question.";
+        return (Turn { state: None, replies: vec![Reply::Error(hint.into())] }, memory.clone());
+    }
+    match engine.ask_in(text, memory.last.as_ref()) {
+        Ok(answer) if matches!(answer.topic, Topic::Decide { .. }) => {
+            let first = opening_state(&answer);
+            (start_with(engine, first, vec![Reply::Answer(answer)]), memory.clone())
+        }
+        Ok(answer) => {
+            let next = memory.after(&answer);
+            (Turn { state: None, replies: vec![Reply::Answer(answer)] }, next)
+        }
+        Err(e) => (Turn { state: None, replies: vec![Reply::Error(e.to_string())] }, memory.clone()),
     }
 }
 
@@ -66,17 +96,6 @@ pub fn start_with(engine: &Engine, first: State, mut replies: Vec<Reply>) -> Tur
             replies.push(Reply::Error(e.to_string()));
             Turn { state: None, replies }
         }
-    }
-}
-
-fn outside_dialog(engine: &Engine, text: &str) -> Turn {
-    match engine.ask(text) {
-        Ok(answer) if matches!(answer.topic, Topic::Decide { .. }) => {
-            let first = opening_state(&answer);
-            start_with(engine, first, vec![Reply::Answer(answer)])
-        }
-        Ok(answer) => Turn { state: None, replies: vec![Reply::Answer(answer)] },
-        Err(e) => Turn { state: None, replies: vec![Reply::Error(e.to_string())] },
     }
 }
 

@@ -46,12 +46,15 @@ pub mod discord;
 pub mod engine;
 pub mod error;
 pub mod eval;
+pub mod followup;
 pub mod knowledge;
 pub mod learn;
 pub mod matcher;
 pub mod metrics;
 pub mod reply;
 pub mod session;
+pub mod slots;
+pub mod smalltalk;
 pub mod store;
 
 pub use engine::Engine;

@@ -22,16 +22,33 @@ pub struct Answer {
     pub suggestions: Vec<String>,
     /// The official docs and release notes the answer rests on (empty when the entry names none).
     pub sources: Vec<Link>,
+    /// The ids of the frameworks the answer speaks about, in the order shown (empty where none applies).
+    pub frameworks: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
 #[serde(tag = "kind", rename_all = "lowercase")]
 pub enum Topic {
-    Faq { id: String },
-    Compare { aspect: Option<String>, frameworks: [String; 2] },
-    Framework { id: String },
-    Decide { guess: Option<Guess> },
+    Faq {
+        id: String,
+    },
+    Compare {
+        aspect: Option<String>,
+    },
+    Framework {
+        id: String,
+    },
+    Decide {
+        guess: Option<Guess>,
+    },
     None,
+    /// Not sure which of a few entries is meant: `choices` as in `suggestions`, best first.
+    Clarify {
+        choices: Vec<String>,
+    },
+    Smalltalk {
+        id: String,
+    },
 }
 
 /// A first lean from what a request for a recommendation already says ("small API" leans one way).
@@ -47,7 +64,8 @@ pub struct Guess {
 }
 
 impl Answer {
-    /// The label of `shared/eval`: `faq:<id>`, `compare:<aspect>`, `framework:<id>`, `decide` or `none`.
+    /// The label of `shared/eval`: `faq:<id>`, `compare:<aspect>`, `framework:<id>`, `decide` or `none` (and
+    /// `clarify`, `smalltalk:<id>`).
     pub fn label(&self) -> String {
         match &self.topic {
             Topic::Faq { id } => format!("faq:{id}"),
@@ -55,6 +73,8 @@ impl Answer {
             Topic::Framework { id } => format!("framework:{id}"),
             Topic::Decide { .. } => "decide".into(),
             Topic::None => "none".into(),
+            Topic::Clarify { .. } => "clarify".into(),
+            Topic::Smalltalk { id } => format!("smalltalk:{id}"),
         }
     }
 
@@ -65,6 +85,8 @@ impl Answer {
             Topic::Framework { .. } => "framework",
             Topic::Decide { .. } => "decide",
             Topic::None => "none",
+            Topic::Clarify { .. } => "clarify",
+            Topic::Smalltalk { .. } => "smalltalk",
         }
     }
 }

@@ -7,6 +7,7 @@ use super::{engine, render, Cli, Exit};
 use crate::{
     conversation::{self, Reply},
     dialog::State,
+    followup::Memory,
     Engine,
 };
 
@@ -28,6 +29,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         );
     }
     let mut state: Option<State> = None;
+    // The last topic and open choices: "and security?" continues the previous answer.
+    let mut memory = Memory::default();
     let mut line = String::new();
     let stdin = io::stdin();
     let mut input = stdin.lock();
@@ -51,7 +54,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         if text.is_empty() {
             continue;
         }
-        let turn = conversation::turn(&engine, state.as_ref(), text);
+        let (turn, next) = conversation::turn_in(&engine, state.as_ref(), text, &memory);
+        memory = next;
         state = turn.state;
         for reply in &turn.replies {
             print(&mut out, &engine, reply, args.json);

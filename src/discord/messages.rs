@@ -112,20 +112,27 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         }
         Err(e) => return send(ctx, msg, &Out::text(format!("Sorry: {e}"))).await,
     };
-    if only_if_sure && (matches!(answer.topic, Topic::None) || answer.confidence < bot.min_confidence(guild)) {
+    // Unprompted (help channels, replies to answers): small talk other than "help" and "who are you" stays
+    // unanswered, as "thanks!" and "lol" do not need a reply from the bot.
+    let quiet_smalltalk = match &answer.topic {
+        Topic::Smalltalk { id } => {
+            !crate::smalltalk::Kind::from_id(id).is_some_and(crate::smalltalk::Kind::answered_in_help_channels)
+        }
+        _ => false,
+    };
+    if only_if_sure
+        && (matches!(answer.topic, Topic::None | Topic::Clarify { .. })
+            || quiet_smalltalk
+            || answer.confidence < bot.min_confidence(guild))
+    {
         bot.metrics.abstained("message");
         debug!(channel = key.channel, confidence = answer.confidence, ?help, "not confident, staying silent");
         feedback::log(bot, door, guild, key.user, &question, &answer, Outcome::Silent, None);
         return Ok(());
     }
     bot.metrics.answered("message", answer.kind());
-    info!(
-        user = key.user,
-        channel = key.channel,
-        kind = answer.kind(),
-        confidence = answer.confidence,
-        "answered a message"
-    );
+    // No user id at INFO: with the channel and time it would re-identify the question log's pseudonyms.
+    info!(channel = key.channel, kind = answer.kind(), confidence = answer.confidence, "answered a message");
     let outcome = if matches!(answer.topic, Topic::None) { Outcome::Abstained } else { Outcome::Answered };
     if !matches!(answer.topic, Topic::Decide { .. }) {
         let mut out = render::answer(&engine, &answer);

@@ -303,11 +303,12 @@ pub fn answer(engine: &Engine, a: &Answer) -> Out {
         _ => format!("Signpost · {} · confidence {:.0}%", a.kind(), a.confidence * 100.0),
     };
     let embed = match &a.topic {
-        Topic::Compare { aspect: Some(aspect), frameworks } => {
+        Topic::Compare { aspect: Some(aspect) } => {
             let x = kb.aspect(aspect);
-            let mut e = EmbedBuilder::new(&a.title, x.map_or("", |x| x.verdict.as_str()));
+            let ids: Vec<&str> = a.frameworks.iter().map(String::as_str).collect();
+            let mut e = EmbedBuilder::new(&a.title, x.map_or("", |x| x.verdict_for(&ids)));
             if let Some(x) = x {
-                for fw in frameworks {
+                for fw in &a.frameworks {
                     let name = kb.framework(fw).map_or(fw.as_str(), |f| f.name.as_str());
                     e = e.field(name, x.texts.get(fw).map_or("", String::as_str));
                 }

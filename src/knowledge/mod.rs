@@ -27,6 +27,8 @@ pub struct KnowledgeBase {
     pub frameworks: Vec<Framework>,
     pub aspects: Vec<Aspect>,
     pub faqs: Vec<Faq>,
+    /// Frameworks and stacks people name beside the three (`others.toml`): a short note each.
+    pub others: Vec<Other>,
     pub dialog: Dialog,
     #[serde(skip)]
     pub lexicon: Lexicon,
@@ -108,6 +110,10 @@ impl KnowledgeBase {
 
     pub fn faq(&self, id: &str) -> Option<&Faq> {
         self.faqs.iter().find(|f| f.id == id)
+    }
+
+    pub fn other(&self, id: &str) -> Option<&Other> {
+        self.others.iter().find(|o| o.id == id)
     }
 
     pub fn step(&self, id: &str) -> Option<&Step> {

@@ -26,6 +26,8 @@ pub struct Framework {
     pub reviewed: Option<Date>,
     /// Official docs and release notes the facts rest on, shown with every answer about the framework.
     pub sources: Vec<Link>,
+    /// First steps for someone starting with it (tutorial, layout, deployment checklist): the text and its link.
+    pub next_steps: Vec<Link>,
 }
 
 /// A company or project known to use a framework, with what that claim rests on.
@@ -60,6 +62,54 @@ pub struct Aspect {
     pub sources: Vec<Link>,
     /// Framework id -> text. Validation guarantees one entry per known framework.
     pub texts: BTreeMap<String, String>,
+    /// Verdicts about two frameworks only, keyed by [`pair_key`] ("django-flask").
+    pub pair_verdicts: BTreeMap<String, String>,
+}
+
+impl Aspect {
+    /// The verdict written for exactly `frameworks` (a pair's own, else the verdict about all of them).
+    pub fn verdict_for(&self, frameworks: &[&str]) -> &str {
+        match frameworks {
+            [a, b] => self.pair_verdicts.get(&pair_key(&[a, b])).unwrap_or(&self.verdict),
+            _ => &self.verdict,
+        }
+    }
+}
+
+/// The key of a set of frameworks in `pair_verdicts` and `for_pairs`: the ids sorted and joined by `-`
+/// (`fastapi-flask`, `django-fastapi-flask`).
+pub fn pair_key(ids: &[&str]) -> String {
+    let mut ids: Vec<&str> = ids.to_vec();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.join("-")
+}
+
+/// A framework or stack people name beside the three (`knowledge/others.toml`): what the knowledge says of it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Other {
+    pub id: String,
+    pub name: String,
+    /// Other names and common misspellings, lower case (the id and name are implied).
+    pub aliases: Vec<String>,
+    pub kind: OtherKind,
+    pub summary: String,
+    /// The FAQ entry that covers it (`other-frameworks`, `other-ecosystems`, ...).
+    pub faq: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub based_on: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<Date>,
+    pub sources: Vec<Link>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OtherKind {
+    /// Another Python web framework or toolkit.
+    Python,
+    /// Another language's web stack.
+    Ecosystem,
 }
 
 /// One FAQ entry (`knowledge/faq.toml`).
@@ -70,6 +120,11 @@ pub struct Faq {
     pub phrasings: Vec<String>,
     pub answer: String,
     pub related: Vec<String>,
+    /// The frameworks the entry speaks about, in the order it presents them (empty: none in particular).
+    pub frameworks: Vec<String>,
+    /// For an entry written for some frameworks: the label that answers the same question about other ones,
+    /// keyed by [`pair_key`] ("fastapi-flask" -> "compare:performance").
+    pub for_pairs: BTreeMap<String, String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub based_on: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]

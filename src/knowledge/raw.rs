@@ -30,6 +30,15 @@ pub(crate) struct RawFramework {
     pub notable_users: Vec<RawNotableUser>,
     #[serde(default)]
     pub links: Vec<RawLink>,
+    #[serde(default)]
+    pub next_steps: Vec<RawNextStep>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawNextStep {
+    pub text: S<String>,
+    pub url: S<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -69,6 +78,7 @@ pub(crate) struct RawAspect {
     #[serde(default)]
     pub sources: Vec<RawLink>,
     pub texts: S<BTreeMap<String, S<String>>>,
+    pub pair_verdicts: Option<S<BTreeMap<String, S<String>>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,11 +93,36 @@ pub(crate) struct RawFaqs {
 pub(crate) struct RawFaq {
     pub id: S<String>,
     pub question: S<String>,
+    pub frameworks: Option<Vec<S<String>>>,
+    pub for_pairs: Option<S<BTreeMap<String, S<String>>>>,
     #[serde(default)]
     pub phrasings: Vec<S<String>>,
     pub answer: S<String>,
     #[serde(default)]
     pub related: Vec<S<String>>,
+    pub based_on: Option<S<String>>,
+    pub reviewed: Option<S<toml::value::Datetime>>,
+    #[serde(default)]
+    pub sources: Vec<RawLink>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOthers {
+    #[serde(default)]
+    pub other: Vec<RawOther>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RawOther {
+    pub id: S<String>,
+    pub name: S<String>,
+    #[serde(default)]
+    pub aliases: Vec<S<String>>,
+    pub kind: S<String>,
+    pub summary: S<String>,
+    pub faq: S<String>,
     pub based_on: Option<S<String>>,
     pub reviewed: Option<S<toml::value::Datetime>>,
     #[serde(default)]

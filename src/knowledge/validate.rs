@@ -37,6 +37,7 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     let mut faq_file = None;
     let mut dialog_file = None;
     let mut lexicon_file = None;
+    let mut others_file = None;
     let mut example_files = Vec::new();
     let mut dialog_example_files = Vec::new();
     let in_dir =
@@ -49,12 +50,13 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
             "faq.toml" => faq_file = Some(file),
             "dialog.toml" => dialog_file = Some(file),
             "lexicon.toml" => lexicon_file = Some(file),
+            "others.toml" => others_file = Some(file),
             name if name.starts_with("frameworks/") && !name["frameworks/".len()..].contains('/') => {
                 frameworks.push(file)
             }
             name => p.file(
                 name,
-                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml, frameworks/<id>.toml, examples/<writer>.tsv and dialog-examples/<writer>.tsv",
+                "unexpected file: knowledge holds aspects.toml, faq.toml, dialog.toml, lexicon.toml, others.toml, frameworks/<id>.toml, examples/<writer>.tsv and dialog-examples/<writer>.tsv",
             ),
         }
     }
@@ -74,6 +76,7 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     let faqs = faq_file.and_then(|f| p.parse::<RawFaqs>(f).map(|raw| (f, raw)));
     let dialog = dialog_file.and_then(|f| p.parse::<RawDialog>(f).map(|raw| (f, raw)));
     let lexicon = lexicon_file.and_then(|f| p.parse::<RawLexicon>(f).map(|raw| (f, raw)));
+    let others = others_file.and_then(|f| p.parse::<RawOthers>(f).map(|raw| (f, raw)));
 
     let mut framework_ids: Vec<String> = frameworks.iter().map(|(_, fw)| fw.id.get_ref().clone()).collect();
     // A framework file that does not parse still names its framework: keep that id known, so one broken file
@@ -86,7 +89,11 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     let mut kb = KnowledgeBase {
         frameworks: frameworks.iter().map(|(f, fw)| check_framework(&mut p, &mut reviews, f, fw)).collect(),
         aspects: aspects.map(|(f, a)| check_aspects(&mut p, &mut reviews, f, &a, &framework_ids)).unwrap_or_default(),
-        faqs: faqs.map(|(f, q)| check_faqs(&mut p, &mut reviews, f, &q)).unwrap_or_default(),
+        faqs: faqs.as_ref().map(|(f, q)| check_faqs(&mut p, &mut reviews, f, q, &framework_ids)).unwrap_or_default(),
+        others: others
+            .as_ref()
+            .map(|(f, o)| check_others(&mut p, &mut reviews, f, o, &framework_ids))
+            .unwrap_or_default(),
         dialog: dialog.map(|(f, d)| check_dialog(&mut p, f, &d, &framework_ids)).unwrap_or_else(empty_dialog),
         lexicon: lexicon.map(|(f, l)| check_lexicon(&mut p, f, &l)).unwrap_or_default(),
         reviews,
@@ -94,11 +101,22 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
         dialog_examples: Vec::new(),
     };
     let labels = kb.labels();
+    if let Some((file, raw)) = &faqs {
+        check_faq_frameworks(&mut p, file, raw, &kb);
+    }
+    if let Some((file, raw)) = &others {
+        for o in &raw.other {
+            if kb.faq(o.faq.get_ref()).is_none() {
+                let ids: Vec<String> = kb.faqs.iter().map(|f| f.id.clone()).collect();
+                p.at(file, o.faq.span(), unknown("FAQ id", o.faq.get_ref(), &ids));
+            }
+        }
+    }
     // With a broken FAQ, aspect or framework, its label is missing from `labels`: say so once, at the entry,
     // not again at every example of it.
     let entries_ok = p.list.is_empty();
     let known = |label: &str| {
-        if !entries_ok || labels.iter().any(|l| l == label) {
+        if !entries_ok || labels.iter().any(|l| l == label) || crate::smalltalk::Kind::from_label(label).is_some() {
             Ok(())
         } else {
             Err(unknown("label", label, &labels))
@@ -283,6 +301,18 @@ fn check_framework(p: &mut Problems, reviews: &mut Vec<Review>, file: &SourceFil
             .map(|u| NotableUser { name: raw::text(&u.name), note: raw::text(&u.note), source: raw::text(&u.source) })
             .collect(),
         links: fw.links.iter().map(|l| Link { title: raw::text(&l.title), url: raw::text(&l.url) }).collect(),
+        next_steps: fw
+            .next_steps
+            .iter()
+            .map(|n| {
+                non_empty(p, file, &n.text, "a next step");
+                max_len(p, file, &n.text, 200, "a next step");
+                if !n.url.get_ref().starts_with("https://") {
+                    p.at(file, n.url.span(), format!("next step link `{}` must be an https:// URL", n.url.get_ref()));
+                }
+                Link { title: raw::text(&n.text), url: raw::text(&n.url) }
+            })
+            .collect(),
     }
 }
 
@@ -314,9 +344,25 @@ fn check_aspects(
                 non_empty(p, file, text, "aspect text");
                 max_len(p, file, text, MAX_ASPECT_TEXT, "aspect text");
             }
+            let mut pair_verdicts = BTreeMap::new();
+            if let Some(pv) = &a.pair_verdicts {
+                for (key, verdict) in pv.get_ref() {
+                    match framework_set(key, frameworks) {
+                        Ok(ids) if ids.len() == 2 => {}
+                        Ok(_) => {
+                            p.at(file, verdict.span(), format!("pair verdict `{key}` must name exactly two frameworks"))
+                        }
+                        Err(e) => p.at(file, verdict.span(), e),
+                    }
+                    non_empty(p, file, verdict, "pair verdict");
+                    max_len(p, file, verdict, MAX_VERDICT, "pair verdict");
+                    pair_verdicts.insert(key.clone(), raw::text(verdict));
+                }
+            }
             let entry = format!("aspect `{}`", a.id.get_ref());
             let reviewed = check_reviewed(p, reviews, file, entry, &a.id, a.reviewed.as_ref());
             Aspect {
+                pair_verdicts,
                 reviewed,
                 sources: check_sources(p, file, &a.sources),
                 id: raw::text(&a.id),
@@ -340,7 +386,13 @@ fn phrasing_key(s: &str) -> String {
         .join(" ")
 }
 
-fn check_faqs(p: &mut Problems, reviews: &mut Vec<Review>, file: &SourceFile, raw: &RawFaqs) -> Vec<Faq> {
+fn check_faqs(
+    p: &mut Problems,
+    reviews: &mut Vec<Review>,
+    file: &SourceFile,
+    raw: &RawFaqs,
+    frameworks: &[String],
+) -> Vec<Faq> {
     unique(p, raw.faq.iter().map(|q| (file, &q.id)), "FAQ id");
     let ids: Vec<String> = raw.faq.iter().map(|q| q.id.get_ref().clone()).collect();
     let mut phrasings: HashMap<String, &str> = HashMap::new();
@@ -392,15 +444,142 @@ fn check_faqs(p: &mut Problems, reviews: &mut Vec<Review>, file: &SourceFile, ra
                     ),
                 );
             }
+            for key in q.for_pairs.iter().flat_map(|m| m.get_ref().keys()) {
+                if let Err(e) = framework_set(key, frameworks) {
+                    p.at(file, q.for_pairs.as_ref().map_or(q.id.span(), |m| m.span()), e);
+                }
+            }
             Faq {
                 reviewed,
                 sources,
+                frameworks: q.frameworks.iter().flatten().map(raw::text).collect(),
+                for_pairs: q
+                    .for_pairs
+                    .iter()
+                    .flat_map(|m| m.get_ref().iter().map(|(k, v)| (k.clone(), raw::text(v))))
+                    .collect(),
                 id: raw::text(&q.id),
                 question: raw::text(&q.question),
                 phrasings: raw::texts(&q.phrasings),
                 answer: raw::text(&q.answer),
                 related: raw::texts(&q.related),
                 based_on: q.based_on.as_ref().map(raw::text),
+            }
+        })
+        .collect()
+}
+
+/// A `pair_verdicts` or `for_pairs` key: two or three known framework ids, sorted, joined by `-`.
+fn framework_set<'a>(key: &str, frameworks: &'a [String]) -> Result<Vec<&'a str>, String> {
+    // Ids may contain `-` themselves: read the key greedily against the known ids.
+    let mut rest = key;
+    let mut ids = Vec::new();
+    while !rest.is_empty() {
+        let Some(id) = frameworks
+            .iter()
+            .filter(|f| rest == f.as_str() || rest.starts_with(&format!("{f}-")))
+            .max_by_key(|f| f.len())
+        else {
+            return Err(format!(
+                "`{key}` is not a set of framework ids joined by `-` (known: {})",
+                frameworks.join(", ")
+            ));
+        };
+        ids.push(id.as_str());
+        rest = rest[id.len()..].trim_start_matches('-');
+    }
+    let sorted = crate::knowledge::pair_key(&ids);
+    if ids.len() < 2 || sorted != key {
+        return Err(format!("`{key}` must name two or three different frameworks in alphabetical order (`{sorted}`)"));
+    }
+    Ok(ids)
+}
+
+/// FAQ `frameworks` name known frameworks or others; `for_pairs` point at known answers.
+fn check_faq_frameworks(p: &mut Problems, file: &SourceFile, raw: &RawFaqs, kb: &KnowledgeBase) {
+    let names: Vec<String> =
+        kb.frameworks.iter().map(|f| f.id.clone()).chain(kb.others.iter().map(|o| o.id.clone())).collect();
+    let labels = kb.labels();
+    for q in &raw.faq {
+        for fw in q.frameworks.iter().flatten() {
+            if !names.contains(fw.get_ref()) {
+                p.at(file, fw.span(), unknown("framework", fw.get_ref(), &names));
+            }
+        }
+        for label in q.for_pairs.iter().flat_map(|m| m.get_ref().values()) {
+            let ok = (label.get_ref().starts_with("faq:") || label.get_ref().starts_with("compare:"))
+                && labels.contains(label.get_ref());
+            if !ok {
+                p.at(file, label.span(), unknown("answer (`faq:ID` or `compare:ASPECT`)", label.get_ref(), &labels));
+            }
+        }
+    }
+}
+
+fn check_others(
+    p: &mut Problems,
+    reviews: &mut Vec<Review>,
+    file: &SourceFile,
+    raw: &RawOthers,
+    frameworks: &[String],
+) -> Vec<Other> {
+    unique(p, raw.other.iter().map(|o| (file, &o.id)), "framework id");
+    let mut names: HashMap<String, String> = HashMap::new();
+    raw.other
+        .iter()
+        .map(|o| {
+            check_id(p, file, &o.id, "framework id");
+            if frameworks.contains(o.id.get_ref()) {
+                p.at(
+                    file,
+                    o.id.span(),
+                    format!("`{}` is a framework of frameworks/; others.toml holds the rest", o.id.get_ref()),
+                );
+            }
+            non_empty(p, file, &o.name, "name");
+            non_empty(p, file, &o.summary, "summary");
+            max_len(p, file, &o.summary, 600, "summary");
+            let kind = match o.kind.get_ref().as_str() {
+                "python" => OtherKind::Python,
+                "ecosystem" => OtherKind::Ecosystem,
+                other => {
+                    p.at(file, o.kind.span(), format!("kind `{other}` must be `python` or `ecosystem`"));
+                    OtherKind::Python
+                }
+            };
+            let mut aliases: Vec<String> = Vec::new();
+            for a in std::iter::once(&o.name).chain(&o.aliases) {
+                let alias = a.get_ref().trim().to_lowercase();
+                if alias.is_empty() {
+                    p.at(file, a.span(), "an alias must not be empty");
+                    continue;
+                }
+                match names.get(&alias) {
+                    Some(owner) if owner != o.id.get_ref() => {
+                        p.at(file, a.span(), format!("alias `{alias}` is already a name of `{owner}`"))
+                    }
+                    _ => {
+                        names.insert(alias.clone(), o.id.get_ref().clone());
+                    }
+                }
+                aliases.push(alias);
+            }
+            let entry = format!("framework `{}`", o.id.get_ref());
+            let reviewed = check_reviewed(p, reviews, file, entry, &o.id, o.reviewed.as_ref());
+            let sources = check_sources(p, file, &o.sources);
+            if sources.is_empty() {
+                p.at(file, o.id.span(), format!("`{}` needs at least one source", o.id.get_ref()));
+            }
+            Other {
+                id: raw::text(&o.id),
+                name: raw::text(&o.name),
+                aliases: aliases.into_iter().skip(1).collect(),
+                kind,
+                summary: raw::text(&o.summary),
+                faq: raw::text(&o.faq),
+                based_on: o.based_on.as_ref().map(raw::text),
+                reviewed,
+                sources,
             }
         })
         .collect()

@@ -424,7 +424,15 @@ mod tests {
             "none" => crate::reply::Topic::None,
             id => crate::reply::Topic::Faq { id: id.into() },
         };
-        Answer { topic, confidence, title: String::new(), text: String::new(), suggestions: vec![], sources: vec![] }
+        Answer {
+            topic,
+            confidence,
+            title: String::new(),
+            text: String::new(),
+            suggestions: vec![],
+            sources: vec![],
+            frameworks: vec![],
+        }
     }
 
     /// Lets the runtime and the blocking pool (where writes and the purge run, on real time) catch up.

@@ -929,7 +929,8 @@ async fn framework_profiles_and_the_faq_browser() {
     assert_eq!(cb.callback_type(), Some(4));
     assert!(cb.is_ephemeral());
     let menu = format!("f:{}:0", alice().id);
-    assert_eq!(cb.custom_ids(), std::slice::from_ref(&menu));
+    // The menu first; with more entries than one select holds, page buttons follow.
+    assert_eq!(cb.custom_ids().first(), Some(&menu));
     let browser = w.original_message(&browse).unwrap();
     let before = browser.clone();
     let intruder = w.select(&menu, &["is-flask-faster"], &browser, &bob());
@@ -941,7 +942,7 @@ async fn framework_profiles_and_the_faq_browser() {
     assert_eq!(cb.callback_type(), Some(7), "picking an entry updates the browser");
     let now = w.original_message(&browse).unwrap();
     assert_eq!(title(&now), "Is Flask faster than Django?");
-    assert_eq!(custom_ids(&now), std::slice::from_ref(&menu), "the menu stays for the next pick");
+    assert_eq!(custom_ids(&now).first(), Some(&menu), "the menu stays for the next pick");
     let again = w.select(&menu, &["which-is-better"], &now, &alice());
     assert_eq!(w.answer(&again).await.callback_type(), Some(7));
     assert_eq!(title(&w.original_message(&browse).unwrap()), "Which is better, Django or Flask?");

@@ -22,8 +22,8 @@ use crate::{
 };
 
 const CONFIDENT: &str = "is flask faster than django?";
-/// Answered, with low confidence (0.41): its text is kept.
-const UNSURE: &str = "flask or django, maybe?";
+/// Answered, with low confidence (0.39, above the floor where the bot asks back instead): its text is kept.
+const UNSURE: &str = "is django good for a rest api";
 /// Nothing in the knowledge: an abstention.
 const UNKNOWN: &str = "my css is not loading in production";
 
@@ -177,7 +177,12 @@ async fn the_log_holds_no_user_id_or_name_and_texts_only_where_they_teach() {
         assert!(!contains(&raw, &user.id.to_be_bytes()) && !contains(&raw, &user.id.to_le_bytes()));
     }
     let s = stored(&w);
-    let texts: Vec<(Outcome, Option<&str>)> = s.records.iter().map(|r| (r.outcome, r.text.as_deref())).collect();
+    let mut texts: Vec<(Outcome, Option<&str>)> = s.records.iter().map(|r| (r.outcome, r.text.as_deref())).collect();
+    // The last two messages are handled concurrently: their records may land in either order.
+    let n = texts.len();
+    if n >= 2 && texts[n - 1].0 == Outcome::Silent {
+        texts.swap(n - 2, n - 1);
+    }
     assert_eq!(
         texts,
         vec![

@@ -144,7 +144,15 @@ fn answer(label: &str, confidence: f64) -> Answer {
         "none" => Topic::None,
         id => Topic::Faq { id: id.into() },
     };
-    Answer { topic, confidence, title: String::new(), text: String::new(), suggestions: vec![], sources: vec![] }
+    Answer {
+        topic,
+        confidence,
+        title: String::new(),
+        text: String::new(),
+        suggestions: vec![],
+        sources: vec![],
+        frameworks: vec![],
+    }
 }
 
 /// Every string in Redis: keys, and every value of every type the stores use.

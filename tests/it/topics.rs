@@ -14,13 +14,13 @@ const TOPICS: &[(&str, &str)] = &[
     ("python version for django 6", "faq:python-versions"),
     // Worded differently from every phrasing in the knowledge.
     ("is litestar worth it over fastapi", "faq:other-frameworks"),
-    ("what about quart", "faq:other-frameworks"),
+    ("what about quart", "framework:quart|faq:other-frameworks"),
     ("should i use celery or dramatiq with django", "faq:background-jobs"),
     ("where should i host my flask app cheaply", "faq:deployment-hosting"),
     ("do i really need react for my django app or is htmx fine", "faq:htmx-or-spa"),
     ("which python do i need for django 6.1", "faq:python-versions"),
     ("django or fastapi for a saas with user accounts", "faq:django-vs-fastapi|decide"),
-    ("drf or fastapi for my api?", "faq:django-vs-fastapi"),
+    ("drf or fastapi for my api?", "faq:django-api-layer"),
     // Not in the knowledge: a debugging question.
     ("how do i fix no such table after migrate", "none"),
 ];
