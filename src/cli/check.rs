@@ -45,6 +45,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
             for p in &stale {
                 super::say(format_args!("warning: {p}"))?;
             }
+            for (faq, pair) in kb.pair_gaps() {
+                super::say(format_args!(
+                    "warning: FAQ `{faq}` is written for one pair and names no answer for `{pair}` (for_pairs)"
+                ))?;
+            }
             Ok(())
         }
         Err(e) => {

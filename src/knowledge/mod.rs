@@ -86,6 +86,34 @@ impl KnowledgeBase {
             .collect()
     }
 
+    /// FAQ entries written for some of the frameworks that leave a common pair without an answer: for each, the
+    /// entry's id and the pair (`fastapi-flask`) that `for_pairs` should name an answer for. Warnings of
+    /// `signpost check`: without one, that pair's question is answered by the best-ranked entry that fits.
+    pub fn pair_gaps(&self) -> Vec<(String, String)> {
+        let core: Vec<&str> = self.frameworks.iter().map(|f| f.id.as_str()).collect();
+        let mut pairs = Vec::new();
+        for (i, a) in core.iter().enumerate() {
+            for b in &core[i + 1..] {
+                pairs.push(pair_key(&[a, b]));
+            }
+        }
+        let mut gaps = Vec::new();
+        for faq in &self.faqs {
+            let own: Vec<&str> = faq.frameworks.iter().map(String::as_str).filter(|f| core.contains(f)).collect();
+            // Only entries written for one pair: general and three-way entries answer every pair.
+            if own.len() != 2 {
+                continue;
+            }
+            let own_key = pair_key(&own);
+            for pair in &pairs {
+                if *pair != own_key && !faq.for_pairs.contains_key(pair) {
+                    gaps.push((faq.id.clone(), pair.clone()));
+                }
+            }
+        }
+        gaps
+    }
+
     /// Validates knowledge given as files in memory (paths relative to the knowledge root).
     pub fn from_sources(files: &[SourceFile]) -> Result<Self, KnowledgeError> {
         validate::build(files)

@@ -87,3 +87,64 @@ fn the_dialog_offers_saas_and_real_time_and_its_weights_agree_with_the_aspects()
     assert_eq!(pick("a saas with subscriptions").as_deref(), Some("saas"));
     assert_eq!(pick("a chat app with websockets").as_deref(), Some("realtime-app"));
 }
+
+/// Comparisons of each pair and of all three show only the frameworks compared: their texts, and a verdict
+/// written for exactly them (never one that names the framework left out).
+#[test]
+fn comparisons_show_only_the_frameworks_compared() {
+    use signpost::compare::comparison_of;
+    let engine = Engine::load(None).expect("built-in knowledge loads");
+    let kb = engine.kb();
+    let sets: [&[&str]; 4] =
+        [&["django", "flask"], &["django", "fastapi"], &["fastapi", "flask"], &["django", "flask", "fastapi"]];
+    for ids in sets {
+        let fws: Vec<_> = ids.iter().map(|id| kb.framework(id).expect("framework")).collect();
+        let left_out: Vec<_> = kb.frameworks.iter().filter(|f| !ids.contains(&f.id.as_str())).collect();
+        for aspect in &kb.aspects {
+            let c = comparison_of(kb, &fws, Some(aspect));
+            assert_eq!(c.frameworks, ids, "{}", aspect.id);
+            let row = &c.rows[0];
+            let shown: Vec<&str> = row.texts.iter().map(|(name, _)| name.as_str()).collect();
+            let want: Vec<&str> = fws.iter().map(|f| f.name.as_str()).collect();
+            assert_eq!(shown, want, "{} on {}", ids.join("-"), aspect.id);
+            for f in &left_out {
+                assert!(
+                    !row.verdict.contains(&f.name),
+                    "{} on {}: the verdict names {}: {}",
+                    ids.join("-"),
+                    aspect.id,
+                    f.name,
+                    row.verdict
+                );
+                assert!(!c.title.contains(&f.name), "{}", c.title);
+            }
+            if ids.len() == 3 {
+                assert_eq!(row.verdict, aspect.verdict);
+            }
+        }
+        // The overview: every aspect's verdict for these frameworks.
+        let overview = comparison_of(kb, &fws, None);
+        for (row, f) in overview.rows.iter().flat_map(|r| left_out.iter().map(move |f| (r, f))) {
+            assert!(!row.verdict.contains(&f.name), "overview {}: {}", ids.join("-"), row.verdict);
+        }
+    }
+    // Through the engine: the pair asked, with that pair's verdict.
+    let a = engine.ask("is fastapi slower than flask?").expect("an answer");
+    assert_eq!(a.frameworks, ["fastapi", "flask"]);
+    let verdict = a.text.lines().find(|l| l.starts_with("**Verdict**")).expect("a verdict line");
+    assert!(!verdict.contains("Django"), "{verdict}");
+    assert!(!a.text.contains("**Django**"), "no Django paragraph: {}", a.text);
+}
+
+/// `signpost check` knows which pairs each entry covers: none is left open in the built-in knowledge, and an entry
+/// that loses a pair's answer is reported.
+#[test]
+fn every_pair_entry_names_answers_for_the_other_pairs() {
+    let engine = Engine::load(None).expect("built-in knowledge loads");
+    let mut kb = engine.kb().clone();
+    assert_eq!(kb.pair_gaps(), Vec::<(String, String)>::new());
+    let faq = kb.faqs.iter_mut().find(|f| f.id == "is-flask-faster").expect("is-flask-faster");
+    assert_eq!(faq.for_pairs.get("fastapi-flask").map(String::as_str), Some("compare:performance"));
+    faq.for_pairs.remove("fastapi-flask");
+    assert_eq!(kb.pair_gaps(), [("is-flask-faster".to_string(), "fastapi-flask".to_string())]);
+}
