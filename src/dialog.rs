@@ -345,7 +345,26 @@ impl<'kb> Machine<'kb> {
                     && r.option.is_some_and(|o| !steps[si].options[o].is_neutral())
             })
             .filter_map(|(si, r)| Some(Pick { step: si as u8, option: r.option? as u8, read: true }))
+            .filter(|p| self.polarity_allows(text, p))
             .collect()
+    }
+
+    /// "We already know X" is never read from a text that rules X out ("my team hates django", "never used
+    /// django") or only lists names ("(flask, django, fastapi)"): knowing X must be said of X alone, or in so many
+    /// words when several frameworks are named.
+    fn polarity_allows(&self, text: &str, pick: &Pick) -> bool {
+        let option = &self.kb.dialog.steps[pick.step as usize].options[pick.option as usize];
+        let Some(fw) = option.id.strip_prefix("knows-") else { return true };
+        let slots = crate::slots::Reader::core(self.kb).read(text);
+        let asked = slots.asked_core();
+        if !asked.contains(&fw) {
+            return false;
+        }
+        let lower = text.to_lowercase();
+        let says_known = ["know", "experience", "familiar", "comfortable", "used ", "worked with", "fluent", "expert"]
+            .iter()
+            .any(|w| lower.contains(w));
+        asked.len() == 1 || says_known
     }
 
     /// What the user sees for `state`: the waiting question, or the verdict when every question is answered.

@@ -44,6 +44,8 @@ pub struct Engine {
     matcher: Matcher,
     /// [`CLARIFY_FLOOR`], unless a measurement sets another.
     clarify_floor: f32,
+    /// The knowledge's framework names, for reading which frameworks a message names.
+    slot_reader: slots::Reader,
 }
 
 impl Engine {
@@ -58,12 +60,13 @@ impl Engine {
     pub fn with_model(kb: KnowledgeBase, stored: Option<&[u8]>, progress: &mut dyn FnMut(&str)) -> Self {
         let candidates: Vec<&[u8]> = stored.into_iter().chain(EMBEDDED_MODEL).collect();
         let matcher = Matcher::new(&kb, &candidates, progress);
-        Self { kb: Arc::new(kb), matcher, clarify_floor: CLARIFY_FLOOR }
+        Self::from_matcher(kb, matcher)
     }
 
     /// An engine over `kb` with a matcher built elsewhere (a model trained on part of the corpus, to measure it).
     pub fn from_matcher(kb: KnowledgeBase, matcher: Matcher) -> Self {
-        Self { kb: Arc::new(kb), matcher, clarify_floor: CLARIFY_FLOOR }
+        let slot_reader = slots::Reader::new(&kb);
+        Self { kb: Arc::new(kb), matcher, clarify_floor: CLARIFY_FLOOR, slot_reader }
     }
 
     /// The same engine asking back below `floor` instead of [`CLARIFY_FLOOR`] (for measuring the floor).
@@ -118,7 +121,7 @@ impl Engine {
         }
         let reading = self.matcher.normalizer().read(question);
         let m = self.matcher.match_reading(&reading);
-        let slots = slots::read(&self.kb, question);
+        let slots = self.slot_reader.read(question);
         Ok(self.resolve(question, &reading, m, &slots))
     }
 
@@ -127,7 +130,7 @@ impl Engine {
     pub fn ask_in(&self, question: &str, previous: Option<&Context>) -> Result<Answer, CoreError> {
         if let Some(prev) = previous {
             if question.chars().count() <= MAX_QUESTION_CHARS && smalltalk::detect(question).is_none() {
-                let slots = slots::read(&self.kb, question);
+                let slots = self.slot_reader.read(question);
                 if let Some(f) = followup::read(&self.kb, question, &slots) {
                     if let Some(answer) = self.continue_with(prev, &f, &slots) {
                         return Ok(answer);
@@ -457,12 +460,14 @@ impl Engine {
 
     /// A topic typed as the bot shows it: an FAQ id or question, `compare:ASPECT`, `framework:ID`, an aspect id.
     fn typed_topic(&self, text: &str) -> Option<Answer> {
-        let t = text.trim().trim_end_matches(['?', '!', '.']).trim().to_lowercase();
+        let t = text.trim().trim_end_matches(['?', '!', '.']).trim();
         if t.is_empty() || t.len() > 120 {
             return None;
         }
         let kb = &*self.kb;
-        if let Some(faq) = kb.faqs.iter().find(|f| f.id == t || f.question.trim_end_matches('?').to_lowercase() == t) {
+        let t = t.to_lowercase();
+        let same = |q: &str| q.trim_end_matches('?').eq_ignore_ascii_case(&t);
+        if let Some(faq) = kb.faqs.iter().find(|f| f.id == t || same(&f.question)) {
             return self.faq_answer(&faq.id.clone());
         }
         if t.starts_with("compare:") || t.starts_with("framework:") {

@@ -144,18 +144,62 @@ struct Name {
     core: bool,
 }
 
-/// The frameworks named in `text`.
+/// The frameworks named in `text` (building the table of names first: hold a [`Reader`] to read many).
 pub fn read(kb: &KnowledgeBase, text: &str) -> Slots {
-    let names = names(kb);
-    let tokens = tokenize(text);
+    Reader::new(kb).read(text)
+}
+
+/// The knowledge's framework names, read once, to read many messages with.
+pub struct Reader {
+    names: Vec<Name>,
+    /// Indices into `names` by first word, so a message is matched only against the names that can start at
+    /// each word (the names with a typo forgiven are tried everywhere: there are few).
+    by_first: std::collections::HashMap<String, Vec<usize>>,
+    forgiving: Vec<usize>,
+}
+
+impl Reader {
+    pub fn new(kb: &KnowledgeBase) -> Self {
+        Self::of(names(kb, true))
+    }
+
+    fn of(names: Vec<Name>) -> Self {
+        let mut by_first: std::collections::HashMap<String, Vec<usize>> = std::collections::HashMap::new();
+        let mut forgiving = Vec::new();
+        for (i, n) in names.iter().enumerate() {
+            by_first.entry(n.words[0].clone()).or_default().push(i);
+            if n.core && n.words[0].chars().count() >= 5 {
+                forgiving.push(i);
+            }
+        }
+        Self { names, by_first, forgiving }
+    }
+
+    /// A reader of the knowledge's own frameworks only (not `others.toml`): cheaper, for the dialog, which weighs
+    /// only those.
+    pub fn core(kb: &KnowledgeBase) -> Self {
+        Self::of(names(kb, false))
+    }
+
+    /// The frameworks named in `text`.
+    pub fn read(&self, text: &str) -> Slots {
+        let tokens = tokenize(text);
+        read_tokens(&tokens, |word| {
+            self.by_first.get(word).into_iter().flatten().chain(&self.forgiving).map(|&i| &self.names[i]).collect()
+        })
+    }
+}
+
+/// The names found in `tokens`; `candidates` gives the names that may start at a word.
+fn read_tokens<'n>(tokens: &[Token], candidates: impl Fn(&str) -> Vec<&'n Name>) -> Slots {
     let words: Vec<&str> = tokens.iter().map(|t| t.word.as_str()).collect();
 
     // Every name found: (start, end, id, core); the longest name wins where names overlap ("django ninja").
     let mut found: Vec<(usize, usize, &Name)> = Vec::new();
     let mut i = 0;
     while i < words.len() {
-        let hit = names
-            .iter()
+        let hit = candidates(words[i])
+            .into_iter()
             .filter(|n| n.words.len() <= words.len() - i && matches_at(&words[i..], &n.words, n.core))
             .max_by_key(|n| n.words.len());
         match hit {
@@ -178,7 +222,7 @@ pub fn read(kb: &KnowledgeBase, text: &str) -> Slots {
 
     let mut slots = Slots::default();
     for (start, _, name) in found {
-        let stance = stance_before(&tokens, start);
+        let stance = stance_before(tokens, start);
         match slots.named.iter_mut().find(|n| n.id == name.id) {
             // Named twice: asked about if any mention asks ("not django... ok django vs flask then").
             Some(n) => {
@@ -231,7 +275,7 @@ fn stance_before(tokens: &[Token], at: usize) -> Stance {
     Stance::Asked
 }
 
-fn names(kb: &KnowledgeBase) -> Vec<Name> {
+fn names(kb: &KnowledgeBase, with_others: bool) -> Vec<Name> {
     let mut out = Vec::new();
     let mut add = |text: &str, id: &str, core: bool| {
         let words: Vec<String> = tokenize(text).into_iter().map(|t| t.word).collect();
@@ -248,7 +292,7 @@ fn names(kb: &KnowledgeBase) -> Vec<Name> {
             add(a, &f.id, true);
         }
     }
-    for o in &kb.others {
+    for o in kb.others.iter().filter(|_| with_others) {
         add(&o.id, &o.id, false);
         add(&o.name, &o.id, false);
         for a in &o.aliases {

@@ -311,6 +311,20 @@ const FILLER: &[&str] = &[
     "all",
 ];
 
+/// One kind's phrases, each as its words.
+type Split = (Kind, Vec<Vec<&'static str>>);
+
+/// [`PHRASES`] split into words once.
+fn split_phrases() -> &'static [Split] {
+    static SPLIT: std::sync::OnceLock<Vec<Split>> = std::sync::OnceLock::new();
+    SPLIT.get_or_init(|| {
+        PHRASES
+            .iter()
+            .map(|(kind, phrases)| (*kind, phrases.iter().map(|p| p.split(' ').collect()).collect()))
+            .collect()
+    })
+}
+
 /// The small talk `text` is, when every word of it is small talk.
 pub fn detect(text: &str) -> Option<Kind> {
     let words = words(text);
@@ -323,9 +337,13 @@ pub fn detect(text: &str) -> Option<Kind> {
     }
     let mut used = vec![false; words.len()];
     let mut found: Option<Kind> = None;
-    for &(kind, phrases) in PHRASES {
-        for phrase in phrases {
-            let parts: Vec<&str> = phrase.split(' ').collect();
+    for (kind, phrases) in split_phrases() {
+        let kind = *kind;
+        for parts in phrases {
+            // A phrase whose first word is not in the message cannot match (most of them, most of the time).
+            if !words.iter().any(|w| w == parts[0]) {
+                continue;
+            }
             let mut i = 0;
             while i + parts.len() <= words.len() {
                 let hit = (0..parts.len()).all(|j| !used[i + j] && words[i + j] == parts[j]);

@@ -14,7 +14,13 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
     let engine = engine(cli)?;
-    let answer = engine.ask(&args.question.join(" ")).map_err(Exit::usage)?;
+    let mut answer = engine.ask(&args.question.join(" ")).map_err(Exit::usage)?;
+    // `ask` answers once and exits: a request for a decision says where the dialog runs.
+    if matches!(answer.topic, crate::reply::Topic::Decide { .. }) {
+        answer.text.push_str(
+            "\n\nThe guided decision runs in a conversation: `signpost chat` (type `decide`), or `/decide` in Discord.",
+        );
+    }
     if args.json {
         super::say(serde_json::to_string(&answer).expect("answers serialise"))?;
     } else {

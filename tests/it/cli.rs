@@ -536,3 +536,48 @@ fn a_closed_stdout_ends_the_output_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "{:?}: {stderr}", out.status);
 }
+
+/// A conversation in `chat --json`: follow-ups continue the previous answer (its frameworks included), small talk
+/// is answered as such, a question back takes its choice by number, and `ask` has no memory.
+#[test]
+fn chat_remembers_the_conversation() {
+    let input = "django vs fastapi\nand security?\nwhy?\nthanks!\nwhat about flask?\nflask or django, maybe?\n1\nis fastapi slower than flask?\nwhat is django\n";
+    let o = signpost_with_stdin(&["chat", "--json"], input.as_bytes());
+    assert_exit(&o, 0);
+    let lines = json_lines(&o);
+    assert_eq!(lines.len(), 9, "one object per input line: {lines:#?}");
+    let fws = |v: &Value| -> Vec<String> {
+        v["frameworks"].as_array().expect("frameworks").iter().map(|f| f.as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!((lines[0]["kind"].as_str(), lines[0]["id"].as_str()), (Some("faq"), Some("django-vs-fastapi")));
+    // An aspect alone: the same frameworks on security.
+    assert_eq!((lines[1]["kind"].as_str(), lines[1]["aspect"].as_str()), (Some("compare"), Some("security")));
+    assert_eq!(fws(&lines[1]), ["django", "fastapi"]);
+    // "why?": the same answer again, with its sources.
+    assert_eq!(lines[2]["aspect"], lines[1]["aspect"]);
+    assert_eq!(fws(&lines[2]), ["django", "fastapi"]);
+    assert!(lines[2]["text"].as_str().unwrap().contains("Sources:"), "{}", lines[2]["text"]);
+    assert_eq!((lines[3]["kind"].as_str(), lines[3]["id"].as_str()), (Some("smalltalk"), Some("thanks")));
+    // Small talk keeps the topic: a framework alone joins the comparison.
+    assert_eq!(lines[4]["aspect"].as_str(), Some("security"));
+    assert_eq!(fws(&lines[4]), ["django", "fastapi", "flask"]);
+    // Doubt: a question back, then its first choice by number.
+    assert_eq!(lines[5]["kind"].as_str(), Some("clarify"), "{}", lines[5]);
+    let first = lines[5]["choices"][0].as_str().expect("a choice").to_string();
+    let picked = match (lines[6]["kind"].as_str(), lines[6]["id"].as_str(), lines[6]["aspect"].as_str()) {
+        (Some("faq"), Some(id), _) => id.to_string(),
+        (Some("compare"), _, Some(a)) => format!("compare:{a}"),
+        (Some(kind), Some(id), _) => format!("{kind}:{id}"),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(picked, first);
+    // A question of its own starts afresh, about the frameworks it names.
+    assert_eq!((lines[7]["kind"].as_str(), lines[7]["aspect"].as_str()), (Some("compare"), Some("performance")));
+    assert_eq!(fws(&lines[7]), ["fastapi", "flask"]);
+    assert_eq!((lines[8]["kind"].as_str(), lines[8]["id"].as_str()), (Some("framework"), Some("django")));
+
+    // `ask` has no memory: "and security?" alone is not a comparison of anything asked before.
+    let o = signpost(&["ask", "--json", "and security?"]);
+    let v: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_ne!(fws(&v), ["django", "fastapi"]);
+}
