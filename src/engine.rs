@@ -249,7 +249,10 @@ impl Engine {
                 Label::Faq(i) => {
                     kb.faqs[i].frameworks.iter().any(|f| f == other) || (covering(&kb.faqs[i].id) && !asked.is_empty())
                 }
-                Label::Decide | Label::None => true,
+                Label::Decide => true,
+                // Named beside one of the three ("phoenix vs django"), it is a question about it even when the
+                // matcher knows nothing better; named alone ("rails routing error"), "don't know" stands.
+                Label::None => asked.is_empty(),
                 _ => false,
             };
             if !keeps_entry {
