@@ -60,7 +60,7 @@ pub async fn start(
                 }
                 match thread.id.send_message(http, out.message()).await {
                     Ok(_) => {
-                        info!(user = key.user, thread = key.channel, "decision started in a thread");
+                        info!(thread = key.channel, "decision started in a thread");
                         return Ok(Started::Thread(thread.id));
                     }
                     Err(e) => {
@@ -78,7 +78,7 @@ pub async fn start(
     }
     let key = SessionKey { user: user.id.get(), channel: channel.get() };
     let out = begin(bot, &engine, key, in_guild, first).await?;
-    info!(user = key.user, channel = key.channel, "decision started in place");
+    info!(channel = key.channel, "decision started in place");
     Ok(Started::InPlace(out))
 }
 
@@ -197,7 +197,7 @@ impl Undo {
         let Undo { key, expect, old } = self;
         match store.blocking(move |s| s.swap(key, expect, Some(&old))).await {
             Ok(Swap::Done) => {
-                info!(user = key.user, channel = key.channel, "reply failed: the decision step was rolled back")
+                info!(channel = key.channel, "reply failed: the decision step was rolled back")
             }
             Ok(Swap::Conflict(_)) => warn!(
                 user = key.user,

@@ -67,7 +67,7 @@ fn is_ephemeral(c: &ComponentInteraction) -> bool {
 fn asked_in(c: &ComponentInteraction) -> Option<String> {
     // Mentions come out of a replied-to message as they did before it was answered.
     let replied = c.message.referenced_message.as_ref().map(|m| super::messages::strip_mentions(&m.content));
-    replied.filter(|t| !t.is_empty()).or_else(|| render::quoted_in(&c.message.content).map(str::to_string))
+    replied.filter(|t| !t.is_empty()).or_else(|| render::quoted_in(&c.message.content))
 }
 
 /// A click on `Helpful` or `Not helpful`: recorded (one vote per person per answer; a second click changes it) and
@@ -208,7 +208,8 @@ pub async fn share(
     }
     let name = super::commands::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
     // The question's quote goes along (and stays on the private copy), so votes on either can keep it.
-    let quote = render::quoted_in(&c.message.content).map(|q| format!("\n> {q}")).unwrap_or_default();
+    let quote =
+        render::quoted_in(&c.message.content).map(|q| format!("\n{}", render::quoted_question(&q))).unwrap_or_default();
     let public = format!("Shared by {name}:{quote}");
     let mut public = Out { content: Some(public), embeds: embeds.clone(), ..Out::default() };
     let mut private = Out { content: Some(format!("Shared in the channel.{quote}")), embeds, ..Out::default() };

@@ -52,14 +52,82 @@ pub const MAX_QUOTE: usize = 300;
 /// The question as one quoted line, put above an answer given to an interaction (`/ask`, "Ask Signpost"): the
 /// channel sees what was asked (others do not see a slash command's options), and a later Not helpful vote can
 /// keep it in the question log whichever process takes the click (see [`quoted_in`]).
+///
+/// The user's text is made inert: every Markdown character is escaped (no masked link, heading, spoiler or
+/// formatting under the bot's name) and every URL is wrapped in `<>` (no preview of it).
 pub fn quoted_question(question: &str) -> String {
     let line = question.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("> {}", fit(&line, MAX_QUOTE))
+    let line = fit(&line, MAX_QUOTE);
+    let inert: Vec<String> = line.split(' ').map(inert_word).collect();
+    format!("> {}", inert.join(" "))
 }
 
-/// The question [`quoted_question`] put in a message's `content`, if any.
-pub fn quoted_in(content: &str) -> Option<&str> {
-    content.lines().find_map(|l| l.strip_prefix("> ")).map(str::trim).filter(|q| !q.is_empty())
+/// Characters Discord's Markdown gives a meaning to.
+const MARKDOWN: &[char] = &['\\', '*', '_', '~', '`', '|', '>', '#', '[', ']', '(', ')', '-', ':', '<', '@'];
+
+fn inert_word(word: &str) -> String {
+    let escape = |part: &str| {
+        let mut out = String::with_capacity(part.len() + 4);
+        for c in part.chars() {
+            if MARKDOWN.contains(&c) {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out
+    };
+    let link = ["https://", "http://", "discord.gg/", "discord.com/invite"].iter().filter_map(|p| word.find(p)).min();
+    let Some(start) = link else { return escape(word) };
+    // A link in angle brackets is not previewed: the text before it and the punctuation after it are escaped.
+    let rest = &word[start..];
+    let url_len = rest.trim_end_matches(|c: char| ")]>*_~`|.,!?".contains(c)).len();
+    let url: String = rest[..url_len].chars().filter(|c| !matches!(c, '<' | '>')).collect();
+    format!("{}<{url}>{}", escape(&word[..start]), escape(&rest[url_len..]))
+}
+
+/// The question [`quoted_question`] put in a message's `content`, if any (its escapes undone).
+pub fn quoted_in(content: &str) -> Option<String> {
+    let line = content.lines().find_map(|l| l.strip_prefix("> ")).map(str::trim).filter(|q| !q.is_empty())?;
+    let mut out = String::with_capacity(line.len());
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\\' && chars.peek().is_some_and(|n| MARKDOWN.contains(n)) {
+            continue;
+        }
+        out.push(c);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod quote_tests {
+    use super::*;
+
+    #[test]
+    fn a_hostile_question_is_quoted_inert() {
+        let q = "# Big [free nitro](https://evil.example/x) discord.gg/abcd **now** ||spoiler|| <@&123> `code`";
+        let quoted = quoted_question(q);
+        // No masked link, heading, bold, spoiler, mention or code survives unescaped; links are not previewed.
+        assert!(quoted.starts_with("> \\# Big \\[free"), "{quoted}");
+        assert!(quoted.contains("<https://evil.example/x>"), "{quoted}");
+        assert!(quoted.contains("<discord.gg/abcd>"), "{quoted}");
+        assert!(quoted.contains("\\*\\*now\\*\\*"), "{quoted}");
+        assert!(quoted.contains("\\|\\|spoiler\\|\\|"), "{quoted}");
+        assert!(quoted.contains("\\<\\@&123\\>"), "{quoted}");
+        for (i, c) in quoted.char_indices().skip(2) {
+            if "*_~`|#[]".contains(c) {
+                assert_eq!(&quoted[i - 1..i], "\\", "unescaped {c:?} at {i} in {quoted}");
+            }
+        }
+        // The question log reads the question back, escapes undone (links keep their brackets).
+        let back = quoted_in(&quoted).expect("a quote");
+        assert!(back.starts_with("# Big [free nitro](<https://evil.example/x>) <discord.gg/abcd> **now**"), "{back}");
+        let plain = quoted_question("is flask faster than django?");
+        assert_eq!(plain, "> is flask faster than django?");
+        assert_eq!(quoted_in(&plain).as_deref(), Some("is flask faster than django?"));
+        let dashed = quoted_question("what's django-ninja: good?");
+        assert_eq!(quoted_in(&dashed).as_deref(), Some("what's django-ninja: good?"));
+    }
 }
 
 /// Splits `text` into pieces of at most `max` characters, at line breaks where possible.
