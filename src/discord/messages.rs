@@ -146,6 +146,10 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
     let mut out = render::answer(&engine, &answer);
     out.components.clear();
     send(ctx, msg, &out).await?;
+    // The same cooldown as `/decide` and its button: a decision started by a mention or a DM is a decision too.
+    if let Err(wait) = bot.may_start_decision(msg.author.id.get()) {
+        return send(ctx, msg, &Out { ephemeral: false, ..decision::too_soon(wait) }).await;
+    }
     // What the message already says ("small JSON API, team knows async") is taken as answered, to change if wrong.
     let first = crate::conversation::opening_state(&answer);
     match decision::start(&ctx.http, bot, &msg.author, msg.channel_id, msg.guild_id.is_some(), &first).await? {

@@ -1257,7 +1257,8 @@ async fn a_disallowed_intent_names_the_portal_toggle_and_the_setting() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     let w = World::new().await;
-    let _bot = start_bot(&w, &Settings::default()).await;
+    // A cooldown, as in production: one decision per user at a time, however it starts.
+    let _bot = start_bot(&w, &Settings { cooldown: "1h", ..Settings::default() }).await;
     let me = TestUser::bot_self();
 
     // A mention in a guild channel: the answer, then a thread with the first question, and a pointer to it.
@@ -1279,6 +1280,22 @@ async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     assert!(replies.iter().any(|r| r.content().unwrap_or_default().contains(&format!("<#{thread}>"))));
     assert_eq!(pick(&w, question, &alice(), JSON_API).await.callback_type(), Some(7));
     assert_question(&stored(&w, question), 2, Q_SIZE);
+
+    // Within the cooldown, a second request by mention opens nothing: it says when another may start.
+    let again = w.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} which framework should I use for my project?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let again_id = id_of(&again["id"]).unwrap();
+    w.wait_request(
+        |r| replies_to(r, again_id) && r.content().unwrap_or_default().contains("You just started a decision"),
+        WAIT,
+    )
+    .await;
+    assert_eq!(w.requests_matching(|r| r.path == threads).len(), 1, "no second thread");
 
     // A DM: the dialog runs right there, and typed answers drive it.
     let dm = w.dm_message_create(&bob(), "which framework should I use for my project?");
