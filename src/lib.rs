@@ -18,6 +18,11 @@
 //! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`, with a compact,
 //!   versioned state and a verdict that explains itself; free text (an opening message, a typed reply) is read
 //!   by the matcher's dialog reader, and what it answers is assumed, shown and changeable.
+//! - [`slots`]: which frameworks a message names (the three, and the others of `others.toml`), each asked about or
+//!   ruled out.
+//! - [`smalltalk`]: greetings, thanks, "help", "who are you" and chatter, told apart from questions by rule.
+//! - [`followup`]: a message that only continues the previous answer ("and security?", "what about fastapi?",
+//!   "why?"), and the memory a conversation keeps.
 //! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
 //! - [`session`]: decision sessions per user and channel, with idle expiry, behind the `Store` trait (the
 //!   embedded redb store lives there too).
@@ -27,8 +32,8 @@
 //! - [`learn`]: learning from use, behind its own `Learn` trait (redb here, beside the sessions; Redis in
 //!   [`store`]): votes on answers, the question log (pseudonymous, texts only where they teach something, purged
 //!   after a retention), server settings, and the maintainer's report computed from them (text, JSON, HTML).
-//! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask`, `compare` and dialog
-//!   steps.
+//! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask` (fitted to the
+//!   frameworks asked, asking back when unsure), follow-ups, `compare` and dialog steps.
 //!
 //! Front doors (and what they share):
 //! - [`config`]: settings of the Discord bot, `signpost.toml` then the environment.
