@@ -988,6 +988,35 @@ async fn mentions_dms_and_help_channels_get_answers_and_chatter_does_not() {
     let reply = w.wait_request(|r| replies_to(r, h_id), WAIT).await;
     assert!(is_post_in(&reply, OTHER_CHANNEL_ID));
 
+    // Small talk in a mention is answered as small talk ("who made you?" says what the bot is, not "I don't know").
+    let who = w.message_create(
+        CHANNEL_ID,
+        &bob(),
+        &format!("{} who made you?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let who_id = id_of(&who["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, who_id), WAIT).await;
+    assert_eq!(title(body(&reply)), "About me", "{}", reply.summary());
+    // Unsure between entries: the reply asks back, with its choices as buttons.
+    let unsure = w.message_create(
+        CHANNEL_ID,
+        &bob(),
+        &format!("{} flask or django, maybe?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let unsure_id = id_of(&unsure["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, unsure_id), WAIT).await;
+    assert_eq!(title(body(&reply)), "Which one do you mean?", "{}", reply.summary());
+    let buttons = custom_ids(&stored(&w, response_id(&reply)));
+    assert!(buttons.len() >= 2 && buttons.iter().all(|b| b.starts_with("a:")), "{buttons:?}");
+    // A click on a choice answers it.
+    let cb = w.answer(&w.click(&buttons[0], MessageRef::Auto, &bob())).await;
+    assert!(matches!(cb.callback_type(), Some(4 | 7)), "{cb:?}");
+    assert_ne!(title(data(&cb)), "Which one do you mean?");
+
     // A bare mention gets a greeting; the longest message Discord allows gets a reply that fits.
     let hello = w.message_create(CHANNEL_ID, &bob(), &me.mention(), std::slice::from_ref(&me), Some(GUILD_ID));
     let hello_id = id_of(&hello["id"]).unwrap();
