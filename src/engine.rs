@@ -161,8 +161,7 @@ impl Engine {
             }
             FollowUp::Frameworks(new) => {
                 if let Some(o) = new.iter().find_map(|id| kb.other(id)) {
-                    let asked: Vec<usize> = Vec::new();
-                    return Some(self.other_answer(o, &asked, 1.0));
+                    return Some(self.other_answer(o, &[], 1.0));
                 }
                 let mut fws = prev_core.clone();
                 if new.len() >= 2 {
@@ -175,8 +174,7 @@ impl Engine {
                     }
                 }
                 fws.truncate(3);
-                if let Some(id) = prev.label.strip_prefix("framework:") {
-                    let _ = id;
+                if prev.label.starts_with("framework:") {
                     return self.answer_for(&format!("framework:{}", new[0]), &new[..1]);
                 }
                 if let Some(id) = prev.label.strip_prefix("faq:") {
@@ -279,12 +277,10 @@ impl Engine {
             }
         }
         if let Some(label) = self.fit_to_frameworks(&m, &asked) {
-            if label != m.label {
-                m.label = label;
-            }
+            m.label = label;
         } else if !matches!(m.label, Label::None | Label::Decide) {
             // Nothing written for these frameworks ranks close: ask which was meant, or say so.
-            return self.clarify_answer(&m, &asked, question);
+            return self.clarify_answer(&m, &asked);
         }
         if m.confidence < self.clarify_floor && !matches!(m.label, Label::None) {
             let choices = self.choices(&m, &asked);
@@ -374,7 +370,7 @@ impl Engine {
         out
     }
 
-    fn clarify_answer(&self, m: &Match, asked: &[usize], _question: &str) -> Answer {
+    fn clarify_answer(&self, m: &Match, asked: &[usize]) -> Answer {
         let choices = self.choices(m, asked);
         if choices.len() >= 2 {
             return self.clarify_with(choices, asked, m.confidence);
