@@ -1,16 +1,21 @@
 //! One conversational turn: a message in, replies out, with the decision dialog woven in.
 //!
-//! The console (`signpost chat`) and the Discord adapter both call [`turn`], so a message typed in a terminal and
-//! one typed in a Discord thread take the same path. The caller keeps the dialog state between turns (in memory for
-//! the console, in the session store for Discord).
+//! Where a message goes is decided by [`crate::route`], for the console and Discord alike; this module holds the
+//! turns a plan is made of (a dialog step, a side question, a start) and carries plans out for the console
+//! ([`turn_in`]). The caller keeps the dialog state between turns (in memory for the console, in the session store
+//! for Discord).
 
 use crate::{
     dialog::{DialogError, Input, Outcome, Question, State, Verdict},
     error::CoreError,
     followup::Memory,
     reply::{Answer, Topic},
+    route::{self, Incoming, Notice, Plan},
     Engine,
 };
+
+/// Said when a session's answers or a clicked option no longer fit the knowledge (it was edited and reloaded).
+pub const CHANGED: &str = "This question changed since it was shown; here it is again.";
 
 /// One reply of a turn.
 #[derive(Debug, Clone)]
@@ -39,43 +44,34 @@ pub fn is_decide_command(text: &str) -> bool {
     matches!(text.trim().trim_start_matches(['/', '!']).to_lowercase().as_str(), "decide" | "start decide" | "start")
 }
 
-/// Handles one message. `state` is the user's running dialog, if any.
+/// Handles one message typed to the bot directly (the console, a DM). `state` is the user's running dialog, if any.
 pub fn turn(engine: &Engine, state: Option<&State>, text: &str) -> Turn {
     turn_in(engine, state, text, &Memory::default()).0
 }
 
-/// Handles one message of a conversation: `memory` is what the previous answers left (a topic to continue, the
-/// choices of a question back); returns the turn and the memory to keep.
+/// Handles one message of a direct conversation: `memory` is what the previous answers left (a topic to continue,
+/// the choices of a question back); returns the turn and the memory to keep. The message goes through
+/// [`route`](crate::route::route), as on Discord; this carries the plan out in memory.
 pub fn turn_in(engine: &Engine, state: Option<&State>, text: &str, memory: &Memory) -> (Turn, Memory) {
-    if is_decide_command(text) {
-        return (start(engine, Vec::new()), memory.clone());
-    }
-    if let Some(state) = state {
-        return (in_dialog(engine, state, text), memory.clone());
-    }
-    // A pick among the choices of a question back.
-    if let Some(choice) = memory.pick(text) {
-        if let Some(answer) = engine.suggestion_answer(choice) {
-            let next = memory.after(&answer);
-            return (Turn { state: None, replies: vec![Reply::Answer(answer)] }, next);
+    let plan = route::route(engine, &Incoming::direct(text, state, memory));
+    let keep = |replies| Turn { state: state.cloned(), replies };
+    match plan {
+        Plan::Silent { .. } => (keep(Vec::new()), memory.clone()),
+        Plan::Answer { answer, memory: next, .. } => {
+            (Turn { state: None, replies: vec![Reply::Answer(*answer)] }, next)
         }
-    }
-    // Outside a decision, its commands and a bare number say how to start one.
-    let t = text.trim().to_lowercase();
-    if matches!(t.as_str(), "back" | "cancel" | "restart") || t.parse::<u32>().is_ok() {
-        let hint = "No decision is running: type `decide` (or `/decide` in Discord) to start one, or ask a question.";
-        return (Turn { state: None, replies: vec![Reply::Error(hint.into())] }, memory.clone());
-    }
-    match engine.ask_in(text, memory.last.as_ref()) {
-        Ok(answer) if matches!(answer.topic, Topic::Decide { .. }) => {
-            let first = opening_state(&answer);
-            (start_with(engine, first, vec![Reply::Answer(answer)]), memory.clone())
+        Plan::Dialog(turn) => (turn, memory.clone()),
+        Plan::Start { answer, first, .. } => {
+            let replies = answer.map(|a| vec![Reply::Answer(*a)]).unwrap_or_default();
+            (start_with(engine, first, replies), memory.clone())
         }
-        Ok(answer) => {
-            let next = memory.after(&answer);
-            (Turn { state: None, replies: vec![Reply::Answer(answer)] }, next)
+        Plan::TooSoon { answer, wait, .. } => {
+            let mut replies: Vec<Reply> = answer.map(|a| vec![Reply::Answer(*a)]).unwrap_or_default();
+            replies.push(Reply::Error(format!("you can start another decision in {} s", wait.as_secs().max(1))));
+            (keep(replies), memory.clone())
         }
-        Err(e) => (Turn { state: None, replies: vec![Reply::Error(e.to_string())] }, memory.clone()),
+        Plan::Notice(Notice::Error(m)) => (keep(vec![Reply::Error(m)]), memory.clone()),
+        Plan::Notice(notice) => (keep(vec![Reply::Error(notice.text())]), memory.clone()),
     }
 }
 
@@ -107,7 +103,12 @@ pub fn opening_state(answer: &Answer) -> State {
     }
 }
 
-fn in_dialog(engine: &Engine, state: &State, text: &str) -> Turn {
+/// Typed text while a dialog runs: "decide" starts afresh; a side question is answered and the step asked again;
+/// anything else is the step's input.
+pub fn in_dialog(engine: &Engine, state: &State, text: &str) -> Turn {
+    if is_decide_command(text) {
+        return start(engine, Vec::new());
+    }
     let machine = engine.dialog();
     let input = Input::parse(text);
     if let Input::Text(t) = &input {
@@ -147,5 +148,16 @@ pub fn step(engine: &Engine, state: &State, input: Input) -> Turn {
         Err(e @ (DialogError::Stale | DialogError::BadState | DialogError::Finished)) => {
             Turn { state: None, replies: vec![Reply::Error(CoreError::from(e).to_string())] }
         }
+    }
+}
+
+/// The current step of `state` again, saying why (its answers or the clicked option no longer fit the knowledge).
+pub fn again(engine: &Engine, state: State) -> Turn {
+    match engine.dialog().current(&state) {
+        Ok(Outcome::Question(question)) => {
+            Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(CHANGED.into()) }] }
+        }
+        Ok(Outcome::Verdict(v)) => Turn { state: None, replies: vec![Reply::Verdict(v)] },
+        _ => step(engine, &state, Input::Restart),
     }
 }

@@ -23,7 +23,11 @@
 //! - [`smalltalk`]: greetings, thanks, "help", "who are you" and chatter, told apart from questions by rule.
 //! - [`followup`]: a message that only continues the previous answer ("and security?", "what about fastapi?",
 //!   "why?"), and the memory a conversation keeps.
-//! - [`conversation`]: one chat turn (answer, or a dialog step, or both) shared by the console and Discord.
+//! - [`route`]: where a message goes (silent, an answer, a dialog turn, a new decision, a notice), decided from its
+//!   facts (text, how it was addressed, the place, the decision there, the conversation's memory, the edit it
+//!   replaces, the cooldown) for the console and every Discord door alike.
+//! - [`conversation`]: the turns a plan is made of (a dialog step, a side question, a start), and the console's
+//!   carrying out of plans.
 //! - [`session`]: decision sessions per user and channel, with idle expiry, behind the `Store` trait (the
 //!   embedded redb store lives there too).
 //! - [`store`]: which store the bot runs on, embedded (redb, one process) or Redis (shared by several
@@ -57,6 +61,7 @@ pub mod learn;
 pub mod matcher;
 pub mod metrics;
 pub mod reply;
+pub mod route;
 pub mod session;
 pub mod slots;
 pub mod smalltalk;

@@ -31,12 +31,16 @@ use std::{
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
 use serde::{Deserialize, Serialize};
 
-use crate::{dialog::State, knowledge::KnowledgeBase};
+use crate::{dialog::State, followup::Memory, knowledge::KnowledgeBase};
 
 /// Key (user, channel) -> a JSON [`Row`].
 const SESSIONS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("sessions_v2");
 /// (deadline in Unix seconds, key) -> nothing: what is due for the purge, in deadline order.
 const EXPIRY: TableDefinition<&[u8; 24], ()> = TableDefinition::new("expiry_v2");
+/// Key (user, channel) -> a JSON [`Remembered`]: what a conversation there remembers.
+const MEMORY: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("memory_v1");
+/// (deadline, key) -> nothing: the memory due for the purge.
+const MEMORY_EXPIRY: TableDefinition<&[u8; 24], ()> = TableDefinition::new("memory_expiry_v1");
 /// The positional sessions of earlier versions: dropped at open (they cannot be read safely after an edit).
 const OLD_SESSIONS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("sessions_v1");
 
@@ -45,6 +49,9 @@ const CACHE_BYTES: usize = 4 * 1024 * 1024;
 
 /// How long an expired session is remembered, so its notice survives the purge.
 pub const TOMBSTONE: Duration = Duration::from_secs(60 * 60);
+
+/// How many store calls run on the blocking pool at once (see [`SessionStore::blocking`]).
+pub const STORE_TASKS: usize = 16;
 
 /// How many due rows one purge transaction handles: the write lock is held only that long.
 pub const PURGE_BATCH: usize = 256;
@@ -114,7 +121,24 @@ pub(crate) enum Row {
     Gone {
         nonce: u32,
         at: u64,
+        /// The decision ran in a shared channel: chatter there is not told that it expired.
+        #[serde(default)]
+        in_place: bool,
     },
+}
+
+/// A conversation's memory as stored (JSON, in either store), with its last activity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Remembered {
+    pub memory: Memory,
+    pub updated: u64,
+}
+
+impl Remembered {
+    /// The memory, unless idle for longer than `ttl` seconds as of `now` (the sessions' idle timeout).
+    pub fn fresh(self, now: u64, ttl: u64) -> Option<Memory> {
+        (now.saturating_sub(self.updated) <= ttl).then_some(self.memory)
+    }
 }
 
 /// What a lookup found.
@@ -124,6 +148,8 @@ pub enum Lookup {
     /// There was a session (with this nonce), idle for longer than the timeout.
     Expired {
         nonce: u32,
+        /// It ran in a channel shared with others (see [`Session::in_place`]).
+        in_place: bool,
     },
     Missing,
 }
@@ -190,6 +216,10 @@ pub trait Store: Send + Sync + 'static {
     fn active(&self, now: u64) -> Result<u64, StoreError>;
     /// Whether the store answers (for `/healthz`): an error when it does not.
     fn ping(&self) -> Result<(), StoreError>;
+    /// What the conversation under `key` remembers, unless idle for longer than the timeout.
+    fn recall(&self, key: SessionKey, now: u64) -> Result<Option<Memory>, StoreError>;
+    /// Keeps `memory` under `key`, from `now`, for the idle timeout (the purge removes it after).
+    fn remember(&self, key: SessionKey, memory: &Memory, now: u64) -> Result<(), StoreError>;
 }
 
 /// The time sessions are measured by: the system clock, plus an offset that tests move forward.
@@ -218,6 +248,8 @@ pub struct SessionStore {
     clock: Clock,
     /// Store operations run through [`SessionStore::blocking`] that failed (for the metrics).
     errors: Arc<AtomicU64>,
+    /// Bounds how many store calls occupy the blocking pool (see [`STORE_TASKS`]).
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 /// Seconds since the Unix epoch, now, by the system clock.
@@ -233,7 +265,8 @@ impl SessionStore {
 
     /// A handle over any [`Store`].
     pub fn with_store(store: Arc<dyn Store>, ttl: Duration) -> Self {
-        Self { store, ttl, clock: Clock::default(), errors: Arc::default() }
+        let permits = Arc::new(tokio::sync::Semaphore::new(STORE_TASKS));
+        Self { store, ttl, clock: Clock::default(), errors: Arc::default(), permits }
     }
 
     pub fn ttl(&self) -> Duration {
@@ -249,19 +282,44 @@ impl SessionStore {
     }
 
     /// Runs `f` on tokio's blocking pool: store reads and fsync'd commits must not stall the async workers (which
-    /// also acknowledge interactions and send heartbeats).
+    /// also acknowledge interactions and send heartbeats). At most [`STORE_TASKS`] run at once: with the store hung,
+    /// waiting calls queue here instead of filling the blocking pool.
     pub async fn blocking<T: Send + 'static>(
         &self,
         f: impl FnOnce(&SessionStore) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let store = self.clone();
-        let done =
-            tokio::task::spawn_blocking(move || f(&store)).await.map_err(|e| StoreError(format!("store task: {e}")));
+        let done = match self.permits.clone().acquire_owned().await {
+            // The permit goes with the task: a caller that stops waiting does not free it before the store answers.
+            Ok(permit) => tokio::task::spawn_blocking(move || {
+                let _permit = permit;
+                f(&store)
+            })
+            .await
+            .map_err(|e| StoreError(format!("store task: {e}"))),
+            Err(e) => Err(StoreError(format!("store task: {e}"))),
+        };
         let done = done.and_then(|r| r);
         if done.is_err() {
             self.errors.fetch_add(1, Ordering::Relaxed);
         }
         done
+    }
+
+    /// [`SessionStore::blocking`], given up after `patience`: a hung store (not refusing, just silent) costs the
+    /// caller that long at most, and the error says so.
+    pub async fn within<T: Send + 'static>(
+        &self,
+        patience: Duration,
+        f: impl FnOnce(&SessionStore) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(patience, self.blocking(f)).await {
+            Ok(done) => done,
+            Err(_) => {
+                self.errors.fetch_add(1, Ordering::Relaxed);
+                Err(StoreError(format!("the store did not answer within {} ms", patience.as_millis())))
+            }
+        }
     }
 
     /// How many store operations run through [`SessionStore::blocking`] have failed since start.
@@ -328,6 +386,15 @@ impl SessionStore {
     }
 
     /// See [`Store::ping`].
+    /// What the conversation under `key` remembers (nothing once idle for the timeout).
+    pub fn recall(&self, key: SessionKey) -> Result<Option<Memory>, StoreError> {
+        self.store.recall(key, self.now())
+    }
+
+    pub fn remember(&self, key: SessionKey, memory: &Memory) -> Result<(), StoreError> {
+        self.store.remember(key, memory, self.now())
+    }
+
     pub fn ping(&self) -> Result<(), StoreError> {
         self.store.ping()
     }
@@ -410,9 +477,11 @@ pub fn answer_ids(kb: &KnowledgeBase, state: &State) -> Vec<String> {
 pub(crate) fn lookup(row: Option<Row>, now: u64, ttl: u64) -> Lookup {
     match row {
         None => Lookup::Missing,
-        Some(Row::Live(s)) if now.saturating_sub(s.updated) > ttl => Lookup::Expired { nonce: s.nonce },
+        Some(Row::Live(s)) if now.saturating_sub(s.updated) > ttl => {
+            Lookup::Expired { nonce: s.nonce, in_place: s.in_place }
+        }
         Some(Row::Live(s)) => Lookup::Active(s),
-        Some(Row::Gone { nonce, .. }) => Lookup::Expired { nonce },
+        Some(Row::Gone { nonce, in_place, .. }) => Lookup::Expired { nonce, in_place },
     }
 }
 
@@ -442,6 +511,8 @@ impl RedbStore {
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(SESSIONS).map_err(err)?;
         txn.open_table(EXPIRY).map_err(err)?;
+        txn.open_table(MEMORY).map_err(err)?;
+        txn.open_table(MEMORY_EXPIRY).map_err(err)?;
         if txn.list_tables().map_err(err)?.any(|t| t.name() == OLD_SESSIONS.name()) {
             txn.delete_table(OLD_SESSIONS).map_err(err)?;
         }
@@ -463,6 +534,42 @@ impl RedbStore {
 
     fn lookup(&self, row: Option<Row>, now: u64) -> Lookup {
         lookup(row, now, self.ttl)
+    }
+
+    /// When a memory last written at `updated` is due for the purge.
+    fn memory_deadline(&self, updated: u64) -> u64 {
+        updated.saturating_add(self.ttl).saturating_add(1)
+    }
+
+    /// Removes up to `batch` memory rows due by `now`, in the purge's transaction.
+    fn forget_due(&self, txn: &redb::WriteTransaction, now: u64, batch: usize) -> Result<usize, StoreError> {
+        let mut index = txn.open_table(MEMORY_EXPIRY).map_err(err)?;
+        let mut table = txn.open_table(MEMORY).map_err(err)?;
+        let end = index_key(now, &[0xff; 16]);
+        let due: Vec<[u8; 24]> = index
+            .range::<&[u8; 24]>(..&end)
+            .map_err(err)?
+            .take(batch)
+            .map(|entry| entry.map(|(k, _)| *k.value()))
+            .collect::<Result<_, _>>()
+            .map_err(err)?;
+        for entry in &due {
+            index.remove(entry).map_err(err)?;
+            let mut k = [0u8; 16];
+            k.copy_from_slice(&entry[8..]);
+            let deadline = u64::from_be_bytes(entry[..8].try_into().unwrap_or_default());
+            let row = table.get(&k).map_err(err)?.and_then(|v| serde_json::from_slice::<Remembered>(v.value()).ok());
+            match row {
+                // Written again since, or under another idle timeout: indexed at its own deadline.
+                Some(r) if self.memory_deadline(r.updated) != deadline => {
+                    index.insert(&index_key(self.memory_deadline(r.updated), &k), ()).map_err(err)?;
+                }
+                _ => {
+                    table.remove(&k).map_err(err)?;
+                }
+            }
+        }
+        Ok(due.len())
     }
 }
 
@@ -527,10 +634,14 @@ impl Store for RedbStore {
                 let deadline = u64::from_be_bytes(entry[..8].try_into().unwrap_or_default());
                 let row = table.get(&k).map_err(err)?.map(|v| Self::decode(v.value()));
                 match row {
-                    // An index entry left behind by a later write: the row has its own entry.
-                    Some(Some(row)) if self.deadline(&row) != deadline => {}
+                    // An index entry left behind by a later write, or one made under another idle timeout (a
+                    // restart with a new `SIGNPOST_SESSION_TTL`): the row is indexed at its deadline under this
+                    // one (a no-op when that entry exists), so no row is ever left without an entry.
+                    Some(Some(row)) if self.deadline(&row) != deadline => {
+                        index.insert(&index_key(self.deadline(&row), &k), ()).map_err(err)?;
+                    }
                     Some(Some(Row::Live(s))) => {
-                        let gone = Row::Gone { nonce: s.nonce, at: now };
+                        let gone = Row::Gone { nonce: s.nonce, at: now, in_place: s.in_place };
                         table.insert(&k, serde_json::to_vec(&gone).map_err(err)?.as_slice()).map_err(err)?;
                         index.insert(&index_key(self.deadline(&gone), &k), ()).map_err(err)?;
                     }
@@ -541,8 +652,9 @@ impl Store for RedbStore {
                 }
             }
         }
+        let forgotten = self.forget_due(&txn, now, batch.saturating_sub(handled))?;
         txn.commit().map_err(err)?;
-        Ok(handled)
+        Ok(handled + forgotten)
     }
 
     fn put_many(&self, sessions: &mut dyn Iterator<Item = (SessionKey, &Session)>) -> Result<(), StoreError> {
@@ -586,6 +698,31 @@ impl Store for RedbStore {
             }
         }
         Ok(n)
+    }
+
+    fn recall(&self, key: SessionKey, now: u64) -> Result<Option<Memory>, StoreError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(MEMORY).map_err(err)?;
+        let row =
+            table.get(&key.bytes()).map_err(err)?.and_then(|v| serde_json::from_slice::<Remembered>(v.value()).ok());
+        Ok(row.and_then(|r| r.fresh(now, self.ttl)))
+    }
+
+    fn remember(&self, key: SessionKey, memory: &Memory, now: u64) -> Result<(), StoreError> {
+        let k = key.bytes();
+        let txn = self.db.begin_write().map_err(err)?;
+        {
+            let mut table = txn.open_table(MEMORY).map_err(err)?;
+            let mut index = txn.open_table(MEMORY_EXPIRY).map_err(err)?;
+            let old = table.get(&k).map_err(err)?.and_then(|v| serde_json::from_slice::<Remembered>(v.value()).ok());
+            if let Some(old) = old {
+                index.remove(&index_key(self.memory_deadline(old.updated), &k)).map_err(err)?;
+            }
+            let row = Remembered { memory: memory.clone(), updated: now };
+            table.insert(&k, serde_json::to_vec(&row).map_err(err)?.as_slice()).map_err(err)?;
+            index.insert(&index_key(self.memory_deadline(now), &k), ()).map_err(err)?;
+        }
+        txn.commit().map_err(err)
     }
 
     fn ping(&self) -> Result<(), StoreError> {
@@ -652,11 +789,11 @@ mod tests {
         let (_dir, store) = store(60);
         store.put(KEY, &session(&["a"], 100)).unwrap();
         assert!(matches!(store.get_at(KEY, 160).unwrap(), Lookup::Active(_)));
-        assert_eq!(store.get_at(KEY, 161).unwrap(), Lookup::Expired { nonce: 7 });
+        assert_eq!(store.get_at(KEY, 161).unwrap(), Lookup::Expired { nonce: 7, in_place: false });
         assert_eq!(store.purge_expired(160).unwrap(), 0);
         assert_eq!(store.purge_expired(161).unwrap(), 1);
         // After the purge the notice is still there, until the tombstone itself is purged.
-        assert_eq!(store.get_at(KEY, 200).unwrap(), Lookup::Expired { nonce: 7 });
+        assert_eq!(store.get_at(KEY, 200).unwrap(), Lookup::Expired { nonce: 7, in_place: false });
         assert_eq!(store.purge_expired(161 + TOMBSTONE.as_secs() - 1).unwrap(), 0);
         assert_eq!(store.purge_expired(161 + TOMBSTONE.as_secs()).unwrap(), 1);
         assert_eq!(store.get_at(KEY, 200).unwrap(), Lookup::Missing);
@@ -676,7 +813,7 @@ mod tests {
         store.put(keys[0], &fresh).unwrap();
         assert_eq!(store.purge_expired(120).unwrap(), keys.len() - 1);
         assert!(matches!(store.get_at(keys[0], 120).unwrap(), Lookup::Active(_)));
-        assert_eq!(store.get_at(keys[1], 120).unwrap(), Lookup::Expired { nonce: 7 });
+        assert_eq!(store.get_at(keys[1], 120).unwrap(), Lookup::Expired { nonce: 7, in_place: false });
     }
 
     #[test]
@@ -725,7 +862,7 @@ mod tests {
         assert!(matches!(store.get_at(KEY, 0).unwrap(), Lookup::Active(_)), "purged before its period");
         tokio::time::advance(Duration::from_secs(1)).await;
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        while store.get_at(KEY, 0).unwrap() != (Lookup::Expired { nonce: 7 }) {
+        while store.get_at(KEY, 0).unwrap() != (Lookup::Expired { nonce: 7, in_place: false }) {
             assert!(std::time::Instant::now() < deadline, "not purged after its period");
             settle().await;
         }

@@ -5,8 +5,9 @@ use tracing::{error, warn};
 
 use super::{
     decision::{self, Started},
-    feedback,
+    record,
     render::{self, Out},
+    send::{escape, is_store_error, tell_store_down, STORE_DOWN},
     Context, Error,
 };
 use crate::{
@@ -36,7 +37,7 @@ pub async fn ask(
             let record = log(ctx, door, &question, &answer, &mut out);
             if private {
                 out = out.ephemeral();
-                if let Some(label) = feedback::entry_label(&answer) {
+                if let Some(label) = record::entry_label(&answer) {
                     let share = render::share_button(record.unwrap_or(0), &label);
                     out.push_row(share.map(|b| serenity::CreateActionRow::Buttons(vec![b])));
                 }
@@ -49,11 +50,11 @@ pub async fn ask(
     Ok(())
 }
 
-/// Logs a command's answer (see `feedback::log`): an answer of kind `none` is an abstention.
+/// Logs a command's answer (see `record::log`): an answer of kind `none` is an abstention.
 fn log(ctx: Context<'_>, door: Door, question: &str, answer: &Answer, out: &mut Out) -> Option<u64> {
     let outcome = if matches!(answer.topic, Topic::None) { Outcome::Abstained } else { Outcome::Answered };
     let guild = ctx.guild_id().map(|g| g.get());
-    feedback::log(ctx.data(), door, guild, ctx.author().id.get(), question, answer, outcome, Some(out))
+    record::log(ctx.data(), door, guild, ctx.author().id.get(), question, answer, outcome, Some(out))
 }
 
 async fn framework_choices(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
@@ -296,11 +297,6 @@ async fn send_ephemeral(ctx: Context<'_>, text: &str) -> Result<(), Error> {
     Ok(())
 }
 
-/// Keeps a display name from turning into markdown.
-pub(super) fn escape(name: &str) -> String {
-    name.chars().flat_map(|c| if "*_~`|>[]()\\".contains(c) { vec!['\\', c] } else { vec![c] }).collect()
-}
-
 /// One place for every error: the user gets a short ephemeral message, the log gets the details.
 pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, Error>) {
     match e {
@@ -328,30 +324,6 @@ pub async fn on_error(e: poise::FrameworkError<'_, std::sync::Arc<super::Bot>, E
             if let Err(e) = poise::builtins::on_error(other).await {
                 error!(error = format!("{:#}", anyhow::Error::new(e)), "error while handling an error");
             }
-        }
-    }
-}
-
-/// Said privately when the session store does not answer (Redis restarting, a network blip): nothing was changed,
-/// and the same click or command works again once it is back.
-pub const STORE_DOWN: &str =
-    "I can't reach my memory of decisions right now; nothing was changed. Please try again in a moment.";
-
-/// The error, or one of its causes, is the store's.
-pub fn is_store_error(e: &Error) -> bool {
-    e.chain().any(|c| c.is::<crate::session::StoreError>())
-}
-
-/// Answers a click with [`STORE_DOWN`]: as the response when it was not acknowledged yet, else as a followup.
-async fn tell_store_down(ctx: &serenity::Context, c: &serenity::ComponentInteraction) {
-    let out = Out::text(STORE_DOWN).ephemeral();
-    if c.create_response(&ctx.http, serenity::CreateInteractionResponse::Message(out.response())).await.is_err() {
-        let followup = serenity::CreateInteractionResponseFollowup::new()
-            .content(STORE_DOWN)
-            .ephemeral(true)
-            .allowed_mentions(render::no_mentions());
-        if let Err(e) = c.create_followup(&ctx.http, followup).await {
-            warn!(error = %e, "cannot tell the user the store is down");
         }
     }
 }

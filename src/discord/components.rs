@@ -7,16 +7,24 @@ use tracing::{debug, warn};
 
 use super::{
     decision::{self, Started},
-    feedback,
-    ids::{Action, ComponentId},
+    ids::{Action, BadId, ComponentId},
+    record,
     render::{self, Out},
+    send::{followup, respond},
     Bot, Error,
 };
 use crate::learn::{Door, Outcome};
 
-pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), Error> {
+/// A click on a dialog step, a suggestion, "Start a new decision" or the FAQ browser (votes, `Still need help?`
+/// and `Share` go to `feedback`).
+pub async fn handle(
+    ctx: &Context,
+    bot: &Bot,
+    c: &ComponentInteraction,
+    id: Result<ComponentId, BadId>,
+) -> Result<(), Error> {
     let clicker = c.user.id.get();
-    let id = match ComponentId::parse(&c.data.custom_id) {
+    let id = match id {
         Ok(id) => id,
         Err(_) => {
             warn!(custom_id = %render::fit(&c.data.custom_id, 100), user = clicker, "unrecognised component id");
@@ -37,12 +45,10 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             let Some(click) = action.click(selected) else {
                 return respond(ctx, c, &Out::text("That choice is not one of the options.").ephemeral()).await;
             };
-            let applied =
-                match decision::apply(bot, key, clicker, Some((nonce, version)), decision::Change::Click(click)).await?
-                {
-                    Ok(applied) => applied,
-                    Err(refusal) => return respond(ctx, c, &refusal.out(&bot.store)).await,
-                };
+            let applied = match decision::apply(bot, key, clicker, Some((nonce, version)), click).await? {
+                Ok(applied) => applied,
+                Err(refusal) => return respond(ctx, c, &refusal.out(&bot.store)).await,
+            };
             let mut outs = applied.outs.into_iter();
             let first = outs.next().unwrap_or_default();
             // The clicked message becomes the next step (or the verdict); extra replies follow it.
@@ -86,16 +92,17 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
                 Some(a) => {
                     let mut out = render::answer(&engine, &a).ephemeral();
                     let guild = c.guild_id.map(|g| g.get());
-                    feedback::log(bot, Door::Suggestion, guild, clicker, "", &a, Outcome::Answered, Some(&mut out));
+                    record::log(bot, Door::Suggestion, guild, clicker, "", &a, Outcome::Answered, Some(&mut out));
                     out
                 }
                 None => Out::text("That topic is no longer in my knowledge.").ephemeral(),
             };
             respond(ctx, c, &out).await
         }
-        ComponentId::Vote { record, value, label } => feedback::vote(ctx, bot, c, record, value, label).await,
-        ComponentId::StillNeedHelp { record, message } => feedback::still_need_help(ctx, bot, c, record, message).await,
-        ComponentId::Share { record, label } => feedback::share(ctx, bot, c, record, label).await,
+        // Dispatched to `feedback` before they get here (see `handle_event`).
+        ComponentId::Vote { .. } | ComponentId::StillNeedHelp { .. } | ComponentId::Share { .. } => {
+            Err(anyhow::anyhow!("a feedback click reached the component handler"))
+        }
         ComponentId::FaqSelect { user, page } | ComponentId::FaqPage { user, page } if user != clicker => {
             let _ = page;
             respond(ctx, c, &Out::text("This list belongs to someone else: run `/faq` to browse your own.").ephemeral())
@@ -112,7 +119,7 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             let mut out = render::faq_browser(engine.kb(), user, page, chosen.as_ref(), &engine);
             if let Some(a) = &chosen {
                 let guild = c.guild_id.map(|g| g.get());
-                feedback::log(bot, Door::FaqBrowser, guild, clicker, "", a, Outcome::Answered, Some(&mut out));
+                record::log(bot, Door::FaqBrowser, guild, clicker, "", a, Outcome::Answered, Some(&mut out));
             }
             c.create_response(&ctx.http, CreateInteractionResponse::UpdateMessage(out.update())).await?;
             Ok(())
@@ -124,20 +131,4 @@ pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Resul
             Ok(())
         }
     }
-}
-
-async fn respond(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Result<(), Error> {
-    c.create_response(&ctx.http, CreateInteractionResponse::Message(out.response())).await?;
-    Ok(())
-}
-
-pub(super) fn followup(out: &Out) -> serenity::CreateInteractionResponseFollowup {
-    let mut f = serenity::CreateInteractionResponseFollowup::new()
-        .embeds(out.embeds.clone())
-        .components(out.components.clone())
-        .allowed_mentions(render::no_mentions());
-    if let Some(c) = &out.content {
-        f = f.content(c);
-    }
-    f
 }

@@ -17,9 +17,6 @@ use crate::{
     Engine,
 };
 
-/// Said when a session's answers or a clicked option no longer fit the knowledge (it was edited and reloaded).
-pub const CHANGED: &str = "This question changed since it was shown; here it is again.";
-
 /// Where a new decision went.
 pub enum Started {
     /// A thread was opened and the first question posted there.
@@ -130,8 +127,6 @@ pub enum Refusal {
     Earlier,
     /// The click came from an older step than the session is at (or lost the race to another click).
     Stale,
-    /// Text in a channel where the decision runs in place, not meant for it: left alone, never shown.
-    NotForUs,
 }
 
 impl Refusal {
@@ -153,7 +148,6 @@ impl Refusal {
                     .to_string()
             }
             Refusal::Stale => "That button belongs to an earlier question; use the latest one.".to_string(),
-            Refusal::NotForUs => String::new(),
         };
         let mut out = Out::text(text).ephemeral();
         if matches!(self, Refusal::NotYours | Refusal::Expired | Refusal::Missing) {
@@ -165,16 +159,6 @@ impl Refusal {
         }
         out
     }
-}
-
-/// What to do to a session.
-pub enum Change {
-    Click(Click),
-    /// Typed text; `addressed`: in a DM, a reply to the bot, or a mention of it.
-    Text {
-        text: String,
-        addressed: bool,
-    },
 }
 
 /// A change written to the store, with its replies; [`Undo`] reverts it if the replies cannot be shown.
@@ -216,13 +200,13 @@ fn refusal(found: &Lookup, aim: Option<(u32, u32)>) -> Option<Refusal> {
         (Lookup::Active(s), Some((nonce, _))) if s.nonce != nonce => Some(Refusal::Earlier),
         (Lookup::Active(s), Some((_, version))) if s.version != version => Some(Refusal::Stale),
         (Lookup::Active(_), _) => None,
-        (Lookup::Expired { nonce }, Some((n, _))) if *nonce != n => Some(Refusal::Missing),
+        (Lookup::Expired { nonce, .. }, Some((n, _))) if *nonce != n => Some(Refusal::Missing),
         (Lookup::Expired { .. }, _) => Some(Refusal::Expired),
         (Lookup::Missing, _) => Some(Refusal::Missing),
     }
 }
 
-/// Applies a change to the session under `key` on behalf of `user`, atomically: `aim` is the (nonce, version) a
+/// Applies a click to the session under `key` on behalf of `user`, atomically: `aim` is the (nonce, version) the
 /// button carried. Returns the replies to show, or why nothing was applied. An "expired" refusal is given once:
 /// the tombstone is removed as it is reported.
 pub async fn apply(
@@ -230,18 +214,18 @@ pub async fn apply(
     key: SessionKey,
     user: u64,
     aim: Option<(u32, u32)>,
-    change: Change,
+    click: Click,
 ) -> Result<Result<Applied, Refusal>, Error> {
     if key.user != user {
         return Ok(Err(Refusal::NotYours));
     }
     let engine = bot.engine();
     let planner = engine.clone();
-    // Read, plan and write in one trip to the blocking pool: the store (and the matcher, for typed text) stays
-    // off the async workers, and a click costs one hop.
+    // Read, plan and write in one trip to the blocking pool: the store stays off the async workers, and a click
+    // costs one hop.
     let done = bot
         .store
-        .blocking(move |s| {
+        .within(CLICK_PATIENCE, move |s| {
             let found = s.get(key)?;
             if let Some(r) = refusal(&found, aim) {
                 if r == Refusal::Expired {
@@ -250,14 +234,7 @@ pub async fn apply(
                 return Ok(Err(r));
             }
             let Lookup::Active(old) = found else { return Ok(Err(Refusal::Missing)) };
-            if let Change::Text { text, addressed: false } = &change {
-                // In a guild channel others talk too: only a reply to the bot, a mention, or an option named
-                // exactly.
-                if old.in_place && !names_option(&planner, &old, text) {
-                    return Ok(Err(Refusal::NotForUs));
-                }
-            }
-            let turn = plan(&planner, &old, change);
+            let turn = plan(&planner, &old, click);
             let new = turn.state.as_ref().map(|st| old.next(session::answer_ids(planner.kb(), st), s.now()));
             let expect = Expect::At { nonce: old.nonce, version: old.version };
             Ok(match s.swap(key, expect, new.as_ref())? {
@@ -270,25 +247,45 @@ pub async fn apply(
         Ok(done) => done,
         Err(refusal) => return Ok(Err(refusal)),
     };
-    let outs = render_turn(&engine, key, new.as_ref().unwrap_or(&old), &turn);
+    Ok(Ok(applied(&engine, key, old, new, &turn)))
+}
+
+/// How long a click waits for the store: it must still be answered within Discord's 3 seconds.
+pub const CLICK_PATIENCE: std::time::Duration = std::time::Duration::from_millis(2000);
+
+/// Writes `turn`, planned (by the route) from `old` as read, over exactly that session: refused as stale when the
+/// session changed since (another message or click got there first).
+pub async fn commit(bot: &Bot, key: SessionKey, old: Session, turn: Turn) -> Result<Result<Applied, Refusal>, Error> {
+    let engine = bot.engine();
+    let answers = turn.state.as_ref().map(|st| session::answer_ids(engine.kb(), st));
+    let new = answers.map(|a| old.next(a, bot.store.now()));
+    let (write, expect) = (new.clone(), Expect::At { nonce: old.nonce, version: old.version });
+    let swapped = bot.store.within(super::send::STORE_PATIENCE, move |s| s.swap(key, expect, write.as_ref())).await?;
+    if let Swap::Conflict(_) = swapped {
+        return Ok(Err(Refusal::Stale));
+    }
+    Ok(Ok(applied(&engine, key, old, new, &turn)))
+}
+
+fn applied(engine: &Engine, key: SessionKey, old: Session, new: Option<Session>, turn: &Turn) -> Applied {
+    let outs = render_turn(engine, key, new.as_ref().unwrap_or(&old), turn);
     let undo_expect = match &new {
         Some(n) => Expect::At { nonce: n.nonce, version: n.version },
         None => Expect::Inactive,
     };
-    Ok(Ok(Applied { outs, running: new.is_some(), undo: Undo { key, expect: undo_expect, old } }))
+    Applied { outs, running: new.is_some(), undo: Undo { key, expect: undo_expect, old } }
 }
 
-/// The turn a change makes of a session, in the current knowledge.
-fn plan(engine: &Engine, session: &Session, change: Change) -> Turn {
+/// The turn a click makes of a session, in the current knowledge.
+fn plan(engine: &Engine, session: &Session, click: Click) -> Turn {
     let resolved = session::resolve(engine.kb(), &session.answers);
     if resolved.changed {
-        return again(engine, resolved.state);
+        return conversation::again(engine, resolved.state);
     }
     let state = resolved.state;
-    match change {
-        Change::Text { text, .. } => conversation::turn(engine, Some(&state), &text),
-        Change::Click(Click::Other(input)) => conversation::step(engine, &state, input),
-        Change::Click(Click::Choose(id)) => {
+    match click {
+        Click::Other(input) => conversation::step(engine, &state, input),
+        Click::Choose(id) => {
             let position = match engine.dialog().current(&state) {
                 Ok(Outcome::Question(q)) => q.options.iter().position(|o| o.id == id),
                 _ => None,
@@ -296,27 +293,8 @@ fn plan(engine: &Engine, session: &Session, change: Change) -> Turn {
             match position {
                 Some(i) => conversation::step(engine, &state, Input::Choose(i)),
                 // An option that this step no longer has: the step as it is now.
-                None => again(engine, state),
+                None => conversation::again(engine, state),
             }
         }
-    }
-}
-
-/// Whether `text` is exactly an option (its label or id) of the question the session is at.
-fn names_option(engine: &Engine, session: &Session, text: &str) -> bool {
-    let resolved = session::resolve(engine.kb(), &session.answers);
-    let Ok(Outcome::Question(q)) = engine.dialog().current(&resolved.state) else { return false };
-    let said = text.trim().trim_end_matches(['.', '!']).trim().to_lowercase();
-    q.options.iter().any(|o| o.id == said || o.label.to_lowercase() == said)
-}
-
-/// The current step of `state` again, saying why.
-fn again(engine: &Engine, state: State) -> Turn {
-    match engine.dialog().current(&state) {
-        Ok(Outcome::Question(question)) => {
-            Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(CHANGED.into()) }] }
-        }
-        Ok(Outcome::Verdict(v)) => Turn { state: None, replies: vec![Reply::Verdict(v)] },
-        _ => conversation::step(engine, &state, Input::Restart),
     }
 }

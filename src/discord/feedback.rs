@@ -1,6 +1,5 @@
-//! What an answer leaves behind and what users say about it: every answer is logged (see `crate::learn`), answers
-//! of kind faq / compare / framework carry `Helpful` / `Not helpful`, an abstention offers `Still need help?` where
-//! the server has a helper role, and a private answer carries `Share`.
+//! What users say about an answer: clicks on `Helpful` / `Not helpful`, `Still need help?` and `Share` (the buttons
+//! `record` puts on answers).
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -12,45 +11,24 @@ use tracing::{info, warn};
 use super::{
     ids::ComponentId,
     render::{self, Out},
+    send::respond,
     Bot, Error,
 };
-use crate::{
-    learn::{Door, Outcome, VoteValue},
-    reply::{Answer, Topic},
-};
+use crate::learn::VoteValue;
 
-/// The label votes are counted under, for answers that take votes: an FAQ entry, one aspect compared (or the
-/// overview of all), a profile.
-pub fn entry_label(a: &Answer) -> Option<String> {
-    match &a.topic {
-        Topic::Faq { .. } | Topic::Framework { .. } | Topic::Compare { .. } => Some(a.label()),
-        _ => None,
-    }
+/// Whether a click is one of the buttons handled here.
+pub fn handles(id: &ComponentId) -> bool {
+    matches!(id, ComponentId::Vote { .. } | ComponentId::StillNeedHelp { .. } | ComponentId::Share { .. })
 }
 
-/// Logs one question and what became of it, and gives `out` (the reply, unless the bot stays silent) its vote
-/// buttons, or `Still need help?` for an abstention where the server has a helper role. Returns the record id;
-/// `None` when this bot keeps no log.
-#[allow(clippy::too_many_arguments)]
-pub fn log(
-    bot: &Bot,
-    door: Door,
-    guild: Option<u64>,
-    user: u64,
-    question: &str,
-    answer: &Answer,
-    outcome: Outcome,
-    out: Option<&mut Out>,
-) -> Option<u64> {
-    let learning = bot.learning()?;
-    let record = learning.log(door, guild, user, question, answer, outcome);
-    let Some(out) = out else { return Some(record) };
-    if let Some(label) = entry_label(answer) {
-        out.push_row(render::vote_row(record, &label));
-    } else if outcome == Outcome::Abstained && guild.is_some() && bot.guild_settings(guild).helper_role.is_some() {
-        out.push_row(Some(CreateActionRow::Buttons(vec![render::help_button(record, 0)])));
+/// A click on `Helpful` / `Not helpful`, `Still need help?` or `Share` (see [`handles`]).
+pub async fn handle(ctx: &Context, bot: &Bot, c: &ComponentInteraction, id: ComponentId) -> Result<(), Error> {
+    match id {
+        ComponentId::Vote { record, value, label } => vote(ctx, bot, c, record, value, label).await,
+        ComponentId::StillNeedHelp { record, message } => still_need_help(ctx, bot, c, record, message).await,
+        ComponentId::Share { record, label } => share(ctx, bot, c, record, label).await,
+        _ => Err(anyhow::anyhow!("a click that is not feedback reached the feedback handler")),
     }
-    Some(record)
 }
 
 /// The suggestion id (as `a:` buttons and `Engine::suggestion_answer` take them) of an answer label.
@@ -66,7 +44,7 @@ fn is_ephemeral(c: &ComponentInteraction) -> bool {
 /// help channels), or the question quoted in it (`/ask`, "Ask Signpost", a shared answer).
 fn asked_in(c: &ComponentInteraction) -> Option<String> {
     // Mentions come out of a replied-to message as they did before it was answered.
-    let replied = c.message.referenced_message.as_ref().map(|m| super::messages::strip_mentions(&m.content));
+    let replied = c.message.referenced_message.as_ref().map(|m| super::send::strip_mentions(&m.content));
     replied.filter(|t| !t.is_empty()).or_else(|| render::quoted_in(&c.message.content))
 }
 
@@ -184,7 +162,7 @@ pub async fn still_need_help(
     } else {
         format!(" with [this question](https://discord.com/channels/{guild}/{}/{message})", c.channel_id.get())
     };
-    let name = super::commands::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
+    let name = super::send::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
     let ping = CreateMessage::new()
         .content(render::fit(&format!("<@&{role}> {name} still needs help{link}."), render::MAX_CONTENT))
         .allowed_mentions(CreateAllowedMentions::new().roles(vec![serenity::RoleId::new(role)]).replied_user(false));
@@ -206,7 +184,7 @@ pub async fn share(
     if embeds.is_empty() {
         return respond(ctx, c, &Out::text("There is nothing to share here.").ephemeral()).await;
     }
-    let name = super::commands::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
+    let name = super::send::escape(c.user.global_name.as_deref().unwrap_or(&c.user.name));
     // The question's quote goes along (and stays on the private copy), so votes on either can keep it.
     let quote =
         render::quoted_in(&c.message.content).map(|q| format!("\n{}", render::quoted_question(&q))).unwrap_or_default();
@@ -221,12 +199,7 @@ pub async fn share(
     if let Err(e) = c.channel_id.send_message(&ctx.http, public.message()).await {
         warn!(error = %e, channel = c.channel_id.get(), "sharing an answer failed");
         let out = Out::text("I could not post in this channel (missing permission?).").ephemeral();
-        c.create_followup(&ctx.http, super::components::followup(&out).ephemeral(true)).await?;
+        c.create_followup(&ctx.http, super::send::followup(&out).ephemeral(true)).await?;
     }
-    Ok(())
-}
-
-async fn respond(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Result<(), Error> {
-    c.create_response(&ctx.http, CreateInteractionResponse::Message(out.response())).await?;
     Ok(())
 }

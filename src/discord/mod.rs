@@ -17,7 +17,9 @@ mod feedback;
 pub mod ids;
 mod messages;
 mod places;
+mod record;
 pub mod render;
+mod send;
 mod settings;
 
 use std::{
@@ -232,22 +234,33 @@ impl Bot {
 
     /// Whether `user` may start a decision now; if not, how long until they may.
     fn may_start_decision(&self, user: u64) -> Result<(), Duration> {
+        self.decide_wait(user)?;
         if self.decide_cooldown.is_zero() {
             return Ok(());
         }
         let now = std::time::Instant::now();
         let mut started = self.started.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(last) = started.get(&user) {
-            let since = now.duration_since(*last);
-            if since < self.decide_cooldown {
-                return Err(self.decide_cooldown - since);
-            }
+        // Checked again under the lock: of two starts at once, one is taken.
+        if started.get(&user).is_some_and(|last| now.duration_since(*last) < self.decide_cooldown) {
+            return Err(self.decide_cooldown);
         }
         if started.len() > 10_000 {
             started.retain(|_, t| now.duration_since(*t) < self.decide_cooldown);
         }
         started.insert(user, now);
         Ok(())
+    }
+
+    /// Whether `user` may start a decision now (`Err`: how long until they may), without taking the start.
+    fn decide_wait(&self, user: u64) -> Result<(), Duration> {
+        if self.decide_cooldown.is_zero() {
+            return Ok(());
+        }
+        let started = self.started.lock().unwrap_or_else(|e| e.into_inner());
+        match started.get(&user).map(|last| last.elapsed()) {
+            Some(since) if since < self.decide_cooldown => Err(self.decide_cooldown - since),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -541,7 +554,10 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
     match event {
         serenity::FullEvent::Message { new_message } => messages::handle(ctx, bot, new_message).await,
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
-            components::handle(ctx, bot, c).await
+            match ids::ComponentId::parse(&c.data.custom_id) {
+                Ok(id) if feedback::handles(&id) => feedback::handle(ctx, bot, c, id).await,
+                id => components::handle(ctx, bot, c, id).await,
+            }
         }
         serenity::FullEvent::MessageUpdate { event, .. } => messages::edited(ctx, bot, event).await,
         serenity::FullEvent::ThreadCreate { thread } => {

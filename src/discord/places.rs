@@ -13,6 +13,8 @@ use std::{
 use poise::serenity_prelude as serenity;
 use serenity::{ChannelType, Context, GuildChannel};
 
+use crate::route::{Addressed, Place};
+
 /// How many channels, and how many answered questions, are remembered.
 const KEEP: usize = 10_000;
 
@@ -37,7 +39,20 @@ impl Info {
 #[derive(Default)]
 pub struct Places {
     channels: Mutex<Bounded<Info>>,
-    answers: Mutex<Bounded<(u64, u64)>>,
+    answers: Mutex<Bounded<Answered>>,
+}
+
+/// A message the bot answered: where its answer is, and what the question said and how it came, so an edit of the
+/// question is routed as the question was.
+#[derive(Debug, Clone)]
+pub struct Answered {
+    /// The channel and id of the bot's answer.
+    pub channel: u64,
+    pub answer: u64,
+    /// The question's text as answered (mentions removed).
+    pub text: String,
+    pub addressed: Addressed,
+    pub place: Place,
 }
 
 struct Bounded<T> {
@@ -104,13 +119,13 @@ impl Places {
         lock(&self.channels).get(id)
     }
 
-    /// Remembers that message `answer` in `channel` answers message `question`.
-    pub fn answered(&self, question: u64, channel: u64, answer: u64) {
-        lock(&self.answers).insert(question, (channel, answer));
+    /// Remembers that message `question` was answered, and how.
+    pub fn answered(&self, question: u64, answered: Answered) {
+        lock(&self.answers).insert(question, answered);
     }
 
-    /// The (channel, message) answering `question`, if the bot answered it.
-    pub fn answer_to(&self, question: u64) -> Option<(u64, u64)> {
+    /// How message `question` was answered, if the bot answered it.
+    pub fn answer_to(&self, question: u64) -> Option<Answered> {
         lock(&self.answers).get(question)
     }
 }

@@ -5,6 +5,8 @@
 //!   end of its tombstone ([`TOMBSTONE`] after the idle timeout): Redis forgets it by itself.
 //! - `sessions`: a sorted set of session keys scored by last activity, so counting the active ones is one
 //!   `ZCOUNT` (entries whose row Redis has dropped are removed by [`Store::purge_batch`]).
+//! - `memory:{user}:{channel}`: what the conversation there remembers (JSON), with a Redis expiry at the end of the
+//!   idle timeout.
 //!
 //! Expiry is judged by the caller's clock (the `now` each call passes), as in the embedded store: a session idle
 //! longer than the timeout reads as expired (the tombstone), and past its tombstone as missing, whether or not
@@ -18,7 +20,10 @@ use std::time::Duration;
 use redis::Script;
 
 use super::Redis;
-use crate::session::{err, lookup, Expect, Lookup, Row, Session, SessionKey, Store, StoreError, Swap, TOMBSTONE};
+use crate::{
+    followup::Memory,
+    session::{err, lookup, Expect, Lookup, Remembered, Row, Session, SessionKey, Store, StoreError, Swap, TOMBSTONE},
+};
 
 /// KEYS: the row, the activity index. ARGV: expectation (`any`, `inactive`, `at`), nonce, version, now, ttl, the
 /// new row's JSON (empty: remove), its Redis expiry in seconds, its last activity.
@@ -213,5 +218,18 @@ impl Store for RedisStore {
 
     fn ping(&self) -> Result<(), StoreError> {
         self.redis.ping()
+    }
+
+    fn recall(&self, key: SessionKey, now: u64) -> Result<Option<Memory>, StoreError> {
+        let k = format!("{}memory:{}:{}", self.redis.prefix(), key.user, key.channel);
+        let raw: Option<Vec<u8>> = self.redis.run(|c| redis::cmd("GET").arg(&k).query(c))?;
+        let row = raw.and_then(|b| serde_json::from_slice::<Remembered>(&b).ok());
+        Ok(row.and_then(|r| r.fresh(now, self.ttl)))
+    }
+
+    fn remember(&self, key: SessionKey, memory: &Memory, now: u64) -> Result<(), StoreError> {
+        let k = format!("{}memory:{}:{}", self.redis.prefix(), key.user, key.channel);
+        let json = serde_json::to_string(&Remembered { memory: memory.clone(), updated: now }).map_err(err)?;
+        self.redis.run(|c| redis::cmd("SET").arg(&k).arg(&json).arg("EX").arg(self.ttl.max(1)).query::<()>(c))
     }
 }

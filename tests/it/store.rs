@@ -65,13 +65,13 @@ fn expiry_leaves_a_tombstone_until_it_is_purged(store: &SessionStore) {
     let t = store.now();
     store.put(KEY, &session(&["a"], t)).unwrap();
     assert!(matches!(store.get_at(KEY, t + TTL).unwrap(), Lookup::Active(_)));
-    assert_eq!(store.get_at(KEY, t + TTL + 1).unwrap(), Lookup::Expired { nonce: 7 });
+    assert_eq!(store.get_at(KEY, t + TTL + 1).unwrap(), Lookup::Expired { nonce: 7, in_place: false });
     store.purge_expired(t + TTL + 1).unwrap();
-    assert_eq!(store.get_at(KEY, t + TTL + 100).unwrap(), Lookup::Expired { nonce: 7 });
+    assert_eq!(store.get_at(KEY, t + TTL + 100).unwrap(), Lookup::Expired { nonce: 7, in_place: false });
     // A click on the expired session's buttons is refused, and says what it found.
     store.clock().advance(Duration::from_secs(TTL + 1));
     let at = Expect::At { nonce: 7, version: 2 };
-    assert_eq!(store.swap(KEY, at, None).unwrap(), Swap::Conflict(Lookup::Expired { nonce: 7 }));
+    assert_eq!(store.swap(KEY, at, None).unwrap(), Swap::Conflict(Lookup::Expired { nonce: 7, in_place: false }));
     // Past its tombstone the session is forgotten.
     let end = t + TTL + 1 + TOMBSTONE.as_secs() + 1;
     store.purge_expired(end).unwrap();
