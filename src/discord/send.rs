@@ -138,14 +138,13 @@ pub async fn carry_out(ctx: &Context, bot: &Bot, c: Carry<'_>, plan: Plan) -> Re
                 record::outcome_of(&answer),
                 Some(&mut out),
             );
-            let sent = reply(ctx, c.msg, &out).await?;
-            bot.places.answered(
-                c.msg.id.get(),
-                Answered { channel: sent.channel_id.get(), answer: sent.id.get(), ..c.answered },
-            );
+            // Kept while the reply is on its way: the next message of the conversation finds it.
             if c.remembers && c.memory.as_ref() != Some(&memory) {
                 remember(bot, c.key, memory);
             }
+            let sent = reply(ctx, c.msg, &out).await?;
+            let answered = Answered { channel: sent.channel_id.get(), answer: sent.id.get(), ..c.answered };
+            bot.places.answered(c.msg.id.get(), answered);
             Ok(())
         }
         Plan::Dialog(turn) => {

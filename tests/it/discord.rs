@@ -1078,6 +1078,51 @@ async fn a_thank_you_reply_to_the_bot_in_a_help_channel_gets_no_answer() {
     w.finish().await;
 }
 
+/// A conversation on Discord: a reply to an answer continues it, as do the user's next mentions in the channel, also
+/// after a restart (the memory is in the session store, per user and place); another user's follow-up is not part
+/// of it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_conversation_continues_in_replies_and_mentions_and_survives_a_restart() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &Settings::default()).await;
+    let me = TestUser::bot_self();
+    let mention = |user: &TestUser, text: &str| {
+        let m = w.message_create(
+            CHANNEL_ID,
+            user,
+            &format!("{} {text}", me.mention()),
+            std::slice::from_ref(&me),
+            Some(GUILD_ID),
+        );
+        id_of(&m["id"]).unwrap()
+    };
+    let first = mention(&alice(), "is fastapi faster than django?");
+    let answer = w.wait_request(|r| replies_to(r, first), WAIT).await;
+    assert_eq!(title(body(&answer)), "FastAPI vs Django: Performance");
+
+    // A reply to the answer: the same frameworks, on security.
+    let mut follow = MessageSpec::new(Where::Channel(CHANNEL_ID), &alice(), "and security?");
+    follow.reply_to = Some(response_id(&answer));
+    follow.mentions = vec![me.clone()];
+    let follow = id_of(&w.message_create_with(follow)["id"]).unwrap();
+    let reply = w.wait_request(|r| replies_to(r, follow), WAIT).await;
+    assert_eq!(title(body(&reply)), "FastAPI vs Django: Security", "{}", reply.summary());
+
+    // Bob's "and security?" in the same channel is not Alice's conversation.
+    let bobs = mention(&bob(), "and security?");
+    let reply = w.wait_request(|r| replies_to(r, bobs), WAIT).await;
+    assert_ne!(title(body(&reply)), "FastAPI vs Django: Security", "{}", reply.summary());
+
+    // After a restart, Alice's next mention still continues her topic.
+    bot.stop(&w).await;
+    let _bot = start_bot(&w, &Settings::default()).await;
+    let more = mention(&alice(), "what about flask?");
+    let reply = w.wait_request(|r| replies_to(r, more), WAIT).await;
+    let t = title(body(&reply));
+    assert!(t.contains("Flask") && t.contains("FastAPI") && t.ends_with("Security"), "{t}");
+    w.finish().await;
+}
+
 /// Messages sent since `mark` that reply to message `id`.
 fn replies_since(w: &World, mark: usize, id: u64) -> Vec<Recorded> {
     w.requests()[mark..].iter().filter(|r| replies_to(r, id)).cloned().collect()

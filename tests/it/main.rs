@@ -14,6 +14,7 @@ mod learned;
 mod matcher;
 mod prefill;
 mod redis_server;
+mod route;
 mod several;
 mod smoke;
 mod sources;
