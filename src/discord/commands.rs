@@ -269,7 +269,9 @@ pub async fn ask_signpost(ctx: Context<'_>, message: serenity::Message) -> Resul
 #[poise::command(slash_command, owners_only, hide_in_help, default_member_permissions = "MANAGE_GUILD")]
 pub async fn reload(ctx: Context<'_>) -> Result<(), Error> {
     // Discord hides it from members without Manage Server; of those who see it, only the bot's owners may run it.
-    let pages = match ctx.data().reload() {
+    // Loading may retrain the matcher for seconds: acknowledged first, the work on the blocking pool.
+    ctx.defer_ephemeral().await?;
+    let pages = match ctx.data().reload_in_background().await {
         Ok(summary) => vec![format!("Knowledge {summary}.")],
         Err(problems) => {
             // Every problem is shown: the list is split over as many messages as it needs, at line breaks.

@@ -68,6 +68,8 @@ pub struct Bot {
     guilds_version: std::sync::atomic::AtomicU64,
     /// When each user last pinged a server's helpers (when the store keeps no cooldowns: the embedded one).
     helped: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
+    /// Held while a reload runs: one at a time (`/reload` and SIGHUP alike).
+    reloading: tokio::sync::Mutex<()>,
 }
 
 /// How soon one user may ping a server's helpers again.
@@ -97,6 +99,7 @@ impl Bot {
             guilds: RwLock::default(),
             guilds_version: std::sync::atomic::AtomicU64::new(0),
             helped: std::sync::Mutex::default(),
+            reloading: tokio::sync::Mutex::new(()),
         }
     }
 
@@ -204,7 +207,21 @@ impl Bot {
         self.engine.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
+    /// Reloads the knowledge directory on the blocking pool (loading may train the matcher: seconds of CPU that must
+    /// not stall an async worker), one reload at a time: a request while one runs is told so, not queued.
+    pub async fn reload_in_background(self: &Arc<Self>) -> Result<String, String> {
+        let Ok(_running) = self.reloading.try_lock() else {
+            return Err("a reload is already running; its result will be the knowledge in use".into());
+        };
+        let bot = Arc::clone(self);
+        match tokio::task::spawn_blocking(move || bot.reload()).await {
+            Ok(done) => done,
+            Err(e) => Err(format!("the reload stopped: {e}")),
+        }
+    }
+
     /// Reloads the knowledge directory. A broken edit keeps the running knowledge and returns every problem.
+    /// Blocking (see [`Bot::reload_in_background`]).
     pub fn reload(&self) -> Result<String, String> {
         let Some(dir) = &self.knowledge_dir else {
             return Err("this bot runs on the knowledge built into its binary; set `knowledge` in signpost.toml (or SIGNPOST_KNOWLEDGE) to reload a directory".into());
@@ -540,7 +557,7 @@ async fn reload_on_sighup(bot: Arc<Bot>) {
         return;
     };
     while hup.recv().await.is_some() {
-        match bot.reload() {
+        match bot.reload_in_background().await {
             Ok(summary) => info!(%summary, "SIGHUP"),
             Err(problems) => error!(%problems, "SIGHUP: knowledge not reloaded"),
         }

@@ -556,6 +556,18 @@ fn data(cb: &Recorded) -> &Value {
 }
 
 #[track_caller]
+/// What a deferred, private reply said: acknowledged first (type 5, ephemeral), the text in a follow-up.
+async fn assert_deferred_text(w: &World, i: &InteractionRef, needle: &str) -> String {
+    let cb = w.answer(i).await;
+    assert_eq!(cb.callback_type(), Some(5), "acknowledged first: {}", cb.summary());
+    assert!(cb.is_ephemeral(), "not ephemeral: {}", cb.summary());
+    let said =
+        w.wait_request(|r| !r.is_callback() && r.interaction_id == Some(i.id) && r.content().is_some(), WAIT).await;
+    let text = said.content().unwrap_or_default();
+    assert!(text.to_lowercase().contains(&needle.to_lowercase()), "{text:?} does not say {needle:?}");
+    text.to_string()
+}
+
 fn assert_ephemeral_text(cb: &Recorded, needle: &str) {
     assert_eq!(cb.callback_type(), Some(4), "{}", cb.summary());
     assert!(cb.is_ephemeral(), "not ephemeral: {}", cb.summary());
@@ -728,7 +740,7 @@ async fn check_registration(guild: bool) {
     // /reload: the owner gets an answer (no knowledge directory here), anyone else a refusal.
     let owner = TestUser::new(OWNER_USER_ID, "owner");
     let i = w.slash("reload", json!([]), &owner);
-    assert_ephemeral_text(&w.answer(&i).await, "not reloaded");
+    assert_deferred_text(&w, &i, "not reloaded").await;
     let i = w.slash("reload", json!([]), &alice());
     assert_ephemeral_text(&w.answer(&i).await, "only the bot's owners");
 
@@ -1951,7 +1963,7 @@ async fn reordered_options_reloaded_mid_dialog_keep_their_meaning() {
     assert_ne!(reversed, original);
     std::fs::write(&dialog, &reversed).unwrap();
     let i = w.slash("reload", json!([]), &owner);
-    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    assert_deferred_text(&w, &i, "knowledge reloaded").await;
 
     // The button shown before the reload still means what it said.
     let i = w.click(&dialog_id(&size, &format!("o{size_id}")).unwrap(), q, &alice());
@@ -1970,7 +1982,7 @@ async fn reordered_options_reloaded_mid_dialog_keep_their_meaning() {
     assert_question(&stored(&w, q), 2, Q_SIZE);
     std::fs::write(&dialog, original.replace("id = \"json-api\"", "id = \"json-api-renamed\"")).unwrap();
     let i = w.slash("reload", json!([]), &owner);
-    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    assert_deferred_text(&w, &i, "knowledge reloaded").await;
     let cb = pick(&w, q, &alice(), 0).await;
     assert_eq!(cb.callback_type(), Some(7), "{}", cb.summary());
     assert!(cb.content().unwrap_or_default().contains("question changed"), "{}", cb.summary());
@@ -2229,7 +2241,7 @@ async fn reload_picks_up_edits_and_a_broken_edit_keeps_the_running_knowledge() {
     assert_ne!(edited, original, "the fixture edit applies");
     std::fs::write(&faq, &edited).unwrap();
     let i = w.slash("reload", json!([]), &owner);
-    assert_ephemeral_text(&w.answer(&i).await, "reloaded");
+    assert_deferred_text(&w, &i, "reloaded").await;
     let first_id = edited.split("id = \"").nth(1).unwrap().split('"').next().unwrap().to_string();
     let question = signpost::Engine::load(Some(&dir)).unwrap().kb().faq(&first_id).unwrap().question.clone();
     let i = w.slash("ask", json!([opt("question", question.as_str())]), &alice());
@@ -2243,9 +2255,8 @@ async fn reload_picks_up_edits_and_a_broken_edit_keeps_the_running_knowledge() {
     // A broken edit: the owner sees where, and the bot keeps answering from the knowledge it had.
     std::fs::write(&faq, format!("{edited}\n[[faq]]\nid = 3\n")).unwrap();
     let i = w.slash("reload", json!([]), &owner);
-    let cb = w.answer(&i).await;
-    assert_ephemeral_text(&cb, "not reloaded");
-    assert!(cb.content().unwrap_or_default().contains("faq.toml:"), "names the file and line: {}", cb.summary());
+    let said = assert_deferred_text(&w, &i, "not reloaded").await;
+    assert!(said.contains("faq.toml:"), "names the file and line: {said}");
     let i = w.slash("ask", json!([opt("question", question.as_str())]), &alice());
     let cb = w.answer(&i).await;
     assert!(
@@ -2282,7 +2293,7 @@ async fn long_answers_and_problem_lists_are_split_not_cut() {
         format!("{}{long}{}", &original[..start], &original[end..]).replacen("id = \"which-is-better\"", &basis, 1);
     std::fs::write(&faq, &edited).unwrap();
     let i = w.slash("reload", json!([]), &owner);
-    assert_ephemeral_text(&w.answer(&i).await, "knowledge reloaded");
+    assert_deferred_text(&w, &i, "knowledge reloaded").await;
     let i = w.slash("faq", json!([opt("topic", "which-is-better")]), &alice());
     let cb = w.answer(&i).await;
     let embeds = cb.embeds();
@@ -2298,7 +2309,7 @@ async fn long_answers_and_problem_lists_are_split_not_cut() {
     std::fs::write(&faq, format!("{original}\n{}", first.repeat(60))).unwrap();
     let problems = signpost::Engine::load(Some(&dir)).err().expect("broken").problems.len();
     let i = w.slash("reload", json!([]), &owner);
-    assert_ephemeral_text(&w.answer(&i).await, "not reloaded");
+    assert_deferred_text(&w, &i, "not reloaded").await;
     w.wait_idle(Duration::from_millis(200), Duration::from_secs(3)).await;
     let responses = w.interaction_responses(&i);
     assert!(responses.len() >= 2, "one message cannot hold {problems} problems");

@@ -262,6 +262,36 @@ async fn redis_lost_mid_run_gets_try_again_then_the_bot_recovers_and_metrics_cou
     assert!(cb.is_ephemeral(), "{}", cb.summary());
     assert!(cb.content().unwrap_or_default().contains("try again in a moment"), "{}", cb.summary());
     assert_step(&fake, q, 2);
+    // A question mentioning the bot meanwhile is answered as usual; a decision's "back" is told to try again.
+    let me = TestUser::bot_self();
+    let mention = |text: &str| {
+        let m = fake.message_create(
+            CHANNEL_ID,
+            &alice(),
+            &format!("{} {text}", me.mention()),
+            std::slice::from_ref(&me),
+            Some(GUILD_ID),
+        );
+        id_of(&m["id"]).unwrap()
+    };
+    let replying_to = |id: u64| {
+        move |r: &Recorded| {
+            r.method == "POST"
+                && r.path.ends_with("/messages")
+                && r.body.as_ref().and_then(|b| id_of(&b["message_reference"]["message_id"])) == Some(id)
+        }
+    };
+    let asked = mention("is flask faster than django?");
+    let answer = fake.wait_request(replying_to(asked), WAIT).await;
+    assert_eq!(
+        answer.body.as_ref().map(title).as_deref(),
+        Some("Is Flask faster than Django?"),
+        "{}",
+        answer.summary()
+    );
+    let back = mention("back");
+    let said = fake.wait_request(replying_to(back), WAIT).await;
+    assert!(said.content().unwrap_or_default().contains("try again in a moment"), "{}", said.summary());
     // /decide meanwhile: told privately, and no thread is left behind empty.
     let mark = fake.mark();
     let decide = fake.slash_command("decide", json!([]), &alice());
