@@ -555,7 +555,6 @@ fn data(cb: &Recorded) -> &Value {
     cb.message_data().unwrap_or_else(|| panic!("callback without data: {}", cb.summary()))
 }
 
-#[track_caller]
 /// What a deferred, private reply said: acknowledged first (type 5, ephemeral), the text in a follow-up.
 async fn assert_deferred_text(w: &World, i: &InteractionRef, needle: &str) -> String {
     let cb = w.answer(i).await;
@@ -568,6 +567,7 @@ async fn assert_deferred_text(w: &World, i: &InteractionRef, needle: &str) -> St
     text.to_string()
 }
 
+#[track_caller]
 fn assert_ephemeral_text(cb: &Recorded, needle: &str) {
     assert_eq!(cb.callback_type(), Some(4), "{}", cb.summary());
     assert!(cb.is_ephemeral(), "not ephemeral: {}", cb.summary());
