@@ -159,7 +159,7 @@ pub async fn decide(ctx: Context<'_>) -> Result<(), Error> {
 
 async fn start_decision(ctx: Context<'_>) -> Result<(), Error> {
     // The store must answer before a thread is opened: otherwise an empty thread stays behind when it is away.
-    ctx.data().store.blocking(|s| s.ping()).await?;
+    ctx.data().store.within(decision::CLICK_PATIENCE, |s| s.ping()).await?;
     let in_guild = ctx.guild_id().is_some();
     let first = crate::dialog::State::new();
     match decision::start(ctx.http(), ctx.data(), ctx.author(), ctx.channel_id(), in_guild, &first).await? {

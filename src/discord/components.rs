@@ -72,7 +72,7 @@ pub async fn handle(
             // Opening a thread is two requests: acknowledge first, well inside Discord's 3 seconds.
             c.defer_ephemeral(&ctx.http).await?;
             // The store must answer before a thread is opened (on_error then says "try again" privately).
-            bot.store.blocking(|s| s.ping()).await?;
+            bot.store.within(decision::CLICK_PATIENCE, |s| s.ping()).await?;
             let in_guild = c.guild_id.is_some();
             match decision::start(&ctx.http, bot, &c.user, c.channel_id, in_guild, &first).await? {
                 Started::Thread(thread) => {

@@ -66,7 +66,9 @@ pub async fn vote(
     let asked = asked_in(c);
     let voted = {
         let label = label.clone();
-        learning.blocking(move |l| l.vote(record, &label, user, value, asked.as_deref())).await
+        learning
+            .within(super::decision::CLICK_PATIENCE, move |l| l.vote(record, &label, user, value, asked.as_deref()))
+            .await
     };
     let mut text = match voted {
         Err(e) => {
@@ -120,6 +122,8 @@ pub async fn still_need_help(
             Out::text("This server has no helper role (a member with Manage Server can name one with `/settings`).");
         return respond(ctx, c, &out.ephemeral()).await;
     };
+    // Each store call below is bounded (`CLICK_PATIENCE`), and the first that fails answers: the click is
+    // answered within Discord's 3 seconds however the store behaves.
     let user = c.user.id.get();
     let wait = match bot.may_ask_helpers(user).await {
         Ok(Ok(())) => None,
@@ -137,7 +141,7 @@ pub async fn still_need_help(
         ));
         return respond(ctx, c, &out.ephemeral()).await;
     }
-    match learning.blocking(move |l| l.store().claim_help(record)).await {
+    match learning.within(super::decision::CLICK_PATIENCE, move |l| l.store().claim_help(record)).await {
         Ok(true) => {}
         Ok(false) => {
             bot.forget_help_request(user).await;

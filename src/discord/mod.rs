@@ -166,7 +166,7 @@ impl Bot {
     async fn may_ask_helpers(&self, user: u64) -> Result<Result<(), Duration>, LearnError> {
         if let Some(learning) = &self.learning {
             let who = crate::learn::hex(&learning.pseudonym(user));
-            match learning.blocking(move |l| l.store().cooldown(&who, HELP_COOLDOWN)).await? {
+            match learning.within(decision::CLICK_PATIENCE, move |l| l.store().cooldown(&who, HELP_COOLDOWN)).await? {
                 Cooldown::Started => return Ok(Ok(())),
                 Cooldown::Running(left) => return Ok(Err(left)),
                 Cooldown::Local => {}
@@ -196,7 +196,7 @@ impl Bot {
         self.helped.lock().unwrap_or_else(|e| e.into_inner()).remove(&user);
         if let Some(learning) = &self.learning {
             let who = crate::learn::hex(&learning.pseudonym(user));
-            if let Err(e) = learning.blocking(move |l| l.store().end_cooldown(&who)).await {
+            if let Err(e) = learning.within(decision::CLICK_PATIENCE, move |l| l.store().end_cooldown(&who)).await {
                 warn!(error = %e, "ending a helper-ping cooldown failed; it runs out by itself");
             }
         }

@@ -83,13 +83,16 @@ pub async fn settings(
     }
     if !changes.is_empty() {
         let stored = s.clone();
-        if let Err(e) = learning.blocking(move |l| l.store().put_settings(guild, &stored)).await {
+        if let Err(e) =
+            learning.within(super::decision::CLICK_PATIENCE, move |l| l.store().put_settings(guild, &stored)).await
+        {
             warn!(guild, error = %e, "saving server settings failed");
             return say(ctx, "Sorry, I could not save the settings; nothing changed. Please try again.").await;
         }
         bot.set_guild_settings(guild, s.clone());
-        // Who changed what goes to the bot's log only (the question log never holds a user id).
-        info!(guild, user, changes = %changes.join("; "), "server settings changed");
+        // What changed at INFO; who, only at DEBUG (no user id at INFO: see the question log's pseudonyms).
+        info!(guild, changes = %changes.join("; "), "server settings changed");
+        tracing::debug!(guild, user, "server settings changed by");
     }
     let channels = match &s.help_channels {
         Some(list) => format!("{} (set on this server)", channel_list(list)),

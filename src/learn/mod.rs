@@ -162,6 +162,8 @@ pub struct Learning {
     queue: mpsc::Sender<Record>,
     writer: Arc<Mutex<Option<mpsc::Receiver<Record>>>>,
     recent: Arc<Mutex<Recent>>,
+    /// Bounds how many store calls occupy the blocking pool at once (a hung store queues callers here).
+    permits: Arc<tokio::sync::Semaphore>,
 }
 
 #[derive(Default)]
@@ -179,7 +181,9 @@ impl Learning {
     pub fn new(store: Arc<dyn Learn>, policy: Policy, clock: Clock) -> Result<Self, LearnError> {
         let key = store.hash_key()?;
         let (queue, rx) = mpsc::channel(QUEUE);
-        Ok(Self { store, policy, clock, key, queue, writer: Arc::new(Mutex::new(Some(rx))), recent: Arc::default() })
+        let writer = Arc::new(Mutex::new(Some(rx)));
+        let permits = Arc::new(tokio::sync::Semaphore::new(crate::session::STORE_TASKS));
+        Ok(Self { store, policy, clock, key, queue, writer, recent: Arc::default(), permits })
     }
 
     /// Opens (or creates) the embedded store in `dir` (`learn.redb`).
@@ -306,7 +310,26 @@ impl Learning {
         f: impl FnOnce(&Learning) -> Result<T, LearnError> + Send + 'static,
     ) -> Result<T, LearnError> {
         let me = self.clone();
-        tokio::task::spawn_blocking(move || f(&me)).await.map_err(|e| LearnError(format!("store task: {e}")))?
+        let permit = self.permits.clone().acquire_owned().await.map_err(|e| LearnError(format!("store task: {e}")))?;
+        // The permit goes with the task: a caller that stops waiting does not free it before the store answers.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            f(&me)
+        })
+        .await
+        .map_err(|e| LearnError(format!("store task: {e}")))?
+    }
+
+    /// [`Learning::blocking`], given up after `patience` (an interaction must be answered within Discord's 3
+    /// seconds, whatever the store does).
+    pub async fn within<T: Send + 'static>(
+        &self,
+        patience: Duration,
+        f: impl FnOnce(&Learning) -> Result<T, LearnError> + Send + 'static,
+    ) -> Result<T, LearnError> {
+        tokio::time::timeout(patience, self.blocking(f))
+            .await
+            .unwrap_or_else(|_| Err(LearnError(format!("the store did not answer within {} ms", patience.as_millis()))))
     }
 
     /// The task that commits queued records; only one can be taken.

@@ -57,6 +57,22 @@ impl RedisServer {
         }
     }
 
+    /// Freezes the server (SIGSTOP): connections stay open and nothing answers, as with a hung host or a
+    /// partition, not a refused connection. [`RedisServer::resume`] thaws it.
+    pub fn pause(&self) {
+        self.signal("-STOP");
+    }
+
+    pub fn resume(&self) {
+        self.signal("-CONT");
+    }
+
+    fn signal(&self, which: &str) {
+        let child = self.child.as_ref().expect("redis-server is running");
+        let status = Command::new("kill").arg(which).arg(child.id().to_string()).status().expect("kill");
+        assert!(status.success(), "kill {which} failed");
+    }
+
     /// Stops the server as an operator would (SIGTERM: it writes its data and exits), and waits for it.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
@@ -92,6 +108,10 @@ impl RedisServer {
 
 impl Drop for RedisServer {
     fn drop(&mut self) {
+        // A frozen server (see `pause`) is thawed first, so it ends like any other.
+        if let Some(child) = &self.child {
+            let _ = Command::new("kill").arg("-CONT").arg(child.id().to_string()).status();
+        }
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();

@@ -337,6 +337,77 @@ async fn redis_lost_mid_run_gets_try_again_then_the_bot_recovers_and_metrics_cou
     serve.stderr_text();
 }
 
+/// Redis hung (SIGSTOP, not refused) for a while: every click is still answered within Discord's 3 seconds with a
+/// private "try again", a mentioned question is answered, and once Redis answers again so does the decision.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_hung_costs_no_interaction_and_no_answer() {
+    let redis = RedisServer::start();
+    let fake = FakeDiscord::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let serve = Proc::start(&fake, dir.path(), "serve", &redis.url(), &[]).await;
+    let ask = fake.slash_command(
+        "ask",
+        json!([{"type": 3, "name": "question", "value": "is flask faster than django?"}]),
+        &alice(),
+    );
+    let asked = fake.wait_callback(&ask, WAIT).await;
+    let helpful = components(asked.body.as_ref().map(|b| &b["data"]).unwrap_or(&Value::Null))
+        .iter()
+        .filter_map(|c| c["custom_id"].as_str().map(str::to_string))
+        .find(|id| id.starts_with("v:"))
+        .expect("vote buttons");
+    let (_, q) = decide(&fake, &alice()).await;
+
+    redis.pause();
+    let frozen = Instant::now();
+    let ack_budget = Duration::from_secs(3);
+    // A dialog click: a private "try again", in time; the question stays where it was.
+    let click = choose(&fake, &fake.message(q).unwrap(), &alice(), 1);
+    let cb = fake.wait_callback(&click, WAIT).await;
+    assert!(fake.callback_latency(&click).expect("acknowledged") < ack_budget, "{}", cb.summary());
+    assert!(cb.is_ephemeral() && cb.content().unwrap_or_default().contains("try again"), "{}", cb.summary());
+    assert_step(&fake, q, 1);
+    // A vote: answered in time, privately.
+    let vote = fake.component_click(&helpful, MessageRef::Auto, &alice());
+    let cb = fake.wait_callback(&vote, WAIT).await;
+    assert!(fake.callback_latency(&vote).expect("acknowledged") < ack_budget, "{}", cb.summary());
+    assert!(cb.is_ephemeral(), "{}", cb.summary());
+    // A mentioned question: answered as usual.
+    let me = TestUser::bot_self();
+    let m = fake.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} is flask faster than django?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let mid = id_of(&m["id"]).unwrap();
+    let answer = fake
+        .wait_request(
+            |r| {
+                r.method == "POST"
+                    && r.body.as_ref().and_then(|b| id_of(&b["message_reference"]["message_id"])) == Some(mid)
+            },
+            WAIT,
+        )
+        .await;
+    assert_eq!(answer.body.as_ref().map(title).as_deref(), Some("Is Flask faster than Django?"));
+    assert!(frozen.elapsed() < Duration::from_secs(10), "all of it while Redis was frozen: {:?}", frozen.elapsed());
+
+    redis.resume();
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let cb = fake.wait_callback(&choose(&fake, &fake.message(q).unwrap(), &alice(), 1), WAIT).await;
+        if cb.callback_type() == Some(7) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the decision never went on after Redis came back: {}", cb.summary());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_step(&fake, q, 2);
+    serve.stderr_text();
+}
+
 #[test]
 fn serve_refuses_to_start_without_its_redis() {
     let dir = tempfile::tempdir().unwrap();
