@@ -508,13 +508,18 @@ impl<'kb> Machine<'kb> {
         (0..steps.len()).filter(answered).find(|&si| steps[si].id == what || steps[si].text.to_lowercase() == what)
     }
 
-    /// Whether `text` reads as an answer to the question `state` waits at: it names an option exactly, or the
-    /// reader takes it for one of the step's options even with "not an answer" competing.
+    /// Whether `text` reads as an answer to the question `state` waits at (else a mid-dialog question may be
+    /// answered as an aside).
     pub fn answers_current(&self, state: &State, text: &str) -> bool {
         let Ok(Walk { current: Some((si, step)), .. }) = walk(&self.kb.dialog, state) else { return false };
+        // A free-text reading counts when an opening message would be read the same way, or the reply holds one
+        // option's own words ("just an api"); else the matcher may take it as a side question.
         match self.interpret_at(si, step, text) {
             Some((_, true)) => true,
-            Some((_, false)) => self.matcher.read_steps(text).get(si).is_some_and(|r| r.option.is_some()),
+            Some((_, false)) => {
+                self.matcher.read_steps(text).get(si).is_some_and(|r| r.option.is_some())
+                    || keyword_option(step, &crate::matcher::reader::statement_part(text)).is_some()
+            }
             None => false,
         }
     }
@@ -537,7 +542,55 @@ impl<'kb> Machine<'kb> {
         if let Some(i) = step.options.iter().position(|o| o.id == lower || o.label.to_lowercase() == lower) {
             return Some((i, true));
         }
-        self.matcher.read_reply(text, si)?.option.map(|i| (i, false))
+        if let Some(i) = position_named(&lower, step.options.len()) {
+            return Some((i, true));
+        }
+        // A shrug is "not sure", where the step has such an answer.
+        let shrug = t.contains("¯\\_(ツ)_/¯")
+            || !t.is_empty()
+                && t.chars().all(|c| matches!(c, '🤷' | '\u{200d}' | '♂' | '♀' | '\u{fe0f}') || c.is_whitespace());
+        if shrug {
+            return step.options.iter().position(DialogOption::is_neutral).map(|i| (i, true));
+        }
+        // A bare "yes", "no" or "maybe" picks nothing, unless it is an option's own word ("nope": no real-time).
+        if is_yes_no(&lower) {
+            let said = lower.trim_matches(|c: char| !c.is_alphanumeric());
+            return step.options.iter().position(|o| o.keywords.iter().any(|k| k == said)).map(|i| (i, true));
+        }
+        // Small talk ("brb, coffee", "haha fair question") and "I don't understand" answer nothing.
+        if crate::smalltalk::detect(t).is_some() || UNCLEAR.iter().any(|u| lower.contains(u)) {
+            return None;
+        }
+        // A question ("what is an ORM?", "does a marketplace count as e-commerce?") answers nothing; an answer with
+        // a question after it ("small, but is flask ok for that?") is read without the question.
+        let statement = crate::matcher::reader::statement_part(text);
+        if statement.trim().is_empty() {
+            return None;
+        }
+        if let Some(i) = self.matcher.read_reply(&statement, si)?.option {
+            return Some((i, false));
+        }
+        // The words of exactly one option's keywords ("mostly a json api"): that option.
+        if let Some(i) = keyword_option(step, &statement) {
+            return Some((i, false));
+        }
+        // An answer with other news beside it ("mostly a json api, we need it in 2 weeks"): one clause answers this
+        // step and no clause says otherwise.
+        let clauses = crate::matcher::reader::clauses(&statement);
+        if clauses.len() < 2 {
+            return None;
+        }
+        // A clause that reads as another step's answer, and not as this one's, is that step's news ("we need it in
+        // 2 weeks" at "what are you building?").
+        let mut read = clauses.iter().filter_map(|c| {
+            let here = self.matcher.read_reply(c, si)?.option?;
+            let opening = self.matcher.read_steps(c);
+            let elsewhere = opening.iter().enumerate().any(|(j, r)| j != si && r.option.is_some());
+            let this_step = opening.get(si).is_some_and(|r| r.option.is_some());
+            (!elsewhere || this_step).then_some(here)
+        });
+        let first = read.next()?;
+        read.all(|o| o == first).then_some((first, false))
     }
 
     /// The answers a free-text request ("a small JSON API for my mobile app") clearly gives, as a dialog started
@@ -648,4 +701,204 @@ fn lead(scores: &BTreeMap<String, i32>, winner: &str) -> i32 {
     let top = scores[winner];
     let second = scores.iter().filter(|(k, _)| *k != winner).map(|(_, v)| *v).max().unwrap_or(top);
     top - second
+}
+
+/// The one option of `step` whose keywords (whole words) the text holds, when exactly one option's do; neutral
+/// options ("not sure") are left to the reader.
+fn keyword_option(step: &Step, text: &str) -> Option<usize> {
+    let words: Vec<String> = text
+        .split(|c: char| !c.is_alphanumeric() && c != '-')
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let holds = |k: &str| {
+        let k: Vec<&str> = k.split_whitespace().collect();
+        !k.is_empty() && words.windows(k.len()).any(|w| w.iter().zip(&k).all(|(a, b)| a == b))
+    };
+    let mut found = step
+        .options
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| !o.is_neutral() && o.keywords.iter().any(|k| holds(k)))
+        .map(|(i, _)| i);
+    let first = found.next()?;
+    found.next().is_none().then_some(first)
+}
+
+/// Phrases of a reply that says it cannot answer (rather than "not sure", which is an answer).
+const UNCLEAR: &[&str] = &[
+    "don't understand",
+    "dont understand",
+    "do not understand",
+    "didn't understand",
+    "didnt understand",
+    "not understand",
+    "don't get it",
+    "dont get it",
+    "don't get the question",
+    "dont get the question",
+    "what to pick",
+    "what to choose",
+    "how to answer",
+    "which to pick",
+    "confused",
+    "lost the thread",
+];
+
+/// Words of a bare agreement, refusal or hedge.
+const YES_NO: &[&str] = &[
+    "yes", "yeah", "yep", "yup", "ya", "sure", "ok", "okay", "no", "nope", "nah", "maybe", "perhaps", "possibly",
+    "probably", "prob", "depends", "sir", "i", "guess", "think", "so", "lol", "haha", "please", "pls", "not", "really",
+];
+
+/// Whether a reply is only "yes", "no", "maybe" and the like.
+fn is_yes_no(lower: &str) -> bool {
+    let mut words = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).peekable();
+    words.peek().is_some() && words.all(|w| YES_NO.contains(&w))
+}
+
+/// Words that may stand around an option's position without changing it ("the second one", "option 3 pls").
+const POSITION_FILLERS: &[&str] = &[
+    "the",
+    "option",
+    "opt",
+    "number",
+    "choice",
+    "answer",
+    "one",
+    "pls",
+    "please",
+    "i",
+    "guess",
+    "think",
+    "pick",
+    "choose",
+    "take",
+    "go",
+    "with",
+    "probably",
+    "prob",
+    "id",
+    "d",
+    "say",
+    "then",
+    "so",
+    "ok",
+    "okay",
+    "hmm",
+    "um",
+    "uh",
+    "yeah",
+    "yes",
+    "definitely",
+    "def",
+    "for",
+    "sure",
+    "me",
+    "us",
+    "we",
+    "sir",
+    "maam",
+    "bro",
+];
+
+/// Words after a number that make it a quantity, not an option's number ("2 weeks", "5 devs").
+const QUANTITY_WORDS: &[&str] = &[
+    "week",
+    "weeks",
+    "day",
+    "days",
+    "month",
+    "months",
+    "year",
+    "years",
+    "people",
+    "person",
+    "devs",
+    "dev",
+    "developers",
+    "engineers",
+    "users",
+    "user",
+    "k",
+    "m",
+    "pages",
+    "page",
+    "endpoints",
+    "models",
+    "hours",
+    "hrs",
+    "sprints",
+    "sprint",
+    "of",
+    "or",
+    "to",
+    "x",
+    "%",
+    "million",
+    "thousand",
+    "hundred",
+    "requests",
+    "req",
+    "rps",
+];
+
+/// The option a reply names by its position: a number before other words ("2, just the basics", "option 3 -
+/// we stream a lot"), or an ordinal ("the second one", "last option", "3rd"). `None` for anything else, and for a
+/// number that counts something ("2 weeks", "5 devs").
+pub fn position_named(lower: &str, options: usize) -> Option<usize> {
+    let ordinal = |w: &str| -> Option<usize> {
+        let n = match w {
+            "first" | "1st" => 1,
+            "second" | "2nd" | "two" => 2,
+            "third" | "3rd" | "three" => 3,
+            "fourth" | "4th" | "four" => 4,
+            "fifth" | "5th" | "five" => 5,
+            "sixth" | "6th" | "six" => 6,
+            "seventh" | "7th" | "seven" => 7,
+            "eighth" | "8th" | "eight" => 8,
+            "last" => options,
+            _ => return None,
+        };
+        Some(n)
+    };
+    // Words, with a mark of where punctuation ended a clause ("2, small" keeps its comma as a break).
+    let mut words: Vec<&str> = Vec::new();
+    let mut broke_after = Vec::new();
+    for piece in lower.split_inclusive([',', '.', ';', ':', '-', '(', ')', '!', '?', '\n']) {
+        let ends = piece.ends_with([',', '.', ';', ':', '-', '(', ')', '!', '?', '\n']);
+        let before = words.len();
+        words.extend(piece.split(|c: char| !c.is_alphanumeric() && c != '%').filter(|w| !w.is_empty()));
+        if ends && words.len() > before {
+            broke_after.push(words.len() - 1);
+        }
+    }
+    // "option one" / "number one": "one" is otherwise a filler ("the second one").
+    if let [first, "one", ..] = words.as_slice() {
+        if matches!(*first, "option" | "number" | "no" | "choice")
+            && words[2..].iter().all(|w| POSITION_FILLERS.contains(w))
+        {
+            return (options >= 1).then_some(0);
+        }
+    }
+    let start = words.iter().position(|w| !POSITION_FILLERS.contains(w))?;
+    let head = words[start];
+    let rest = &words[start + 1..];
+    // The rest of the head's clause: up to the first punctuation after it.
+    let clause_end = broke_after.iter().copied().find(|&b| b >= start).unwrap_or(words.len() - 1);
+    let clause_fillers = words[start + 1..=clause_end].iter().all(|w| POSITION_FILLERS.contains(w));
+    let n = match head.parse::<usize>() {
+        Ok(n) => {
+            // A number counts something ("2 weeks", "5 devs"), or names a position: alone, ending its clause
+            // ("2, tiny"), or leading an opinion ("2 i'd say").
+            if rest.first().is_some_and(|w| QUANTITY_WORDS.contains(w)) || !(clause_fillers || rest.len() >= 2) {
+                return None;
+            }
+            n
+        }
+        // "first time building one" is not a position: an ordinal stands alone in its clause, with fillers.
+        Err(_) if clause_fillers => ordinal(head)?,
+        Err(_) => return None,
+    };
+    (1..=options).contains(&n).then(|| n - 1)
 }

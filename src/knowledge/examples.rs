@@ -7,7 +7,8 @@
 //!
 //! The dialog's corpus (`knowledge/dialog-examples/<writer>.tsv`) has the same format; its labels are the dialog
 //! options a text gives, `STEP=OPTION` pairs separated by spaces (an opening message can answer several steps), or
-//! `none`.
+//! `none`; or, for a reply typed at one step's question, `@STEP=OPTION` (it answers that step) or `@STEP` (it
+//! answers nothing: a side question, a question about the question, chatter, another step's answer).
 
 use std::collections::{hash_map::Entry, HashMap};
 
@@ -92,7 +93,13 @@ pub(crate) fn check(
                 );
                 continue;
             }
-            match seen.entry(dedup_key(&text)) {
+            // A reply typed at one step (`@STEP=...`) means something only there: "2" or "none" at another step
+            // is another example.
+            let key = match label.strip_prefix('@') {
+                Some(reply) => format!("@{} {}", reply.split('=').next().unwrap_or(reply), dedup_key(&text)),
+                None => dedup_key(&text),
+            };
+            match seen.entry(key) {
                 Entry::Occupied(first) => {
                     let (first_label, first_file, first_line) = *first.get();
                     let first_at = format!("{}:{first_line}", files[first_file].name);

@@ -126,7 +126,8 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     let dialog_ok = p.list.is_empty();
     let pairs: Vec<String> =
         kb.dialog.steps.iter().flat_map(|s| s.options.iter().map(move |o| format!("{}={}", s.id, o.id))).collect();
-    let known_pairs = |label: &str| if dialog_ok { dialog_label(label, &pairs) } else { Ok(()) };
+    let step_ids: Vec<String> = kb.dialog.steps.iter().map(|s| s.id.clone()).collect();
+    let known_pairs = |label: &str| if dialog_ok { dialog_label(label, &pairs, &step_ids) } else { Ok(()) };
     kb.dialog_examples = examples::check(&mut p, DIALOG_EXAMPLES_DIR, &dialog_example_files, &known_pairs);
     unique(&mut p, frameworks.iter().map(|(f, fw)| (*f, &fw.id)), "framework id");
 
@@ -137,10 +138,22 @@ pub(crate) fn build(files: &[SourceFile]) -> Result<KnowledgeBase, KnowledgeErro
     }
 }
 
-/// Checks a dialog example's label: `none`, or `STEP=OPTION` pairs of known options, at most one per step.
-fn dialog_label(label: &str, pairs: &[String]) -> Result<(), String> {
+/// Checks a dialog example's label: `none`, `STEP=OPTION` pairs of known options (at most one per step), or a
+/// reply typed at one step: `@STEP=OPTION`, or `@STEP` for a reply that answers nothing.
+fn dialog_label(label: &str, pairs: &[String], steps: &[String]) -> Result<(), String> {
     if label == "none" {
         return Ok(());
+    }
+    if let Some(reply) = label.strip_prefix('@') {
+        return match reply.split_once('=') {
+            None if steps.iter().any(|s| s == reply) => Ok(()),
+            None => Err(unknown("dialog step", reply, steps)),
+            Some(_) if pairs.iter().any(|p| p == reply) => Ok(()),
+            Some(_) => Err(format!(
+                "a reply is labelled `@STEP=OPTION`, or `@STEP` when it answers nothing; {}",
+                unknown("dialog option", reply, pairs)
+            )),
+        };
     }
     let mut steps = Vec::new();
     for pair in label.split(' ') {

@@ -633,3 +633,91 @@ fn a_stale_state_from_a_session_gives_a_message_not_a_crash() {
     assert!(t.state.is_none());
     assert!(matches!(&t.replies[..], [Reply::Error(_)]), "{:?}", t.replies);
 }
+
+/// The state waiting at step `id`, reached by clicking first options (or the option that leads there).
+fn at_step(id: &str) -> State {
+    let mut queue = vec![State::new()];
+    while let Some(s) = queue.pop() {
+        let Ok(Outcome::Question(q)) = machine().current(&s) else { continue };
+        if q.step == id {
+            return s;
+        }
+        for i in 0..q.options.len() {
+            if let Ok((next, _)) = machine().step(&s, Input::Choose(i)) {
+                queue.insert(0, next);
+            }
+        }
+    }
+    panic!("no path reaches step {id}")
+}
+
+/// What a typed reply at `step` recorded there (`None`: nothing).
+fn recorded_at(step: &str, reply: &str) -> Option<String> {
+    let si = kb().dialog.steps.iter().position(|s| s.id == step).expect("a step");
+    let t = conversation::turn(engine(), Some(&at_step(step)), reply);
+    let pick = t.state.as_ref().and_then(|s| s.pick(si))?;
+    Some(step_of(step).options[usize::from(pick.option)].id.clone())
+}
+
+/// The inputs of issue 17, exactly: what is not an answer records nothing; positions, numbers before words and
+/// natural answers record the option they name.
+#[test]
+fn a_reply_is_recorded_only_when_it_answers_the_step() {
+    let nothing: &[(&str, &str)] = &[
+        ("rendering", "wait whats htmx lol"),
+        ("rendering", "thanks!"),
+        ("project", "who made you?"),
+        ("control", "i dont rly get this question"),
+        ("size", "what counts as medium"),
+        ("builtins", "what is ORM sir?"),
+        ("realtime", "yes"),
+        ("timeline", "no"),
+        ("project", "does a marketplace go under e-commerce or under saas here?"),
+        ("team", "maybe"),
+    ];
+    for (step, reply) in nothing {
+        assert_eq!(recorded_at(step, reply), None, "{step}: {reply:?} is not an answer");
+    }
+    let answers: &[(&str, &str, &str)] = &[
+        ("project", "the second one", "json-api"),
+        ("project", "2, an api for our app", "json-api"),
+        ("project", "option four", "internal-tool"),
+        ("project", "just an api", "json-api"),
+        ("project", "mostly a json api, we need it in 2 weeks", "json-api"),
+        ("project", "not a blog, it's an api", "json-api"),
+        ("realtime", "no websockets", "none"),
+        ("realtime", "nope", "none"),
+        ("realtime", "No.", "none"),
+        ("size", "small", "small"),
+        ("size", "small, but is flask ok for that?", "small"),
+        ("size", "last one", "not-sure"),
+        ("timeline", "3rd", "long-lived"),
+        ("team", "first option sir", "new"),
+    ];
+    let mut wrong = Vec::new();
+    for (step, reply, option) in answers {
+        let got = recorded_at(step, reply);
+        if got.as_deref() != Some(*option) {
+            wrong.push(format!("{step}: {reply:?} recorded {got:?}, not {option}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+    // A number that counts something is not an option's number.
+    assert_eq!(signpost::dialog::position_named("2 weeks", 4), None);
+    assert_eq!(signpost::dialog::position_named("5 devs, all new", 5), None);
+    assert_eq!(signpost::dialog::position_named("first time building one", 5), None);
+    assert_eq!(signpost::dialog::position_named("2 i'd say", 4), Some(1));
+}
+
+/// "decide", then 2, 2, 2 and "no" (issue 17): whatever the "no" answers, it is never "No deadline".
+#[test]
+fn no_does_not_fill_the_timeline() {
+    let e = engine();
+    let mut s = conversation::turn(e, None, "decide").state;
+    for reply in ["2", "2", "2", "no"] {
+        s = conversation::turn(e, s.as_ref(), reply).state;
+    }
+    let timeline = kb().dialog.steps.iter().position(|st| st.id == "timeline").expect("a timeline step");
+    let state = s.expect("the dialog runs");
+    assert_eq!(state.pick(timeline), None, "{state:?}");
+}
