@@ -36,22 +36,29 @@ fn the_redis_learning_store_passes_the_suite() {
 }
 
 #[test]
+fn the_redis_learning_store_rotates_keys_and_keeps_the_secret_one_out() {
+    let server = RedisServer::start();
+    learn::suite::keys(std::sync::Arc::new(RedisLearn::new(Redis::connect(&server.url()).unwrap())));
+}
+
+#[test]
 fn stores_under_other_prefixes_do_not_meet() {
     let server = RedisServer::start();
     let a = RedisLearn::new(Redis::connect_with_prefix(&server.url(), "a:").unwrap());
     let b = RedisLearn::new(Redis::connect_with_prefix(&server.url(), "b:").unwrap());
-    assert_ne!(a.hash_key().unwrap(), b.hash_key().unwrap());
+    assert_ne!(a.period_key(0, 100).unwrap(), b.period_key(0, 100).unwrap());
     a.put_settings(1, &GuildSettings { helper_role: Some(3), ..GuildSettings::default() }).unwrap();
     assert_eq!(b.settings(1).unwrap(), None);
 }
 
 #[test]
-fn the_hash_key_is_created_once_by_whichever_process_comes_first() {
+fn a_period_key_is_created_once_by_whichever_process_comes_first() {
     let server = RedisServer::start();
     let url = server.url();
     let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            (0..8).map(|_| s.spawn(|| RedisLearn::new(Redis::connect(&url).unwrap()).hash_key().unwrap())).collect();
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| RedisLearn::new(Redis::connect(&url).unwrap()).period_key(0, 100).unwrap()))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for every process");
