@@ -264,6 +264,65 @@ async fn without_question_texts_the_log_keeps_counts_only() {
     assert!(!contains(&raw, b"css"), "no question text in the raw store");
 }
 
+/// `signpost serve` with `SIGNPOST_LOG_KEY`: askers are hashed under it, the store holds no key at all, and the
+/// key shows nowhere in the bot's output. Without it, the store holds the current and the next period's keys.
+#[tokio::test]
+async fn serve_hashes_askers_under_signpost_log_key_and_stores_no_key() {
+    use signpost::learn::{hex, Learn, Learning, LogKey, Policy, RedbLearn};
+    const SECRET: &str = "correct horse battery staple, thirty-two bytes at least";
+    for secret in [Some(SECRET), None] {
+        let w = World::new().await;
+        let stderr = w.dir.path().join("serve.stderr");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signpost"));
+        cmd.arg("serve")
+            .current_dir(w.dir.path())
+            .env_clear()
+            .envs(Settings::default().env(&w.fake, &w.data_dir()))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"));
+        if let Some(key) = secret {
+            cmd.env("SIGNPOST_LOG_KEY", key);
+        }
+        let mut child = cmd.spawn().expect("signpost serve");
+        wait_until(&w.fake, "signpost serve to connect", WAIT, || {
+            w.fake.ready_count() > 0 && !w.fake.command_registrations().is_empty()
+        })
+        .await;
+        w.answer(&w.slash("ask", json!([opt("question", CONFIDENT)]), &alice())).await;
+        // SIGTERM: the bot commits the queued record before it exits.
+        let killed = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
+        assert!(killed.success());
+        let deadline = std::time::Instant::now() + WAIT;
+        while child.try_wait().expect("try_wait").is_none() {
+            assert!(std::time::Instant::now() < deadline, "signpost serve did not stop on SIGTERM");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let log = std::fs::read_to_string(&stderr).expect("stderr");
+
+        let s = stored(&w);
+        assert_eq!(s.records.len(), 1, "{log}");
+        let keys = RedbLearn::open(&w.data_dir()).expect("learn.redb").period_keys().expect("keys");
+        match secret {
+            Some(key) => {
+                assert!(keys.is_empty(), "the store holds no key: {keys:?}");
+                let elsewhere = tempfile::tempdir().expect("tempdir");
+                let store = std::sync::Arc::new(RedbLearn::open(elsewhere.path()).expect("store"));
+                let key = LogKey::parse(key).expect("a key");
+                let same = Learning::with_key(store, Policy::default(), Default::default(), Some(key)).expect("handle");
+                assert_eq!(s.records[0].asker, hex(&same.pseudonym(alice().id)), "hashed under the secret");
+                assert!(log.contains(r#"log_key="SIGNPOST_LOG_KEY""#), "{log}");
+                assert!(!log.contains(SECRET), "the key is in the bot's output:\n{log}");
+            }
+            None => {
+                assert_eq!(keys.len(), 2, "the current and the next period's keys: {keys:?}");
+                assert!(log.contains(r#"log_key="rotated every retention period""#), "{log}");
+            }
+        }
+    }
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }

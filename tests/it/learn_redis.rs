@@ -121,7 +121,7 @@ fn bot_on(url: &str) -> Bot {
     let backend = Backend::open(config.redis_url.as_deref()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = backend.sessions(dir.path(), config.session_ttl).unwrap();
-    let learning = backend.learning(dir.path(), Policy::default(), store.clock().clone()).unwrap();
+    let learning = backend.learning(dir.path(), Policy::default(), store.clock().clone(), None).unwrap();
     Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store).with_learning(learning).unwrap()
 }
 
@@ -199,7 +199,7 @@ async fn report_reads_what_a_redis_backed_bot_wrote_and_redis_holds_no_user_id()
     assert_eq!(nothing.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&nothing.stdout).contains("Nothing logged yet in Redis"), "{nothing:?}");
 
-    let learning = backend.learning(unused.path(), Policy::default(), Clock::default()).unwrap();
+    let learning = backend.learning(unused.path(), Policy::default(), Clock::default(), None).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let writer = tokio::spawn(learning.writer().expect("a writer").run(stopped));
     const ALICE: u64 = 184_467_440_737_095_516;
