@@ -628,6 +628,67 @@ async fn report_on_a_scripted_run_text_json_examples_and_html() {
     assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="), "self-contained");
 }
 
+/// `signpost report` on a `learn.redb` before and after the retention passes over most of its log: the same totals
+/// by kind, door, outcome and day; the texts past the retention gone, and the report saying so.
+#[test]
+fn report_counts_the_days_past_the_retention() {
+    use signpost::learn::{record_id, Door, Learn, Record, RedbLearn};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let store = RedbLearn::open(&data).expect("store");
+    let now = signpost::session::now();
+    const DAY: u64 = 86_400;
+    let answers = ["faq:beginners", "none", "compare:orm", "framework:flask", "none", "decide"];
+    let doors = [Door::Ask, Door::HelpChannel, Door::Mention, Door::Dm];
+    let records: Vec<Record> = (0..80u32)
+        .map(|i| {
+            let at = now - 40 * DAY + u64::from(i) * DAY / 2;
+            let (answer, door) = (answers[i as usize % answers.len()], doors[i as usize % doors.len()]);
+            let outcome = match (answer, door) {
+                ("none", Door::HelpChannel) => Outcome::Silent,
+                ("none", _) => Outcome::Abstained,
+                _ => Outcome::Answered,
+            };
+            Record {
+                id: record_id(at, i),
+                at,
+                door,
+                guild: Some(GUILD_ID),
+                answer: answer.into(),
+                confidence: 0.9,
+                outcome,
+                asker: format!("{:032x}", i % 9),
+                text: (outcome != Outcome::Answered)
+                    .then(|| format!("{} unanswerable {i}", ["why", "how"][i as usize % 2])),
+            }
+        })
+        .collect();
+    store.append(&records).expect("append");
+    drop(store);
+    let json_of = |o: &Output| serde_json::from_str::<Value>(&stdout(o)).expect("JSON");
+    let before = json_of(&report(&data, &["--json", "--since", "60d"]));
+    assert_eq!(before["questions"], 80);
+
+    let store = RedbLearn::open(&data).expect("store");
+    let cutoff = now - 30 * DAY;
+    signpost::session::in_batches(7, |batch| store.purge(cutoff, batch)).expect("purge");
+    assert!(store.snapshot(0, now).expect("snapshot").records.iter().all(|r| r.at >= cutoff));
+    drop(store);
+    let after = json_of(&report(&data, &["--json", "--since", "60d"]));
+    for field in ["questions", "answered", "abstained", "silent", "abstention_rate", "by_kind", "by_door", "days"] {
+        assert_eq!(after[field], before[field], "{field} changed by the purge");
+    }
+    let held = records.iter().filter(|r| r.at >= cutoff).count();
+    assert_eq!(after["rolled_up"], json!(80 - held));
+    let texts = |v: &Value| {
+        v["unanswered"].as_array().expect("a list").iter().map(|u| u["count"].as_u64().unwrap()).sum::<u64>()
+    };
+    assert_eq!(texts(&before), records.iter().filter(|r| r.text.is_some()).count() as u64);
+    assert_eq!(texts(&after), records.iter().filter(|r| r.at >= cutoff && r.text.is_some()).count() as u64);
+    let text = stdout(&report(&data, &["--since", "60d"]));
+    assert!(text.contains(&format!("({} of them past the retention, kept as daily counts", 80 - held)), "{text}");
+}
+
 /// The page `scripts/report-screenshot.sh` renders (to `$SIGNPOST_REPORT_HTML`): two weeks of questions (the dev
 /// set's messages, answered by the real engine) written through the `Learn` trait with times spread over 14 days,
 /// and deterministic votes, then `signpost report --html`.

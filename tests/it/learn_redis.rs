@@ -251,6 +251,70 @@ async fn report_reads_what_a_redis_backed_bot_wrote_and_redis_holds_no_user_id()
     }
 }
 
+/// Past the retention the log is rolled up: `signpost report` says the same as before, and Redis holds neither the
+/// pseudonyms of the rolled-up questions nor the key that made them (nor their texts and votes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_retention_redis_keeps_counts_but_no_pseudonym_text_or_old_key() {
+    let server = RedisServer::start();
+    let backend = Backend::open(Some(&server.url())).unwrap();
+    let unused = tempfile::tempdir().unwrap();
+    let clock = Clock::default();
+    let policy = Policy { keep_texts: true, retention: Duration::from_secs(24 * 3600) };
+    let learning = backend.learning(unused.path(), policy, clock.clone(), None).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let writer = tokio::spawn(learning.writer().expect("a writer").run(stopped));
+    const ALICE: u64 = 184_467_440_737_095_516;
+    const BOB: u64 = 284_467_440_737_095_517;
+    let asked =
+        learning.log(Door::Ask, Some(5), ALICE, "my css is not loading", &answer("none", 1.0), Outcome::Abstained);
+    learning.log(Door::Mention, Some(5), BOB, "is flask faster?", &answer("is-flask-faster", 0.95), Outcome::Answered);
+    learning.log(Door::Dm, None, ALICE, "flask or django", &answer("which-is-better", 0.4), Outcome::Answered);
+    let l = learning.clone();
+    tokio::task::spawn_blocking(move || l.vote(asked, "faq:x", BOB, VoteValue::NotHelpful, None).unwrap())
+        .await
+        .unwrap();
+    let _ = stop.send(());
+    writer.await.unwrap();
+    let pseudonyms = [ALICE, BOB].map(|u| learn::hex(&learning.pseudonym(u)));
+    let mut keys = learning.store().period_keys().unwrap();
+    keys.sort_by_key(|k| k.start);
+    let keys: Vec<[u8; 32]> = keys.into_iter().map(|k| k.key).collect();
+    let report = |since: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_signpost"))
+            .args(["report", "--json", "--since", since])
+            .env_clear()
+            .env("SIGNPOST_REDIS_URL", server.url())
+            .env("SIGNPOST_DATA_DIR", unused.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let before = report("3d");
+    assert_eq!(before["questions"], 3, "{before:#}");
+    assert_eq!(before["askers"], 2, "{before:#}");
+
+    // Two retention periods later, the purge has rolled everything up and dropped the key it was hashed under.
+    clock.advance(Duration::from_secs(2 * 24 * 3600 + 60));
+    let l = learning.clone();
+    tokio::task::spawn_blocking(move || l.purge(l.now()).unwrap()).await.unwrap();
+    let after = report("3d");
+    for field in ["questions", "answered", "abstained", "silent", "by_kind", "by_door", "days", "unused"] {
+        assert_eq!(after[field], before[field], "{field} changed by the purge: {after:#}");
+    }
+    assert_eq!(after["rolled_up"], 3);
+    assert_eq!(after["unanswered"], serde_json::json!([]), "texts past the retention are gone");
+    assert_eq!(after["votes"], serde_json::json!([]), "votes past the retention are gone");
+
+    let raw = everything_in(&server.url());
+    let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    for p in &pseudonyms {
+        assert!(!has(p.as_bytes()), "pseudonym {p} is still in Redis");
+    }
+    assert!(keys.len() == 2 && !has(&keys[0]), "the key of the rolled-up questions' period is still in Redis");
+    assert!(!has(b"css is not loading") && !has(b"flask or django"), "a text is still in Redis");
+}
+
 /// What the Redis learning store costs, printed (run by hand: `cargo test --release -- --ignored measure_redis`):
 /// appends of a second's batch, a snapshot of every record, a vote, the settings check each process makes every
 /// `SETTINGS_REFRESH`, and Redis memory per record.
