@@ -689,6 +689,66 @@ fn report_counts_the_days_past_the_retention() {
     assert!(text.contains(&format!("({} of them past the retention, kept as daily counts", 80 - held)), "{text}");
 }
 
+/// What the rollup costs in `learn.redb`, printed (run by hand: `cargo test -- --ignored measure_redb_rollup`):
+/// 100,000 records (a third with text) rolled up in batches of `PURGE_BATCH`, each one fsync'd commit during which
+/// the bot's writer waits.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_redb_rollup() {
+    use signpost::learn::{record_id, Door, Learn, Record, RedbLearn, PURGE_BATCH};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = RedbLearn::open(dir.path()).expect("store");
+    const N: u32 = 100_000;
+    let t0 = 1_700_000_000;
+    for chunk in 0..N / 1000 {
+        let records: Vec<Record> = (0..1000)
+            .map(|i| {
+                let n = chunk * 1000 + i;
+                let at = t0 + u64::from(n) * 3;
+                Record {
+                    id: record_id(at, n),
+                    at,
+                    door: Door::Ask,
+                    guild: Some(GUILD_ID),
+                    answer: if n % 3 == 0 { "none".into() } else { "faq:is-flask-faster".into() },
+                    confidence: 0.83,
+                    outcome: if n % 3 == 0 { Outcome::Abstained } else { Outcome::Answered },
+                    asker: format!("{:032x}", n % 5000),
+                    text: (n % 3 == 0).then(|| "how do i deploy a flask app on a raspberry pi".to_string()),
+                }
+            })
+            .collect();
+        store.append(&records).expect("append");
+    }
+    let size = || std::fs::metadata(dir.path().join("learn.redb")).expect("file").len();
+    let full = size();
+    let mut batches = Vec::new();
+    let started = std::time::Instant::now();
+    loop {
+        let t = std::time::Instant::now();
+        let n = store.purge(t0 + 10 * 86_400, PURGE_BATCH).expect("purge");
+        batches.push(t.elapsed());
+        if n < PURGE_BATCH {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    batches.sort();
+    let s = store.snapshot(0, t0 + 10 * 86_400).expect("snapshot");
+    assert!(s.records.is_empty());
+    assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), u64::from(N));
+    eprintln!(
+        "RedbLearn rollup: {N} records over {} days in {} batches of {PURGE_BATCH} in {took:?}; a batch median {:?}, \
+         p99 {:?}, max {:?}; learn.redb {full} bytes before, {} after (redb keeps the file's size and reuses it)",
+        s.rolled_askers.len(),
+        batches.len(),
+        batches[batches.len() / 2],
+        batches[batches.len() * 99 / 100],
+        batches[batches.len() - 1],
+        size()
+    );
+}
+
 /// The page `scripts/report-screenshot.sh` renders (to `$SIGNPOST_REPORT_HTML`): two weeks of questions (the dev
 /// set's messages, answered by the real engine) written through the `Learn` trait with times spread over 14 days,
 /// and deterministic votes, then `signpost report --html`.

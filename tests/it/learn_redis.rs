@@ -389,4 +389,35 @@ fn measure_redis_learning() {
         checks[500],
         checks[990]
     );
+
+    // The retention passes over all of it: batches of PURGE_BATCH rows, each one Lua script (Redis serves nothing
+    // else while one runs), then the memory left.
+    let mut batches = Vec::new();
+    let started = Instant::now();
+    loop {
+        let t = Instant::now();
+        let n = store.purge(t0 + 2 * 86_400, learn::PURGE_BATCH).unwrap();
+        batches.push(t.elapsed());
+        if n < learn::PURGE_BATCH {
+            break;
+        }
+    }
+    let rollup = started.elapsed();
+    batches.sort();
+    let left = memory() - before;
+    let s = store.snapshot(0, t0 + 2 * 86_400).unwrap();
+    assert!(s.records.is_empty());
+    assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), u64::from(N));
+    eprintln!(
+        "RedisLearn rollup: {N} records and {} votes in {} batches of {} in {rollup:?}; a batch median {:?}, p99 {:?}, \
+         max {:?}; Redis memory left {left:.0} bytes ({} counts, {} distinct askers counted)",
+        votes.len(),
+        batches.len(),
+        learn::PURGE_BATCH,
+        batches[batches.len() / 2],
+        batches[batches.len() * 99 / 100],
+        batches[batches.len() - 1],
+        s.rolled.len(),
+        s.rolled_askers.iter().map(|a| a.askers).sum::<u64>(),
+    );
 }
