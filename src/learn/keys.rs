@@ -94,13 +94,13 @@ pub(super) struct Rotation {
 }
 
 impl Keys {
-    /// Hashes `user` under the key of time `at`.
-    pub fn pseudonym(&self, user: u64, at: u64, retention: u64) -> Pseudonym {
+    /// Hashes `user` under the key of time `at` (it is `now` when that is what the caller means).
+    pub fn pseudonym(&self, user: u64, at: u64, now: u64, retention: u64) -> Pseudonym {
         match self {
             Keys::Secret(k) => pseudonym(k.bytes(), user),
             Keys::Rotating(r) => {
                 let mut r = r.lock().unwrap_or_else(|e| e.into_inner());
-                let key = r.key_at(at, retention);
+                let key = r.key_at(at, now, retention);
                 pseudonym(&key, user)
             }
         }
@@ -108,17 +108,23 @@ impl Keys {
 }
 
 impl Rotation {
-    /// The key of `at`'s period. Held ahead of time; if the keys were not refreshed in time (the purge task stalled
-    /// for a whole period) the newest key held stands in, so the reply path never waits, and that is logged once.
-    fn key_at(&mut self, at: u64, retention: u64) -> [u8; 32] {
+    /// The held key whose period holds `at`: the one of this retention, else one of another retention (the
+    /// setting changed) that still covers its own period.
+    fn covering(&self, at: u64, retention: u64) -> Option<[u8; 32]> {
         let (start, end) = period(at, retention);
-        if let Some(k) = self.held.iter().find(|k| k.start == start && k.end == end) {
-            return k.key;
+        let exact = self.held.iter().find(|k| k.start == start && k.end == end);
+        exact.or_else(|| self.held.iter().find(|k| k.start <= at && at < k.end)).map(|k| k.key)
+    }
+
+    /// The key of `at`'s period. An earlier time without a key is an answer past the retention (its key is gone)
+    /// or a forged one: hashed under the current key. If even the current period has none (the purge task, which
+    /// fetches keys ahead, stalled for a whole period), the newest key stands in, so the reply path never waits,
+    /// and that is logged once per period.
+    fn key_at(&mut self, at: u64, now: u64, retention: u64) -> [u8; 32] {
+        if let Some(k) = self.covering(at, retention).or_else(|| self.covering(now, retention)) {
+            return k;
         }
-        // A key of another retention (the setting changed) still covers its own period.
-        if let Some(k) = self.held.iter().find(|k| k.start <= at && at < k.end) {
-            return k.key;
-        }
+        let (start, _) = period(now, retention);
         if self.warned != start {
             self.warned = start;
             tracing::warn!(period_start = start, "no asker-hash key held for this period yet; using the newest one");
@@ -152,14 +158,18 @@ mod tests {
     }
 
     #[test]
-    fn a_missing_period_key_falls_back_to_the_newest_one_held() {
+    fn a_time_without_a_key_falls_back_to_the_current_or_the_newest_key() {
         let k = |start, end, b| PeriodKey { start, end, key: [b; 32] };
-        let mut r = Rotation { held: vec![k(0, 100, 1), k(100, 200, 2)], warned: 0 };
-        assert_eq!(r.key_at(50, 100), [1; 32]);
-        assert_eq!(r.key_at(150, 100), [2; 32]);
-        assert_eq!(r.key_at(150, 50), [2; 32], "a key of another retention covering the time");
-        assert_eq!(r.key_at(250, 100), [2; 32], "not refreshed in time: the newest key");
-        assert_eq!(r.warned, 200);
+        let mut r = Rotation { held: vec![k(100, 200, 2), k(200, 300, 3)], warned: 0 };
+        assert_eq!(r.key_at(150, 150, 100), [2; 32]);
+        assert_eq!(r.key_at(150, 250, 100), [2; 32], "an earlier time still held: its own key");
+        assert_eq!(r.key_at(250, 250, 100), [3; 32]);
+        assert_eq!(r.key_at(250, 250, 50), [3; 32], "a key of another retention covering the time");
+        assert_eq!(r.key_at(50, 250, 100), [3; 32], "a time whose key is gone (or forged): the current key");
+        assert_eq!(r.key_at(9_999, 250, 100), [3; 32], "a forged future time: the current key");
+        assert_eq!(r.warned, 0, "none of that is worth a warning");
+        assert_eq!(r.key_at(350, 350, 100), [3; 32], "not refreshed in time: the newest key");
+        assert_eq!(r.warned, 300, "warned once for the period");
         assert!(!format!("{:?}", k(0, 1, 7)).contains('7'), "Debug shows no key bytes");
     }
 }

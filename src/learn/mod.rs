@@ -258,7 +258,7 @@ impl Learning {
     /// The pseudonym of a user under the key of time `at` (a vote is hashed under the key of the answer it is
     /// about, so one person keeps one vote per answer across a rotation).
     pub fn pseudonym_at(&self, user: u64, at: u64) -> Pseudonym {
-        self.keys.pseudonym(user, at, self.policy.retention.as_secs())
+        self.keys.pseudonym(user, at, self.now(), self.policy.retention.as_secs())
     }
 
     /// Makes sure the store holds the keys of the current and the next period, and keeps a copy of every key it
