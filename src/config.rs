@@ -1,9 +1,12 @@
 //! Settings of `signpost serve`: `signpost.toml` (every key optional, unknown keys rejected), then the
-//! environment, which wins. The token only ever comes from the environment and is never printed.
+//! environment, which wins. The secrets (the token, the question log's key) only ever come from the environment and
+//! are never printed.
 
 use std::{fmt, path::PathBuf, time::Duration};
 
 use serde::Deserialize;
+
+use crate::learn::LogKey;
 
 /// The bot token. `Debug` and `Display` never show it.
 #[derive(Clone)]
@@ -39,6 +42,8 @@ struct FileConfig {
     metrics_addr: Option<String>,
     log_questions: Option<bool>,
     log_retention: Option<String>,
+    /// Never read: present only to refuse a secret written into the file, with a message that says where it goes.
+    log_key: Option<toml::Value>,
 }
 
 #[derive(Debug, Clone)]
@@ -69,8 +74,11 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Keep question texts in the question log where they teach something; false: counts only.
     pub log_questions: bool,
-    /// How long question texts and votes are kept.
+    /// How long question records, texts and votes are kept (records are then rolled up into daily counts).
     pub log_retention: Duration,
+    /// The secret key of the question log's asker hash (`SIGNPOST_LOG_KEY`); `None`: a key per retention period,
+    /// kept in the store. `Debug` never shows it.
+    pub log_key: Option<LogKey>,
 }
 
 /// `FIRST-LAST/TOTAL`: shards FIRST to LAST (inclusive) of TOTAL run in this process.
@@ -142,6 +150,7 @@ impl Default for Config {
             metrics_addr: None,
             log_questions: true,
             log_retention: Duration::from_secs(30 * 24 * 60 * 60),
+            log_key: None,
         }
     }
 }
@@ -216,6 +225,14 @@ impl Config {
         if let Some(v) = parsed.log_retention {
             c.log_retention = ttl_text("log_retention", &v)?;
         }
+        if parsed.log_key.is_some() {
+            return Err(ConfigError::Parse {
+                path: path.to_string(),
+                message: "log_key is a secret and is not read from this file: set SIGNPOST_LOG_KEY in the \
+                          environment instead (and take it out of the file)"
+                    .into(),
+            });
+        }
 
         let var = |name: &str| env(name).filter(|v| !v.trim().is_empty());
         c.token = var("DISCORD_TOKEN").map(|t| Token(t.trim().to_string()));
@@ -262,6 +279,10 @@ impl Config {
         }
         if let Some(v) = var("SIGNPOST_LOG_RETENTION") {
             c.log_retention = ttl_text("SIGNPOST_LOG_RETENTION", &v)?;
+        }
+        if let Some(v) = var("SIGNPOST_LOG_KEY") {
+            c.log_key =
+                Some(LogKey::parse(&v).map_err(|message| ConfigError::Env { name: "SIGNPOST_LOG_KEY", message })?);
         }
         if c.log_retention.is_zero() {
             return Err(ConfigError::Env { name: "log_retention", message: "must be longer than zero".into() });
@@ -398,6 +419,23 @@ mod tests {
         assert_eq!(c.log_retention, Duration::from_secs(7 * 86_400));
         let e = Config::from_parts(None, "x", env(&[("SIGNPOST_LOG_RETENTION", "forever")])).unwrap_err();
         assert!(e.to_string().contains("SIGNPOST_LOG_RETENTION: `forever` is not a duration"), "{e}");
+    }
+
+    #[test]
+    fn the_log_key_comes_from_the_environment_only_and_never_shows() {
+        assert!(Config::from_parts(None, "x", env(&[])).unwrap().log_key.is_none(), "default: rotated keys");
+        let secret = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5";
+        let c = Config::from_parts(None, "x", env(&[("SIGNPOST_LOG_KEY", secret)])).unwrap();
+        assert_eq!(c.log_key, Some(LogKey::parse(secret).unwrap()));
+        assert!(!format!("{c:?}").contains(secret), "the key never shows in Debug output");
+        let short = "hunter2hunter2";
+        let e = Config::from_parts(None, "x", env(&[("SIGNPOST_LOG_KEY", short)])).unwrap_err().to_string();
+        assert!(e.starts_with("SIGNPOST_LOG_KEY: is 14 bytes long; a key must be at least 32"), "{e}");
+        assert!(!e.contains(short), "the error never repeats the key: {e}");
+        let file = format!("log_key = \"{secret}\"\n");
+        let e = Config::from_parts(Some(&file), "signpost.toml", env(&[])).unwrap_err().to_string();
+        assert!(e.starts_with("signpost.toml: log_key is a secret and is not read from this file"), "{e}");
+        assert!(e.contains("SIGNPOST_LOG_KEY") && !e.contains(secret), "{e}");
     }
 
     #[test]

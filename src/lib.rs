@@ -34,8 +34,9 @@
 //!   processes): the shared Redis connection handle and the Redis implementations of the store traits (sessions;
 //!   votes, the question log and server settings).
 //! - [`learn`]: learning from use, behind its own `Learn` trait (redb here, beside the sessions; Redis in
-//!   [`store`]): votes on answers, the question log (pseudonymous, texts only where they teach something, purged
-//!   after a retention), server settings, and the maintainer's report computed from them (text, JSON, HTML).
+//!   [`store`]): votes on answers, the question log (pseudonymous, texts only where they teach something, rolled
+//!   up into daily counts after a retention), server settings, and the maintainer's report computed from them
+//!   (text, JSON, HTML).
 //! - [`engine`]: the one facade the front doors call; it owns the knowledge and answers `ask` (fitted to the
 //!   frameworks asked, asking back when unsure), follow-ups, `compare` and dialog steps.
 //!

@@ -51,11 +51,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         help_channels = config.help_channels.len(),
         log_questions = config.log_questions,
         log_retention = ?config.log_retention,
+        // Which key, never the key itself.
+        log_key = if config.log_key.is_some() { "SIGNPOST_LOG_KEY" } else { "rotated every retention period" },
         "starting"
     );
     let policy = Policy { keep_texts: config.log_questions, retention: config.log_retention };
     let learning = backend
-        .learning(&config.data_dir, policy, store.clock().clone())
+        .learning(&config.data_dir, policy, store.clock().clone(), config.log_key.clone())
         .map_err(|e| Exit { code: 1, message: e.to_string() })?;
     let bot = Bot::new(&config, engine, store)
         .with_learning(learning)

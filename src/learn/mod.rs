@@ -3,6 +3,8 @@
 //! same [`suite`]).
 //!
 //! - `log`: what one answered (or unanswered) question leaves behind ([`Record`]) and when its text is kept.
+//! - `rollup`: what is left of the log past the retention: counts per day ([`DayCount`], [`DayAskers`]).
+//! - `keys`: the key of the asker hash, from `SIGNPOST_LOG_KEY` ([`LogKey`]) or rotated every retention period.
 //! - `votes`: Helpful / Not helpful, one per person per answer.
 //! - `settings`: what `/settings` changes for one server ([`GuildSettings`]).
 //! - `redb`: the embedded implementation, which `signpost report` can read while the bot writes it.
@@ -10,16 +12,20 @@
 //! - `suite`: the tests every implementation must pass, over `&dyn Learn`.
 //!
 //! Privacy: no user id or name is ever stored here. Distinct askers (and voters) are counted through a keyed hash
-//! (HMAC-SHA-256 of the user id, cut to 16 bytes) whose key is created at random on first use and kept in the store
-//! itself: without the store nobody can test a user id against the log, and the report never needs the key.
+//! (HMAC-SHA-256 of the user id, cut to 16 bytes, see `keys`): under the secret `SIGNPOST_LOG_KEY`, which never
+//! reaches the store, or else under a key per retention period, dropped once its records are rolled up. Past the
+//! retention ([`Learning::purge`]) records are rolled up into per-day counts and deleted, texts, votes and helper
+//! pings forgotten: what remains holds no pseudonym. The report never needs a key.
 //!
 //! The log write is off the reply path: [`Learning::log`] only queues the record; a [`Writer`] task commits what was
 //! queued at most once per [`FLUSH_EVERY`], on tokio's blocking pool.
 
 pub mod html;
+mod keys;
 mod log;
 pub mod redb;
 pub mod report;
+pub mod rollup;
 mod settings;
 pub mod suite;
 mod votes;
@@ -33,8 +39,10 @@ use std::{
 use tokio::sync::{mpsc, oneshot};
 
 pub use self::{
+    keys::{period, LogKey, PeriodKey, MIN_LOG_KEY},
     log::{clean_text, keeps_text, Door, Outcome, Record, LOW_CONFIDENCE},
     redb::RedbLearn,
+    rollup::{DayAskers, DayCount},
     settings::GuildSettings,
     votes::{Value as VoteValue, VoteRow},
 };
@@ -59,16 +67,29 @@ pub struct Snapshot {
     pub since: u64,
     /// Unix seconds: when the snapshot was taken.
     pub now: u64,
-    /// In time order.
+    /// The records still held (within the retention), in time order.
     pub records: Vec<Record>,
     pub votes: Vec<VoteRow>,
+    /// The counts of records rolled up past the retention, of the days that start at or after `since` (see
+    /// [`rollup::first_day`]), ordered by [`DayCount::order_key`].
+    #[serde(default)]
+    pub rolled: Vec<DayCount>,
+    /// The distinct askers of each day in `rolled` (the whole day's, held records included), ordered by day.
+    #[serde(default)]
+    pub rolled_askers: Vec<DayAskers>,
 }
 
 /// Where votes, the question log and server settings live. Every method is blocking; [`Learning`] runs them off the
 /// async workers.
 pub trait Learn: Send + Sync + 'static {
-    /// The key of the asker hash: created at random on the first call, the same ever after.
-    fn hash_key(&self) -> Result<[u8; 32], LearnError>;
+    /// The asker-hash key of the rotation period `[start, end)`: created at random on the first call (by whichever
+    /// process comes first), the same ever after, until dropped.
+    fn period_key(&self, start: u64, end: u64) -> Result<[u8; 32], LearnError>;
+    /// Every period key the store holds.
+    fn period_keys(&self) -> Result<Vec<PeriodKey>, LearnError>;
+    /// Forgets the keys of periods that ended at or before `before` (and the one key of versions before keys
+    /// rotated); returns how many it forgot.
+    fn drop_keys(&self, before: u64) -> Result<usize, LearnError>;
     /// Appends records (one commit). A record whose id is already stored is replaced.
     fn append(&self, records: &[Record]) -> Result<(), LearnError>;
     /// Keeps the text of the question behind record `id` (when a Not helpful vote makes it worth keeping).
@@ -77,10 +98,14 @@ pub trait Learn: Send + Sync + 'static {
     fn vote(&self, vote: &VoteRow) -> Result<Option<VoteValue>, LearnError>;
     /// Claims the one helper ping of the question behind record `id`: true the first time only (atomic).
     fn claim_help(&self, id: u64) -> Result<bool, LearnError>;
-    /// The records (with the texts still kept) and the votes of answers given at or after `since`.
+    /// The records (with the texts still kept) and the votes of answers given at or after `since`, and the
+    /// rolled-up counts of the days from `since` on.
     fn snapshot(&self, since: u64, now: u64) -> Result<Snapshot, LearnError>;
-    /// Forgets at most `batch` texts, votes and helper pings of answers given before `before` (the records
-    /// themselves, counts without text, stay). Returns how many it forgot: fewer than `batch` means none are left.
+    /// Works off at most `batch` rows of what is past the retention, atomically, in this order: forgets the texts,
+    /// votes and helper pings of answers given before `before`; rolls records before `before` up into their day's
+    /// counts ([`DayCount`], and the day's askers) and deletes them; once no such record is left, turns the askers
+    /// of days wholly before `before` into a number ([`DayAskers`]). Returns how many rows it worked off: fewer
+    /// than `batch` means nothing is left.
     fn purge(&self, before: u64, batch: usize) -> Result<usize, LearnError>;
     /// One server's settings, if it changed any.
     fn settings(&self, guild: u64) -> Result<Option<GuildSettings>, LearnError>;
@@ -142,7 +167,8 @@ const RECENT_TEXTS: usize = 10_000;
 pub struct Policy {
     /// Keep question texts where they teach something; false: counts only.
     pub keep_texts: bool,
-    /// How long texts and votes are kept.
+    /// How long records, texts and votes are kept (records are then rolled up into daily counts), and how long a
+    /// rotated asker-hash key hashes.
     pub retention: Duration,
 }
 
@@ -158,7 +184,7 @@ pub struct Learning {
     store: Arc<dyn Learn>,
     policy: Policy,
     clock: Clock,
-    key: [u8; 32],
+    keys: Arc<keys::Keys>,
     queue: mpsc::Sender<Record>,
     writer: Arc<Mutex<Option<mpsc::Receiver<Record>>>>,
     recent: Arc<Mutex<Recent>>,
@@ -177,16 +203,32 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Learning {
-    /// A handle over `store` (reads, or creates, the hash key).
+    /// A handle over `store`, hashing askers under keys rotated every retention period (reads, or creates, the
+    /// current and the next period's keys).
     pub fn new(store: Arc<dyn Learn>, policy: Policy, clock: Clock) -> Result<Self, LearnError> {
-        let key = store.hash_key()?;
+        Self::with_key(store, policy, clock, None)
+    }
+
+    /// A handle over `store`, hashing askers under `key` (`SIGNPOST_LOG_KEY`) when given, else as [`Learning::new`].
+    pub fn with_key(
+        store: Arc<dyn Learn>,
+        policy: Policy,
+        clock: Clock,
+        key: Option<LogKey>,
+    ) -> Result<Self, LearnError> {
+        let keys = Arc::new(match key {
+            Some(k) => keys::Keys::Secret(k),
+            None => keys::Keys::Rotating(Mutex::default()),
+        });
         let (queue, rx) = mpsc::channel(QUEUE);
         let writer = Arc::new(Mutex::new(Some(rx)));
         let permits = Arc::new(tokio::sync::Semaphore::new(crate::session::STORE_TASKS));
-        Ok(Self { store, policy, clock, key, queue, writer, recent: Arc::default(), permits })
+        let me = Self { store, policy, clock, keys, queue, writer, recent: Arc::default(), permits };
+        me.refresh_keys()?;
+        Ok(me)
     }
 
-    /// Opens (or creates) the embedded store in `dir` (`learn.redb`).
+    /// Opens (or creates) the embedded store in `dir` (`learn.redb`), with rotated keys.
     pub fn open(dir: &std::path::Path, policy: Policy, clock: Clock) -> Result<Self, LearnError> {
         Self::new(Arc::new(RedbLearn::open(dir)?), policy, clock)
     }
@@ -207,15 +249,32 @@ impl Learning {
         self.clock.now()
     }
 
-    /// The pseudonym of a user: HMAC-SHA-256 under the store's key, cut to 16 bytes.
+    /// The pseudonym of a user now: HMAC-SHA-256 under `SIGNPOST_LOG_KEY` or the current period's key, cut to 16
+    /// bytes. Never waits for the store.
     pub fn pseudonym(&self, user: u64) -> Pseudonym {
-        use hmac::{Mac, SimpleHmac};
-        let mut mac = <SimpleHmac<sha2::Sha256> as Mac>::new_from_slice(&self.key).expect("any key length");
-        mac.update(&user.to_be_bytes());
-        let full = mac.finalize().into_bytes();
-        let mut out = [0u8; 16];
-        out.copy_from_slice(&full[..16]);
-        out
+        self.pseudonym_at(user, self.now())
+    }
+
+    /// The pseudonym of a user under the key of time `at` (a vote is hashed under the key of the answer it is
+    /// about, so one person keeps one vote per answer across a rotation).
+    pub fn pseudonym_at(&self, user: u64, at: u64) -> Pseudonym {
+        self.keys.pseudonym(user, at, self.now(), self.policy.retention.as_secs())
+    }
+
+    /// Makes sure the store holds the keys of the current and the next period, and keeps a copy of every key it
+    /// holds, so that the rotation needs no store call on the reply path. Nothing to do under `SIGNPOST_LOG_KEY`.
+    fn refresh_keys(&self) -> Result<(), LearnError> {
+        let keys::Keys::Rotating(rotation) = &*self.keys else { return Ok(()) };
+        let retention = self.policy.retention.as_secs();
+        let (start, end) = period(self.now(), retention);
+        self.store.period_key(start, end)?;
+        self.store.period_key(end, end + retention.max(1))?;
+        let held = self.store.period_keys()?;
+        if !held.iter().any(|k| k.start == start && k.end == end) {
+            return Err(LearnError(format!("the store lost the asker-hash key of the period from {start} on")));
+        }
+        lock(rotation).held = held;
+        Ok(())
     }
 
     /// Logs one question and its outcome; returns the record id (the vote buttons carry it). Never blocks: the
@@ -272,7 +331,8 @@ impl Learning {
         value: VoteValue,
         asked: Option<&str>,
     ) -> Result<Option<VoteValue>, LearnError> {
-        let row = VoteRow { id, voter: hex(&self.pseudonym(user)), value, label: label.to_string(), at: self.now() };
+        let voter = hex(&self.pseudonym_at(user, record_time(id)));
+        let row = VoteRow { id, voter, value, label: label.to_string(), at: self.now() };
         let before = self.store.vote(&row)?;
         if value == VoteValue::NotHelpful && self.policy.keep_texts {
             let held = lock(&self.recent).texts.get(&id).cloned();
@@ -284,21 +344,34 @@ impl Learning {
         Ok(before)
     }
 
-    /// Forgets what is older than the retention, in batches; returns how many rows it forgot.
+    /// Works off everything older than the retention, in batches ([`Learn::purge`]: records rolled up into daily
+    /// counts and deleted; texts, votes and helper pings forgotten); then drops the keys no record needs any more
+    /// and fetches the current and next ones. Returns how many rows and keys it removed.
     pub fn purge(&self, now: u64) -> Result<usize, LearnError> {
         let before = now.saturating_sub(self.policy.retention.as_secs());
-        crate::session::in_batches(PURGE_BATCH, |batch| self.store.purge(before, batch))
+        let rows = crate::session::in_batches(PURGE_BATCH, |batch| self.store.purge(before, batch))?;
+        // A rotated key goes once its period ended before the cutoff: every record it hashed is rolled up by now.
+        // Under SIGNPOST_LOG_KEY the store needs no key at all, so any left from rotating go at once.
+        let drop_before = match &*self.keys {
+            keys::Keys::Secret(_) => u64::MAX,
+            keys::Keys::Rotating(_) => before,
+        };
+        let dropped = self.store.drop_keys(drop_before)?;
+        self.refresh_keys()?;
+        Ok(rows + dropped)
     }
 
-    /// Purges every `period`, off the async workers, until dropped.
+    /// Purges every `period`, off the async workers, until dropped; at least twice per retention, so the next
+    /// period's key is always fetched before it is needed.
     pub async fn purge_every(self, period: Duration) {
+        let period = period.min(self.policy.retention / 2).max(Duration::from_secs(1));
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
             match self.blocking(|l| l.purge(l.now())).await {
                 Ok(0) => {}
-                Ok(n) => tracing::info!(rows = n, "question texts and votes past their retention forgotten"),
+                Ok(n) => tracing::info!(rows = n, "question log past its retention rolled up into daily counts"),
                 Err(e) => tracing::warn!(error = %e, "purging the question log failed"),
             }
         }
@@ -439,7 +512,7 @@ mod tests {
         let before = l.pseudonym(42);
         drop(l);
         let again = Learning::open(dir.path(), Policy::default(), Clock::default()).unwrap();
-        assert_eq!(again.pseudonym(42), before, "the key lives in the store");
+        assert_eq!(again.pseudonym(42), before, "the key of the period lives in the store");
     }
 
     fn answer(label: &str, confidence: f64) -> Answer {
@@ -467,7 +540,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn texts_and_votes_are_forgotten_after_the_retention_by_the_background_purge() {
+    async fn the_background_purge_rolls_the_log_up_after_the_retention() {
         let dir = tempfile::tempdir().unwrap();
         let policy = Policy { keep_texts: true, retention: Duration::from_secs(3600) };
         let l = Learning::open(dir.path(), policy, Clock::default()).unwrap();
@@ -496,8 +569,8 @@ mod tests {
         let deadline = std::time::Instant::now() + Duration::from_secs(5);
         loop {
             let s = all(&l);
-            if s.votes.is_empty() && s.records.iter().all(|r| r.text.is_none()) {
-                assert_eq!(s.records.len(), 2, "counts stay");
+            if s.votes.is_empty() && s.records.is_empty() {
+                assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), 2, "counts stay");
                 break;
             }
             assert!(std::time::Instant::now() < deadline, "not purged after its period");

@@ -9,14 +9,27 @@
 
 use std::path::{Path, PathBuf};
 
-use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefinition, TableHandle};
 
-use super::{err, record_id, GuildSettings, Learn, LearnError, Record, Snapshot, VoteRow, VoteValue};
+use super::{
+    err, record_id,
+    rollup::{day_of, first_day, parse_name, DAY},
+    DayAskers, DayCount, GuildSettings, Learn, LearnError, PeriodKey, Record, Snapshot, VoteRow, VoteValue,
+};
 
-/// `hash-key` -> the 32 bytes of the asker hash's key.
+/// Before keys rotated: `hash-key` -> the one asker-hash key (dropped with the first [`Learn::drop_keys`]).
 const META: TableDefinition<&str, &[u8]> = TableDefinition::new("meta");
+/// (start, end) of a rotation period -> the 32 bytes of its asker-hash key.
+const KEYS: TableDefinition<(u64, u64), &[u8]> = TableDefinition::new("keys");
 /// Record id -> the record as JSON, without its text.
 const LOG: TableDefinition<u64, &[u8]> = TableDefinition::new("log");
+/// (day, door, outcome, answer) -> how many records past the retention it counts.
+const DAILY: TableDefinition<(u64, &str, &str, &str), u64> = TableDefinition::new("daily");
+/// (day, asker) -> nothing: who asked that day, written with the records and kept until the whole day is past the
+/// retention, then counted into `ASKERS_COUNTED` and deleted. Pseudonyms, so never kept longer than their day's.
+const DAY_ASKERS: TableDefinition<(u64, &str), ()> = TableDefinition::new("day_askers");
+/// Day -> how many distinct askers of it were counted and deleted from `DAY_ASKERS`.
+const ASKERS_COUNTED: TableDefinition<u64, u64> = TableDefinition::new("askers_counted");
 /// Record id -> the kept text of its question.
 const TEXTS: TableDefinition<u64, &str> = TableDefinition::new("texts");
 /// (record id, voter) -> the vote as JSON.
@@ -78,7 +91,11 @@ impl RedbLearn {
         };
         let txn = db.begin_write().map_err(err)?;
         txn.open_table(META).map_err(err)?;
+        txn.open_table(KEYS).map_err(err)?;
         txn.open_table(LOG).map_err(err)?;
+        txn.open_table(DAILY).map_err(err)?;
+        txn.open_table(DAY_ASKERS).map_err(err)?;
+        txn.open_table(ASKERS_COUNTED).map_err(err)?;
         txn.open_table(TEXTS).map_err(err)?;
         txn.open_table(VOTES).map_err(err)?;
         txn.open_table(HELP).map_err(err)?;
@@ -109,6 +126,7 @@ fn snapshot_of(db: &impl ReadableDatabase, since: u64, now: u64) -> Result<Snaps
     let log = txn.open_table(LOG).map_err(err)?;
     let texts = txn.open_table(TEXTS).map_err(err)?;
     let votes = txn.open_table(VOTES).map_err(err)?;
+    let (rolled, rolled_askers) = rolled_since(&txn, since)?;
     let from = record_id(since, 0);
     let mut records = Vec::new();
     for entry in log.range(from..).map_err(err)? {
@@ -125,25 +143,106 @@ fn snapshot_of(db: &impl ReadableDatabase, since: u64, now: u64) -> Result<Snaps
             vs.push(v);
         }
     }
-    Ok(Snapshot { since, now, records, votes: vs })
+    Ok(Snapshot { since, now, records, votes: vs, rolled, rolled_askers })
+}
+
+/// A table of `txn`, or `None` where a file written by an older version has none yet (the report opens files
+/// read-only, and creates nothing).
+fn table_if_any<K: redb::Key + 'static, V: redb::Value + 'static>(
+    txn: &redb::ReadTransaction,
+    def: TableDefinition<K, V>,
+) -> Result<Option<redb::ReadOnlyTable<K, V>>, LearnError> {
+    match txn.open_table(def) {
+        Ok(t) => Ok(Some(t)),
+        Err(redb::TableError::TableDoesNotExist(_)) => Ok(None),
+        Err(e) => Err(LearnError(format!("table `{}`: {e}", def.name()))),
+    }
+}
+
+/// The rolled-up counts of the days from `since` on, and each such day's askers: those counted, plus those still
+/// listed (a day whose askers are being counted, or not yet wholly past the retention).
+fn rolled_since(txn: &redb::ReadTransaction, since: u64) -> Result<(Vec<DayCount>, Vec<DayAskers>), LearnError> {
+    let Some(daily) = table_if_any(txn, DAILY)? else { return Ok((Vec::new(), Vec::new())) };
+    let mut rolled = Vec::new();
+    for entry in daily.range((first_day(since), "", "", "")..).map_err(err)? {
+        let (k, v) = entry.map_err(err)?;
+        let (day, door, outcome, answer) = k.value();
+        // A door or outcome this version does not know is skipped, as an unreadable record is.
+        let (Some(door), Some(outcome)) = (parse_name(door), parse_name(outcome)) else { continue };
+        rolled.push(DayCount { day, door, answer: answer.to_string(), outcome, count: v.value() });
+    }
+    let mut days: Vec<u64> = rolled.iter().map(|c| c.day).collect();
+    days.dedup();
+    let listed = table_if_any(txn, DAY_ASKERS)?;
+    let counted = table_if_any(txn, ASKERS_COUNTED)?;
+    let mut askers = Vec::with_capacity(days.len());
+    for day in days {
+        let mut n = match &counted {
+            Some(t) => t.get(day).map_err(err)?.map_or(0, |v| v.value()),
+            None => 0,
+        };
+        if let Some(t) = &listed {
+            n += t.range((day, "")..(day + DAY, "")).map_err(err)?.count() as u64;
+        }
+        askers.push(DayAskers { day, askers: n });
+    }
+    Ok((rolled, askers))
 }
 
 fn json<T: serde::Serialize>(v: &T) -> Result<Vec<u8>, LearnError> {
     serde_json::to_vec(v).map_err(err)
 }
 
+/// Removes the first `limit` rows of `table` keyed below `end`; returns their keys.
+fn take_below<V: redb::Value + 'static>(
+    table: &mut redb::Table<u64, V>,
+    end: u64,
+    limit: usize,
+) -> Result<Vec<u64>, LearnError> {
+    let due: Vec<u64> = table
+        .range(..end)
+        .map_err(err)?
+        .take(limit)
+        .map(|e| e.map(|(k, _)| k.value()))
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    for k in &due {
+        table.remove(*k).map_err(err)?;
+    }
+    Ok(due)
+}
+
+/// [`take_below`] for tables keyed by (number, text), below `(end, "")`.
+fn take_pairs_below<V: redb::Value + 'static>(
+    table: &mut redb::Table<(u64, &'static str), V>,
+    end: u64,
+    limit: usize,
+) -> Result<Vec<(u64, String)>, LearnError> {
+    let due: Vec<(u64, String)> = table
+        .range(..(end, ""))
+        .map_err(err)?
+        .take(limit)
+        .map(|e| e.map(|(k, _)| (k.value().0, k.value().1.to_string())))
+        .collect::<Result<_, _>>()
+        .map_err(err)?;
+    for (n, t) in &due {
+        table.remove((*n, t.as_str())).map_err(err)?;
+    }
+    Ok(due)
+}
+
 impl Learn for RedbLearn {
-    fn hash_key(&self) -> Result<[u8; 32], LearnError> {
+    fn period_key(&self, start: u64, end: u64) -> Result<[u8; 32], LearnError> {
         let txn = self.db.begin_write().map_err(err)?;
         let key = {
-            let mut meta = txn.open_table(META).map_err(err)?;
-            let stored = meta.get("hash-key").map_err(err)?.and_then(|v| <[u8; 32]>::try_from(v.value()).ok());
+            let mut keys = txn.open_table(KEYS).map_err(err)?;
+            let stored = keys.get((start, end)).map_err(err)?.and_then(|v| <[u8; 32]>::try_from(v.value()).ok());
             match stored {
                 Some(k) => k,
                 None => {
                     let mut k = [0u8; 32];
                     getrandom::fill(&mut k).map_err(|e| LearnError(format!("no randomness for the hash key: {e}")))?;
-                    meta.insert("hash-key", k.as_slice()).map_err(err)?;
+                    keys.insert((start, end), k.as_slice()).map_err(err)?;
                     k
                 }
             }
@@ -152,17 +251,54 @@ impl Learn for RedbLearn {
         Ok(key)
     }
 
+    fn period_keys(&self) -> Result<Vec<PeriodKey>, LearnError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let keys = txn.open_table(KEYS).map_err(err)?;
+        let mut out = Vec::new();
+        for entry in keys.iter().map_err(err)? {
+            let (k, v) = entry.map_err(err)?;
+            let (start, end) = k.value();
+            if let Ok(key) = <[u8; 32]>::try_from(v.value()) {
+                out.push(PeriodKey { start, end, key });
+            }
+        }
+        Ok(out)
+    }
+
+    fn drop_keys(&self, before: u64) -> Result<usize, LearnError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        let n = {
+            let mut keys = txn.open_table(KEYS).map_err(err)?;
+            let due: Vec<(u64, u64)> = keys
+                .iter()
+                .map_err(err)?
+                .map(|e| e.map(|(k, _)| k.value()))
+                .filter(|k| k.as_ref().map_or(true, |(_, end)| *end <= before))
+                .collect::<Result<_, _>>()
+                .map_err(err)?;
+            for k in &due {
+                keys.remove(k).map_err(err)?;
+            }
+            let legacy = txn.open_table(META).map_err(err)?.remove("hash-key").map_err(err)?.is_some();
+            due.len() + usize::from(legacy)
+        };
+        txn.commit().map_err(err)?;
+        Ok(n)
+    }
+
     fn append(&self, records: &[Record]) -> Result<(), LearnError> {
         let txn = self.db.begin_write().map_err(err)?;
         {
             let mut log = txn.open_table(LOG).map_err(err)?;
             let mut texts = txn.open_table(TEXTS).map_err(err)?;
+            let mut askers = txn.open_table(DAY_ASKERS).map_err(err)?;
             for r in records {
                 let bare = Record { text: None, ..r.clone() };
                 log.insert(r.id, json(&bare)?.as_slice()).map_err(err)?;
                 if let Some(t) = &r.text {
                     texts.insert(r.id, t.as_str()).map_err(err)?;
                 }
+                askers.insert((day_of(r.at), r.asker.as_str()), ()).map_err(err)?;
             }
         }
         txn.commit().map_err(err)
@@ -207,41 +343,44 @@ impl Learn for RedbLearn {
         let txn = self.db.begin_write().map_err(err)?;
         let mut n = 0;
         {
-            let mut texts = txn.open_table(TEXTS).map_err(err)?;
-            let due: Vec<u64> = texts
+            n += take_below(&mut txn.open_table(TEXTS).map_err(err)?, end, batch)?.len();
+            n += take_pairs_below(&mut txn.open_table(VOTES).map_err(err)?, end, batch - n)?.len();
+            n += take_below(&mut txn.open_table(HELP).map_err(err)?, end, batch - n)?.len();
+
+            // Records: counted into their day, their asker listed for the day (again, which changes nothing, except
+            // for records written before this version, which were not listed when written), then deleted.
+            let mut log = txn.open_table(LOG).map_err(err)?;
+            let mut daily = txn.open_table(DAILY).map_err(err)?;
+            let mut askers = txn.open_table(DAY_ASKERS).map_err(err)?;
+            let due: Vec<(u64, Vec<u8>)> = log
                 .range(..end)
                 .map_err(err)?
-                .take(batch)
-                .map(|e| e.map(|(k, _)| k.value()))
+                .take(batch - n)
+                .map(|e| e.map(|(k, v)| (k.value(), v.value().to_vec())))
                 .collect::<Result<_, _>>()
                 .map_err(err)?;
-            for id in due {
-                texts.remove(id).map_err(err)?;
-                n += 1;
+            for (id, row) in &due {
+                log.remove(*id).map_err(err)?;
+                // A row this version cannot read is deleted uncounted: it is past the retention either way.
+                let Ok(r) = serde_json::from_slice::<Record>(row) else { continue };
+                let day = day_of(r.at);
+                let bucket = (day, r.door.name(), r.outcome.name(), r.answer.as_str());
+                let count = daily.get(bucket).map_err(err)?.map_or(0, |v| v.value());
+                daily.insert(bucket, count + 1).map_err(err)?;
+                askers.insert((day, r.asker.as_str()), ()).map_err(err)?;
             }
-            let mut votes = txn.open_table(VOTES).map_err(err)?;
-            let due: Vec<(u64, String)> = votes
-                .range(..(end, ""))
-                .map_err(err)?
-                .take(batch - n.min(batch))
-                .map(|e| e.map(|(k, _)| (k.value().0, k.value().1.to_string())))
-                .collect::<Result<_, _>>()
-                .map_err(err)?;
-            for (id, voter) in due {
-                votes.remove((id, voter.as_str())).map_err(err)?;
-                n += 1;
-            }
-            let mut help = txn.open_table(HELP).map_err(err)?;
-            let due: Vec<u64> = help
-                .range(..end)
-                .map_err(err)?
-                .take(batch - n.min(batch))
-                .map(|e| e.map(|(k, _)| k.value()))
-                .collect::<Result<_, _>>()
-                .map_err(err)?;
-            for id in due {
-                help.remove(id).map_err(err)?;
-                n += 1;
+            n += due.len();
+
+            // Once no record before the cutoff is left, the days wholly before it are complete: their askers become
+            // a number.
+            if n < batch {
+                let mut counted = txn.open_table(ASKERS_COUNTED).map_err(err)?;
+                let gone = take_pairs_below(&mut askers, day_of(before), batch - n)?;
+                for (day, _) in &gone {
+                    let c = counted.get(*day).map_err(err)?.map_or(0, |v| v.value());
+                    counted.insert(*day, c + 1).map_err(err)?;
+                }
+                n += gone.len();
             }
         }
         txn.commit().map_err(err)?;
@@ -286,5 +425,11 @@ mod tests {
         drop(store);
         let again = super::RedbLearn::open(dir.path()).unwrap();
         super::super::suite::survives_reopening(&again);
+    }
+
+    #[test]
+    fn the_redb_store_rotates_keys_and_keeps_the_secret_one_out() {
+        let dir = tempfile::tempdir().unwrap();
+        super::super::suite::keys(std::sync::Arc::new(super::RedbLearn::open(dir.path()).unwrap()));
     }
 }

@@ -1,12 +1,15 @@
 //! What `signpost report` tells a maintainer, computed from a [`Snapshot`]: answers by kind and front door, the
 //! abstention rate, the questions the bot could not answer (near-duplicates merged, with counts), the votes per
 //! entry (worst rated first), the entries nobody needed, and answers per day. Pure: the command line renders it.
+//!
+//! Days past the retention count through their rolled-up totals (see [`super::rollup`]): the counts by kind, door,
+//! outcome and day are the same before and after the purge; texts, votes and per-question details are gone.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{Outcome, Snapshot, VoteValue};
+use super::{rollup::day_of, Outcome, Snapshot, VoteValue};
 use crate::knowledge::KnowledgeBase;
 
 /// How many unanswered questions (after merging) the report lists.
@@ -22,7 +25,11 @@ pub struct Report {
     pub since: u64,
     pub now: u64,
     pub questions: usize,
-    /// Distinct askers (through their pseudonyms).
+    /// Of `questions`, those counted from days rolled up past the retention (no text, vote or asker behind them).
+    pub rolled_up: usize,
+    /// Distinct askers: through their pseudonyms over the records still held (pseudonyms change with every key
+    /// rotation, so someone asking in two periods counts twice), plus each rolled-up day's own count (someone
+    /// asking on two such days counts twice).
     pub askers: usize,
     pub answered: usize,
     pub abstained: usize,
@@ -66,30 +73,66 @@ pub struct Day {
     pub answered: usize,
     /// Abstained or silent.
     pub unanswered: usize,
+    /// Distinct askers that day.
+    pub askers: usize,
 }
 
 impl Report {
     pub fn build(s: &Snapshot, kb: &KnowledgeBase) -> Report {
-        let questions = s.records.len();
-        let count = |o: Outcome| s.records.iter().filter(|r| r.outcome == o).count();
+        let rolled_up: usize = s.rolled.iter().map(|c| c.count as usize).sum();
+        let questions = s.records.len() + rolled_up;
+        let count = |o: Outcome| {
+            s.records.iter().filter(|r| r.outcome == o).count()
+                + s.rolled.iter().filter(|c| c.outcome == o).map(|c| c.count as usize).sum::<usize>()
+        };
         let (answered, abstained, silent) =
             (count(Outcome::Answered), count(Outcome::Abstained), count(Outcome::Silent));
-        let askers = s.records.iter().map(|r| r.asker.as_str()).collect::<HashSet<_>>().len();
+        let kind = |answer: &str| answer.split(':').next().unwrap_or("none").to_string();
         let mut by_kind = BTreeMap::new();
         let mut by_door = BTreeMap::new();
-        let mut days: BTreeMap<String, Day> = BTreeMap::new();
-        for r in &s.records {
-            let kind = r.answer.split(':').next().unwrap_or("none").to_string();
-            *by_kind.entry(kind).or_insert(0) += 1;
-            *by_door.entry(r.door.name().to_string()).or_insert(0) += 1;
-            let day = date(r.at);
-            let d = days.entry(day.clone()).or_insert(Day { day, answered: 0, unanswered: 0 });
-            if r.outcome == Outcome::Answered {
-                d.answered += 1;
+        // Per day: answered, unanswered, and the askers (pseudonyms while held; the stored count once rolled up).
+        let mut days: BTreeMap<u64, (Day, HashSet<&str>)> = BTreeMap::new();
+        let mut tally = |at: u64, outcome: Outcome, n: usize| {
+            let d = day_of(at);
+            let (day, _) = days
+                .entry(d)
+                .or_insert_with(|| (Day { day: date(d), answered: 0, unanswered: 0, askers: 0 }, HashSet::new()));
+            if outcome == Outcome::Answered {
+                day.answered += n;
             } else {
-                d.unanswered += 1;
+                day.unanswered += n;
+            }
+        };
+        for r in &s.records {
+            *by_kind.entry(kind(&r.answer)).or_insert(0) += 1;
+            *by_door.entry(r.door.name().to_string()).or_insert(0) += 1;
+            tally(r.at, r.outcome, 1);
+        }
+        for c in &s.rolled {
+            let n = c.count as usize;
+            *by_kind.entry(kind(&c.answer)).or_insert(0) += n;
+            *by_door.entry(c.door.name().to_string()).or_insert(0) += n;
+            tally(c.day, c.outcome, n);
+        }
+        let rolled_askers: HashMap<u64, usize> = s.rolled_askers.iter().map(|a| (a.day, a.askers as usize)).collect();
+        let mut held_askers = HashSet::new();
+        for r in &s.records {
+            let d = day_of(r.at);
+            if !rolled_askers.contains_key(&d) {
+                held_askers.insert(r.asker.as_str());
+                if let Some((_, who)) = days.get_mut(&d) {
+                    who.insert(r.asker.as_str());
+                }
             }
         }
+        let askers = held_askers.len() + rolled_askers.values().sum::<usize>();
+        let days: Vec<Day> = days
+            .into_iter()
+            .map(|(d, (mut day, who))| {
+                day.askers = rolled_askers.get(&d).copied().unwrap_or(who.len());
+                day
+            })
+            .collect();
         let unanswered_texts: Vec<&str> =
             s.records.iter().filter(|r| r.outcome != Outcome::Answered).filter_map(|r| r.text.as_deref()).collect();
         let voted_down: HashSet<u64> =
@@ -117,13 +160,15 @@ impl Report {
             share(b).total_cmp(&share(a)).then(b.not_helpful.cmp(&a.not_helpful)).then(a.entry.cmp(&b.entry))
         });
 
-        let used: BTreeSet<&str> = s.records.iter().map(|r| r.answer.as_str()).collect();
+        let used: BTreeSet<&str> =
+            s.records.iter().map(|r| r.answer.as_str()).chain(s.rolled.iter().map(|c| c.answer.as_str())).collect();
         let unused = entries(kb).into_iter().filter(|e| !used.contains(e.as_str())).collect();
 
         Report {
             since: s.since,
             now: s.now,
             questions,
+            rolled_up,
             askers,
             answered,
             abstained,
@@ -135,7 +180,7 @@ impl Report {
             doubtful: merge(&doubtful_texts).into_iter().take(TOP_UNANSWERED).collect(),
             votes,
             unused,
-            days: days.into_values().collect(),
+            days,
         }
     }
 
@@ -160,6 +205,13 @@ impl Report {
             self.silent,
             self.abstention_rate * 100.0
         );
+        if self.rolled_up > 0 {
+            let _ = writeln!(
+                o,
+                "({} of them past the retention, kept as daily counts: no texts or votes, people counted once a day)",
+                self.rolled_up
+            );
+        }
         let line = |m: &BTreeMap<String, usize>| {
             let mut v: Vec<(&String, &usize)> = m.iter().collect();
             v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));

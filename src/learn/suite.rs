@@ -1,12 +1,21 @@
 //! The behaviour every [`Learn`] implementation must have, as one function over `&dyn Learn`: the redb store runs
 //! it in its unit tests, and a Redis store (or any other) calls the same [`run`] on a fresh, empty store.
 //!
-//! It panics on the first difference, naming it. Times are fixed Unix seconds, so no clock is involved.
+//! It panics on the first difference, naming it. Times are fixed Unix seconds, so no clock is involved, except in
+//! [`keys`], which goes through [`Learning`] and moves its clock.
 
-use super::{record_id, Door, GuildSettings, Learn, Outcome, Record, VoteRow, VoteValue};
+use std::{sync::Arc, time::Duration};
+
+use super::{
+    period, record_id,
+    report::Report,
+    rollup::{day_of, DAY},
+    DayAskers, DayCount, Door, GuildSettings, Learn, Learning, LogKey, Outcome, Policy, Record, Snapshot, VoteRow,
+    VoteValue,
+};
+use crate::{knowledge::KnowledgeBase, session::Clock};
 
 const T0: u64 = 1_700_000_000;
-const DAY: u64 = 24 * 60 * 60;
 
 fn record(at: u64, n: u32, answer: &str, text: Option<&str>) -> Record {
     Record {
@@ -28,18 +37,37 @@ fn vote(id: u64, voter: &str, value: VoteValue, at: u64) -> VoteRow {
 
 /// Runs every check on `store`, which must be empty.
 pub fn run(store: &dyn Learn) {
-    hash_key(store);
+    period_keys(store);
     log_and_snapshot(store);
     votes(store);
     help_claims(store);
     purge(store);
+    rollup_keeps_the_report(store);
     settings(store);
+    assert!(store.claim_help(LATE_CLAIM).expect("claim"), "a claim past every purge, for `survives_reopening`");
 }
 
-fn hash_key(store: &dyn Learn) {
-    let k = store.hash_key().expect("hash key");
-    assert_ne!(k, [0u8; 32], "the hash key is random, not zero");
-    assert_eq!(store.hash_key().expect("hash key again"), k, "the hash key never changes");
+/// A helper claim no purge of the suite reaches.
+const LATE_CLAIM: u64 = (T0 + 1000 * DAY) << 20;
+
+fn period_keys(store: &dyn Learn) {
+    assert!(store.period_keys().expect("keys").is_empty(), "a fresh store holds no key");
+    let k = store.period_key(T0, T0 + DAY).expect("period key");
+    assert_ne!(k, [0u8; 32], "a key is random, not zero");
+    assert_eq!(store.period_key(T0, T0 + DAY).expect("period key again"), k, "a period's key never changes");
+    let next = store.period_key(T0 + DAY, T0 + 2 * DAY).expect("next period key");
+    assert_ne!(next, k, "every period has its own key");
+    let mut held: Vec<(u64, u64, [u8; 32])> =
+        store.period_keys().expect("keys").into_iter().map(|p| (p.start, p.end, p.key)).collect();
+    held.sort();
+    assert_eq!(held, vec![(T0, T0 + DAY, k), (T0 + DAY, T0 + 2 * DAY, next)]);
+    assert_eq!(store.drop_keys(T0 + DAY - 1).expect("drop"), 0, "a period that has not ended keeps its key");
+    assert_eq!(store.drop_keys(T0 + DAY).expect("drop"), 1, "a period that ended loses its key");
+    let held: Vec<u64> = store.period_keys().expect("keys").into_iter().map(|p| p.start).collect();
+    assert_eq!(held, vec![T0 + DAY]);
+    assert_ne!(store.period_key(T0, T0 + DAY).expect("period key"), k, "a dropped key is gone for good");
+    assert_eq!(store.drop_keys(u64::MAX).expect("drop"), 2);
+    assert!(store.period_keys().expect("keys").is_empty());
 }
 
 fn log_and_snapshot(store: &dyn Learn) {
@@ -98,30 +126,138 @@ fn help_claims(store: &dyn Learn) {
     assert!(store.claim_help(record_id(T0 + 2 * DAY, 10)).expect("claim"), "another question is another claim");
 }
 
+fn count(day: u64, door: Door, answer: &str, outcome: Outcome, count: u64) -> DayCount {
+    DayCount { day, door, answer: answer.into(), outcome, count }
+}
+
 fn purge(store: &dyn Learn) {
-    // Before: texts at T0+10 and T0 (kept later), votes and claims at T0+2d.
+    // Held before: records at T0 (text kept later), T0+10 (text) and T0+1d (asked by three people); votes and
+    // claims on answers at T0+2d.
     let n = store.purge(T0 + 1, 256).expect("purge");
-    assert_eq!(n, 1, "only the text of the answer at T0 is due");
+    assert_eq!(n, 2, "only the answer at T0 is due: its text and its record");
     let s = store.snapshot(0, T0 + 3 * DAY).expect("snapshot");
-    assert_eq!(s.records.len(), 3, "records stay: counts outlive texts");
-    assert_eq!(s.records[0].text, None);
-    assert_eq!(s.records[1].text.as_deref(), Some("how do i deploy on a toaster"));
-    // Many due rows go in batches: each call forgets at most `batch`.
-    let mut forgotten = 0;
+    let ids: Vec<u64> = s.records.iter().map(|r| r.id).collect();
+    assert_eq!(ids, vec![record_id(T0 + 10, 2), record_id(T0 + DAY, 3)], "the record at T0 is rolled up");
+    assert_eq!(s.records[0].text.as_deref(), Some("how do i deploy on a toaster"), "later texts stay");
+    assert_eq!(s.rolled, vec![count(day_of(T0), Door::Ask, "faq:beginners", Outcome::Answered, 1)]);
+    assert_eq!(
+        s.rolled_askers,
+        vec![DayAskers { day: day_of(T0), askers: 2 }],
+        "a day's askers: of the records rolled up and of those still held"
+    );
+    // Many due rows go in batches: each call works off at most `batch`.
+    let mut worked = 0;
     loop {
         let n = store.purge(T0 + 3 * DAY, 2).expect("purge");
-        assert!(n <= 2, "a batch of 2 forgot {n}");
-        forgotten += n;
+        assert!(n <= 2, "a batch of 2 worked off {n}");
+        worked += n;
         if n < 2 {
             break;
         }
     }
-    assert_eq!(forgotten, 1 + 3 + 2, "one text, three votes, two helper claims");
+    assert!(worked > 1 + 3 + 2 + 2, "a text, three votes, two helper claims, two records, then askers: {worked}");
+    assert_eq!(store.purge(T0 + 3 * DAY, 256).expect("purge"), 0, "nothing left");
     let s = store.snapshot(0, T0 + 3 * DAY).expect("snapshot");
-    assert!(s.votes.is_empty() && s.records.iter().all(|r| r.text.is_none()), "{s:?}");
-    assert_eq!(s.records.len(), 3);
+    assert!(s.records.is_empty() && s.votes.is_empty(), "{s:?}");
+    let expected = vec![
+        count(day_of(T0), Door::Ask, "none", Outcome::Abstained, 1),
+        count(day_of(T0), Door::Ask, "faq:beginners", Outcome::Answered, 1),
+        count(day_of(T0 + DAY), Door::Ask, "compare:orm", Outcome::Answered, 1),
+    ];
+    assert_eq!(s.rolled, expected, "records are counted once, however many batches; ordered by day, door, outcome");
+    assert_eq!(
+        s.rolled_askers,
+        vec![DayAskers { day: day_of(T0), askers: 2 }, DayAskers { day: day_of(T0 + DAY), askers: 1 }],
+        "the askers of whole days past the retention, kept as numbers"
+    );
+    let later = store.snapshot(T0 + 1, T0 + 3 * DAY).expect("snapshot since");
+    assert_eq!(later.rolled, expected[2..], "a rolled-up day counts from `since` on only if it starts there");
     // A forgotten claim can be made again (the question is past its retention anyway).
     assert!(store.claim_help(record_id(T0 + 2 * DAY, 9)).expect("claim"));
+}
+
+/// A week of questions; the report on it before and after the retention passes over most of it.
+fn rollup_keeps_the_report(store: &dyn Learn) {
+    let t1 = day_of(T0) + 100 * DAY;
+    let doors = [Door::Ask, Door::Mention, Door::HelpChannel, Door::Dm, Door::HelpForum];
+    let answers = ["faq:beginners", "compare:orm", "framework:flask", "none", "decide", "faq:beginners|odd"];
+    let mut records = Vec::new();
+    for i in 0..60u32 {
+        let at = t1 + u64::from(i) * 3 * 3600 + 17;
+        let answer = answers[i as usize % answers.len()];
+        let door = doors[i as usize % doors.len()];
+        let outcome = match (answer, door) {
+            ("none", Door::HelpChannel) => Outcome::Silent,
+            ("none", _) => Outcome::Abstained,
+            _ => Outcome::Answered,
+        };
+        // Seven people; some ask on several days.
+        let asker = format!("{:032x}", (i * 5) % 7);
+        let text = (outcome != Outcome::Answered).then(|| format!("question {i}"));
+        records.push(Record {
+            id: record_id(at, i),
+            at,
+            door,
+            guild: Some(9),
+            answer: answer.into(),
+            confidence: 0.8,
+            outcome,
+            asker,
+            text,
+        });
+    }
+    store.append(&records).expect("append");
+    for r in records.iter().step_by(4) {
+        store.vote(&vote(r.id, "ee", VoteValue::NotHelpful, r.at + 5)).expect("vote");
+    }
+    let kb = KnowledgeBase::embedded().expect("the built-in knowledge");
+    let end = t1 + 8 * DAY;
+    let report = |s: &Snapshot| Report::build(s, &kb);
+    let before = store.snapshot(t1, end).expect("snapshot");
+    assert_eq!(before.records.len(), 60);
+    let held = report(&before);
+    assert_eq!(held.rolled_up, 0);
+
+    // The retention passes over five and a half days, in batches of three rows.
+    let cutoff = t1 + 5 * DAY + 12 * 3600;
+    loop {
+        let n = store.purge(cutoff, 3).expect("purge");
+        assert!(n <= 3, "a batch of 3 worked off {n}");
+        if n < 3 {
+            break;
+        }
+    }
+    let after = store.snapshot(t1, end).expect("snapshot");
+    assert!(after.records.iter().all(|r| r.at >= cutoff), "no record older than the retention is left");
+    assert_eq!(after.records.len(), records.iter().filter(|r| r.at >= cutoff).count(), "younger records stay");
+    assert!(after.votes.iter().all(|v| v.id >= record_id(cutoff, 0)), "votes go with their answers");
+    let rolled = report(&after);
+    assert_eq!(rolled.rolled_up, 60 - after.records.len());
+    let totals = |r: &Report| {
+        (r.questions, r.answered, r.abstained, r.silent, r.by_kind.clone(), r.by_door.clone(), r.days.clone())
+    };
+    assert_eq!(totals(&rolled), totals(&held), "counts by kind, door, outcome and day (askers included) stay");
+    assert_eq!(rolled.abstention_rate, held.abstention_rate);
+    assert_eq!(rolled.unused, held.unused, "an entry used in a rolled-up day was used");
+    let texts = |r: &Report| r.unanswered.iter().map(|u| u.count).sum::<usize>();
+    assert_eq!(texts(&held), records.iter().filter(|r| r.text.is_some()).count());
+    let still = after.records.iter().filter(|r| r.text.is_some()).count();
+    assert_eq!(texts(&rolled), still, "the texts past the retention are gone, the others stay");
+    // People: counted once a day on the six days with rolled-up questions, once over the rest of the week.
+    assert_eq!(held.askers, 7);
+    let per_day: usize = rolled.days.iter().take(6).map(|d| d.askers).sum();
+    let rest: std::collections::HashSet<&str> =
+        after.records.iter().filter(|r| r.at >= day_of(cutoff) + DAY).map(|r| r.asker.as_str()).collect();
+    assert_eq!(rolled.askers, per_day + rest.len());
+
+    // Later the whole week is past the retention: the same counts, askers kept as numbers.
+    let n = crate::session::in_batches(3, |b| store.purge(end, b)).expect("purge");
+    assert!(n > 0);
+    let gone = store.snapshot(t1, end + DAY).expect("snapshot");
+    assert!(gone.records.is_empty() && gone.votes.is_empty());
+    let all = report(&gone);
+    assert_eq!((all.questions, all.rolled_up), (60, 60));
+    assert_eq!(totals(&all), totals(&held));
 }
 
 fn settings(store: &dyn Learn) {
@@ -139,7 +275,104 @@ fn settings(store: &dyn Learn) {
 
 /// After [`run`] and reopening the same store: what it wrote is still there.
 pub fn survives_reopening(store: &dyn Learn) {
-    assert_eq!(store.snapshot(0, T0 + 3 * DAY).expect("snapshot").records.len(), 3);
+    let s = store.snapshot(0, T0 + 3 * DAY).expect("snapshot");
+    assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), 3 + 60, "the rolled-up counts");
+    assert_eq!(s.rolled_askers.len(), 2 + 8);
     assert_eq!(store.all_settings().expect("all").len(), 2);
-    assert!(!store.claim_help(record_id(T0 + 2 * DAY, 9)).expect("claim"), "claims are durable");
+    assert!(!store.claim_help(LATE_CLAIM).expect("claim"), "claims are durable");
+}
+
+/// Asker-hash keys through [`super::Learning`], on `store`, which must hold no key: rotated every retention
+/// period (one key for every process, fetched ahead, dropped once its records are rolled up), or the secret
+/// `SIGNPOST_LOG_KEY`, which the store never sees.
+pub fn keys(store: Arc<dyn Learn>) {
+    rotated_keys(store.clone());
+    secret_key(store);
+}
+
+/// A clock in the middle of a retention period of a day, so that no test step crosses into the next by chance.
+fn mid_period_clock() -> Clock {
+    let clock = Clock::default();
+    let now = clock.now();
+    clock.advance(Duration::from_secs((DAY + DAY / 2 - now % DAY) % DAY));
+    clock
+}
+
+fn written(l: &Learning, rx: &mut tokio::sync::mpsc::Receiver<Record>) {
+    let mut batch = Vec::new();
+    while let Ok(r) = rx.try_recv() {
+        batch.push(r);
+    }
+    l.store().append(&batch).expect("append");
+}
+
+fn rotated_keys(store: Arc<dyn Learn>) {
+    let policy = Policy { keep_texts: true, retention: Duration::from_secs(DAY) };
+    let clock = mid_period_clock();
+    let a = Learning::new(store.clone(), policy, clock.clone()).expect("a handle");
+    let b = Learning::new(store.clone(), policy, clock.clone()).expect("a second process");
+    let t0 = clock.now();
+    let (start, end) = period(t0, DAY);
+    let mut held: Vec<(u64, u64)> = store.period_keys().expect("keys").iter().map(|k| (k.start, k.end)).collect();
+    held.sort();
+    assert_eq!(held, vec![(start, end), (end, end + DAY)], "the current and the next period's keys, ahead");
+    let first = a.pseudonym(42);
+    assert_eq!(b.pseudonym(42), first, "every process hashes alike");
+    assert_ne!(a.pseudonym(43), first);
+
+    let mut rx = a.writer().expect("a writer").rx;
+    let answer = crate::reply::Answer {
+        topic: crate::reply::Topic::Faq { id: "beginners".into() },
+        confidence: 0.9,
+        title: String::new(),
+        text: String::new(),
+        suggestions: vec![],
+        sources: vec![],
+        frameworks: vec![],
+    };
+    let id = a.log(Door::Ask, Some(1), 42, "which one first", &answer, Outcome::Answered);
+    written(&a, &mut rx);
+    assert_eq!(a.vote(id, "faq:beginners", 7, VoteValue::Helpful, None).expect("vote"), None);
+
+    clock.advance(Duration::from_secs(DAY));
+    let second = a.pseudonym(42);
+    assert_ne!(second, first, "a new period, a new pseudonym: the two cannot be linked");
+    assert_eq!(b.pseudonym(42), second, "the next key was fetched ahead: no store call on the reply path");
+    // A vote is hashed under the key of the answer it is about: the same person still has one vote on it.
+    let again = b.vote(id, "faq:beginners", 7, VoteValue::NotHelpful, None).expect("vote");
+    assert_eq!(again, Some(VoteValue::Helpful), "one vote per person per answer across a rotation");
+    assert_eq!(store.snapshot(0, clock.now()).expect("snapshot").votes.len(), 1);
+
+    // While records of the first period are held, so is its key; once they are rolled up, it goes.
+    a.purge(clock.now()).expect("purge");
+    assert!(store.period_keys().expect("keys").iter().any(|k| (k.start, k.end) == (start, end)));
+    clock.advance(Duration::from_secs(DAY));
+    a.purge(clock.now()).expect("purge");
+    let s = store.snapshot(0, clock.now()).expect("snapshot");
+    assert!(s.records.iter().all(|r| r.at >= end), "the first period's records are rolled up: {:?}", s.records);
+    assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), 1);
+    let mut held: Vec<(u64, u64)> = store.period_keys().expect("keys").iter().map(|k| (k.start, k.end)).collect();
+    held.sort();
+    let periods = |from: u64, n: u64| (0..n).map(|i| (from + i * DAY, from + (i + 1) * DAY)).collect::<Vec<_>>();
+    assert_eq!(held, periods(end, 3), "the first period's key is dropped; the second's waits for its period's end");
+    assert_ne!(a.pseudonym_at(42, t0), first, "nobody can hash under the dropped key any more");
+    assert_eq!(store.drop_keys(u64::MAX).expect("drop"), 3);
+}
+
+fn secret_key(store: Arc<dyn Learn>) {
+    let policy = Policy { keep_texts: true, retention: Duration::from_secs(DAY) };
+    let clock = mid_period_clock();
+    // A key left from running without the secret.
+    store.period_key(0, DAY).expect("a rotated key");
+    let secret = "a secret of at least thirty-two bytes".to_string();
+    let key = LogKey::parse(&secret).expect("a key");
+    let l = Learning::with_key(store.clone(), policy, clock.clone(), Some(key)).expect("a handle");
+    let mine = l.pseudonym(42);
+    assert_eq!(mine, super::keys::pseudonym(secret.as_bytes(), 42), "HMAC-SHA-256 under the secret");
+    assert_eq!(store.period_keys().expect("keys").len(), 1, "no key is created in the store");
+    clock.advance(Duration::from_secs(10 * DAY));
+    assert_eq!(l.pseudonym(42), mine, "the secret does not rotate");
+    l.purge(clock.now()).expect("purge");
+    assert!(store.period_keys().expect("keys").is_empty(), "keys left from rotating are dropped at the first purge");
+    assert_eq!(l.pseudonym(42), mine);
 }

@@ -18,7 +18,7 @@ use std::{path::Path, sync::Arc, time::Duration};
 
 pub use self::{learn::RedisLearn, redis::Redis, sessions::RedisStore};
 use crate::{
-    learn::{LearnError, Learning, Policy},
+    learn::{LearnError, Learning, LogKey, Policy, RedbLearn},
     session::{Clock, SessionStore, StoreError},
 };
 
@@ -49,12 +49,20 @@ impl Backend {
         }
     }
 
-    /// Votes, the question log and server settings on this backend (`learn.redb` under `data_dir`, or Redis).
-    pub fn learning(&self, data_dir: &Path, policy: Policy, clock: Clock) -> Result<Learning, LearnError> {
-        match self {
-            Backend::Embedded => Learning::open(data_dir, policy, clock),
-            Backend::Redis(redis) => Learning::new(Arc::new(RedisLearn::new(redis.clone())), policy, clock),
-        }
+    /// Votes, the question log and server settings on this backend (`learn.redb` under `data_dir`, or Redis),
+    /// askers hashed under `key` (`SIGNPOST_LOG_KEY`) when given, else under keys rotated every retention period.
+    pub fn learning(
+        &self,
+        data_dir: &Path,
+        policy: Policy,
+        clock: Clock,
+        key: Option<LogKey>,
+    ) -> Result<Learning, LearnError> {
+        let store: Arc<dyn crate::learn::Learn> = match self {
+            Backend::Embedded => Arc::new(RedbLearn::open(data_dir)?),
+            Backend::Redis(redis) => Arc::new(RedisLearn::new(redis.clone())),
+        };
+        Learning::with_key(store, policy, clock, key)
     }
 
     /// What to call it in logs (a Redis URL without its password).

@@ -264,6 +264,65 @@ async fn without_question_texts_the_log_keeps_counts_only() {
     assert!(!contains(&raw, b"css"), "no question text in the raw store");
 }
 
+/// `signpost serve` with `SIGNPOST_LOG_KEY`: askers are hashed under it, the store holds no key at all, and the
+/// key shows nowhere in the bot's output. Without it, the store holds the current and the next period's keys.
+#[tokio::test]
+async fn serve_hashes_askers_under_signpost_log_key_and_stores_no_key() {
+    use signpost::learn::{hex, Learn, Learning, LogKey, Policy, RedbLearn};
+    const SECRET: &str = "correct horse battery staple, thirty-two bytes at least";
+    for secret in [Some(SECRET), None] {
+        let w = World::new().await;
+        let stderr = w.dir.path().join("serve.stderr");
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_signpost"));
+        cmd.arg("serve")
+            .current_dir(w.dir.path())
+            .env_clear()
+            .envs(Settings::default().env(&w.fake, &w.data_dir()))
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&stderr).expect("stderr file"));
+        if let Some(key) = secret {
+            cmd.env("SIGNPOST_LOG_KEY", key);
+        }
+        let mut child = cmd.spawn().expect("signpost serve");
+        wait_until(&w.fake, "signpost serve to connect", WAIT, || {
+            w.fake.ready_count() > 0 && !w.fake.command_registrations().is_empty()
+        })
+        .await;
+        w.answer(&w.slash("ask", json!([opt("question", CONFIDENT)]), &alice())).await;
+        // SIGTERM: the bot commits the queued record before it exits.
+        let killed = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
+        assert!(killed.success());
+        let deadline = std::time::Instant::now() + WAIT;
+        while child.try_wait().expect("try_wait").is_none() {
+            assert!(std::time::Instant::now() < deadline, "signpost serve did not stop on SIGTERM");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let log = std::fs::read_to_string(&stderr).expect("stderr");
+
+        let s = stored(&w);
+        assert_eq!(s.records.len(), 1, "{log}");
+        let keys = RedbLearn::open(&w.data_dir()).expect("learn.redb").period_keys().expect("keys");
+        match secret {
+            Some(key) => {
+                assert!(keys.is_empty(), "the store holds no key: {keys:?}");
+                let elsewhere = tempfile::tempdir().expect("tempdir");
+                let store = std::sync::Arc::new(RedbLearn::open(elsewhere.path()).expect("store"));
+                let key = LogKey::parse(key).expect("a key");
+                let same = Learning::with_key(store, Policy::default(), Default::default(), Some(key)).expect("handle");
+                assert_eq!(s.records[0].asker, hex(&same.pseudonym(alice().id)), "hashed under the secret");
+                assert!(log.contains(r#"log_key="SIGNPOST_LOG_KEY""#), "{log}");
+                assert!(!log.contains(SECRET), "the key is in the bot's output:\n{log}");
+            }
+            None => {
+                assert_eq!(keys.len(), 2, "the current and the next period's keys: {keys:?}");
+                assert!(log.contains(r#"log_key="rotated every retention period""#), "{log}");
+            }
+        }
+    }
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -567,6 +626,127 @@ async fn report_on_a_scripted_run_text_json_examples_and_html() {
     let page = std::fs::read_to_string(&html).expect("html written");
     assert!(page.starts_with("<!doctype html>") && page.matches("<svg").count() == 3, "{page}");
     assert!(!page.contains("<script") && !page.contains("src=") && !page.contains("href="), "self-contained");
+}
+
+/// `signpost report` on a `learn.redb` before and after the retention passes over most of its log: the same totals
+/// by kind, door, outcome and day; the texts past the retention gone, and the report saying so.
+#[test]
+fn report_counts_the_days_past_the_retention() {
+    use signpost::learn::{record_id, Door, Learn, Record, RedbLearn};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let store = RedbLearn::open(&data).expect("store");
+    let now = signpost::session::now();
+    const DAY: u64 = 86_400;
+    let answers = ["faq:beginners", "none", "compare:orm", "framework:flask", "none", "decide"];
+    let doors = [Door::Ask, Door::HelpChannel, Door::Mention, Door::Dm];
+    let records: Vec<Record> = (0..80u32)
+        .map(|i| {
+            let at = now - 40 * DAY + u64::from(i) * DAY / 2;
+            let (answer, door) = (answers[i as usize % answers.len()], doors[i as usize % doors.len()]);
+            let outcome = match (answer, door) {
+                ("none", Door::HelpChannel) => Outcome::Silent,
+                ("none", _) => Outcome::Abstained,
+                _ => Outcome::Answered,
+            };
+            Record {
+                id: record_id(at, i),
+                at,
+                door,
+                guild: Some(GUILD_ID),
+                answer: answer.into(),
+                confidence: 0.9,
+                outcome,
+                asker: format!("{:032x}", i % 9),
+                text: (outcome != Outcome::Answered)
+                    .then(|| format!("{} unanswerable {i}", ["why", "how"][i as usize % 2])),
+            }
+        })
+        .collect();
+    store.append(&records).expect("append");
+    drop(store);
+    let json_of = |o: &Output| serde_json::from_str::<Value>(&stdout(o)).expect("JSON");
+    let before = json_of(&report(&data, &["--json", "--since", "60d"]));
+    assert_eq!(before["questions"], 80);
+
+    let store = RedbLearn::open(&data).expect("store");
+    let cutoff = now - 30 * DAY;
+    signpost::session::in_batches(7, |batch| store.purge(cutoff, batch)).expect("purge");
+    assert!(store.snapshot(0, now).expect("snapshot").records.iter().all(|r| r.at >= cutoff));
+    drop(store);
+    let after = json_of(&report(&data, &["--json", "--since", "60d"]));
+    for field in ["questions", "answered", "abstained", "silent", "abstention_rate", "by_kind", "by_door", "days"] {
+        assert_eq!(after[field], before[field], "{field} changed by the purge");
+    }
+    let held = records.iter().filter(|r| r.at >= cutoff).count();
+    assert_eq!(after["rolled_up"], json!(80 - held));
+    let texts = |v: &Value| {
+        v["unanswered"].as_array().expect("a list").iter().map(|u| u["count"].as_u64().unwrap()).sum::<u64>()
+    };
+    assert_eq!(texts(&before), records.iter().filter(|r| r.text.is_some()).count() as u64);
+    assert_eq!(texts(&after), records.iter().filter(|r| r.at >= cutoff && r.text.is_some()).count() as u64);
+    let text = stdout(&report(&data, &["--since", "60d"]));
+    assert!(text.contains(&format!("({} of them past the retention, kept as daily counts", 80 - held)), "{text}");
+}
+
+/// What the rollup costs in `learn.redb`, printed (run by hand: `cargo test -- --ignored measure_redb_rollup`):
+/// 100,000 records (a third with text) rolled up in batches of `PURGE_BATCH`, each one fsync'd commit during which
+/// the bot's writer waits.
+#[test]
+#[ignore = "a measurement, run by hand"]
+fn measure_redb_rollup() {
+    use signpost::learn::{record_id, Door, Learn, Record, RedbLearn, PURGE_BATCH};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = RedbLearn::open(dir.path()).expect("store");
+    const N: u32 = 100_000;
+    let t0 = 1_700_000_000;
+    for chunk in 0..N / 1000 {
+        let records: Vec<Record> = (0..1000)
+            .map(|i| {
+                let n = chunk * 1000 + i;
+                let at = t0 + u64::from(n) * 3;
+                Record {
+                    id: record_id(at, n),
+                    at,
+                    door: Door::Ask,
+                    guild: Some(GUILD_ID),
+                    answer: if n % 3 == 0 { "none".into() } else { "faq:is-flask-faster".into() },
+                    confidence: 0.83,
+                    outcome: if n % 3 == 0 { Outcome::Abstained } else { Outcome::Answered },
+                    asker: format!("{:032x}", n % 5000),
+                    text: (n % 3 == 0).then(|| "how do i deploy a flask app on a raspberry pi".to_string()),
+                }
+            })
+            .collect();
+        store.append(&records).expect("append");
+    }
+    let size = || std::fs::metadata(dir.path().join("learn.redb")).expect("file").len();
+    let full = size();
+    let mut batches = Vec::new();
+    let started = std::time::Instant::now();
+    loop {
+        let t = std::time::Instant::now();
+        let n = store.purge(t0 + 10 * 86_400, PURGE_BATCH).expect("purge");
+        batches.push(t.elapsed());
+        if n < PURGE_BATCH {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    batches.sort();
+    let s = store.snapshot(0, t0 + 10 * 86_400).expect("snapshot");
+    assert!(s.records.is_empty());
+    assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), u64::from(N));
+    eprintln!(
+        "RedbLearn rollup: {N} records over {} days in {} batches of {PURGE_BATCH} in {took:?}; a batch median {:?}, \
+         p99 {:?}, max {:?}; learn.redb {full} bytes before, {} after (redb keeps the file's size and reuses it)",
+        s.rolled_askers.len(),
+        batches.len(),
+        batches[batches.len() / 2],
+        batches[batches.len() * 99 / 100],
+        batches[batches.len() - 1],
+        size()
+    );
 }
 
 /// The page `scripts/report-screenshot.sh` renders (to `$SIGNPOST_REPORT_HTML`): two weeks of questions (the dev

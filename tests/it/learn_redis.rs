@@ -36,22 +36,29 @@ fn the_redis_learning_store_passes_the_suite() {
 }
 
 #[test]
+fn the_redis_learning_store_rotates_keys_and_keeps_the_secret_one_out() {
+    let server = RedisServer::start();
+    learn::suite::keys(std::sync::Arc::new(RedisLearn::new(Redis::connect(&server.url()).unwrap())));
+}
+
+#[test]
 fn stores_under_other_prefixes_do_not_meet() {
     let server = RedisServer::start();
     let a = RedisLearn::new(Redis::connect_with_prefix(&server.url(), "a:").unwrap());
     let b = RedisLearn::new(Redis::connect_with_prefix(&server.url(), "b:").unwrap());
-    assert_ne!(a.hash_key().unwrap(), b.hash_key().unwrap());
+    assert_ne!(a.period_key(0, 100).unwrap(), b.period_key(0, 100).unwrap());
     a.put_settings(1, &GuildSettings { helper_role: Some(3), ..GuildSettings::default() }).unwrap();
     assert_eq!(b.settings(1).unwrap(), None);
 }
 
 #[test]
-fn the_hash_key_is_created_once_by_whichever_process_comes_first() {
+fn a_period_key_is_created_once_by_whichever_process_comes_first() {
     let server = RedisServer::start();
     let url = server.url();
     let keys: Vec<[u8; 32]> = std::thread::scope(|s| {
-        let handles: Vec<_> =
-            (0..8).map(|_| s.spawn(|| RedisLearn::new(Redis::connect(&url).unwrap()).hash_key().unwrap())).collect();
+        let handles: Vec<_> = (0..8)
+            .map(|_| s.spawn(|| RedisLearn::new(Redis::connect(&url).unwrap()).period_key(0, 100).unwrap()))
+            .collect();
         handles.into_iter().map(|h| h.join().unwrap()).collect()
     });
     assert!(keys.windows(2).all(|w| w[0] == w[1]), "one key for every process");
@@ -114,7 +121,7 @@ fn bot_on(url: &str) -> Bot {
     let backend = Backend::open(config.redis_url.as_deref()).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let store = backend.sessions(dir.path(), config.session_ttl).unwrap();
-    let learning = backend.learning(dir.path(), Policy::default(), store.clock().clone()).unwrap();
+    let learning = backend.learning(dir.path(), Policy::default(), store.clock().clone(), None).unwrap();
     Bot::new(&config, Engine::load(None).expect("built-in knowledge"), store).with_learning(learning).unwrap()
 }
 
@@ -192,7 +199,7 @@ async fn report_reads_what_a_redis_backed_bot_wrote_and_redis_holds_no_user_id()
     assert_eq!(nothing.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&nothing.stdout).contains("Nothing logged yet in Redis"), "{nothing:?}");
 
-    let learning = backend.learning(unused.path(), Policy::default(), Clock::default()).unwrap();
+    let learning = backend.learning(unused.path(), Policy::default(), Clock::default(), None).unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let writer = tokio::spawn(learning.writer().expect("a writer").run(stopped));
     const ALICE: u64 = 184_467_440_737_095_516;
@@ -242,6 +249,70 @@ async fn report_reads_what_a_redis_backed_bot_wrote_and_redis_holds_no_user_id()
         let id = id.to_string();
         assert!(!raw.windows(id.len()).any(|w| w == id.as_bytes()), "user id {id} found in Redis");
     }
+}
+
+/// Past the retention the log is rolled up: `signpost report` says the same as before, and Redis holds neither the
+/// pseudonyms of the rolled-up questions nor the key that made them (nor their texts and votes).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_retention_redis_keeps_counts_but_no_pseudonym_text_or_old_key() {
+    let server = RedisServer::start();
+    let backend = Backend::open(Some(&server.url())).unwrap();
+    let unused = tempfile::tempdir().unwrap();
+    let clock = Clock::default();
+    let policy = Policy { keep_texts: true, retention: Duration::from_secs(24 * 3600) };
+    let learning = backend.learning(unused.path(), policy, clock.clone(), None).unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let writer = tokio::spawn(learning.writer().expect("a writer").run(stopped));
+    const ALICE: u64 = 184_467_440_737_095_516;
+    const BOB: u64 = 284_467_440_737_095_517;
+    let asked =
+        learning.log(Door::Ask, Some(5), ALICE, "my css is not loading", &answer("none", 1.0), Outcome::Abstained);
+    learning.log(Door::Mention, Some(5), BOB, "is flask faster?", &answer("is-flask-faster", 0.95), Outcome::Answered);
+    learning.log(Door::Dm, None, ALICE, "flask or django", &answer("which-is-better", 0.4), Outcome::Answered);
+    let l = learning.clone();
+    tokio::task::spawn_blocking(move || l.vote(asked, "faq:x", BOB, VoteValue::NotHelpful, None).unwrap())
+        .await
+        .unwrap();
+    let _ = stop.send(());
+    writer.await.unwrap();
+    let pseudonyms = [ALICE, BOB].map(|u| learn::hex(&learning.pseudonym(u)));
+    let mut keys = learning.store().period_keys().unwrap();
+    keys.sort_by_key(|k| k.start);
+    let keys: Vec<[u8; 32]> = keys.into_iter().map(|k| k.key).collect();
+    let report = |since: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_signpost"))
+            .args(["report", "--json", "--since", since])
+            .env_clear()
+            .env("SIGNPOST_REDIS_URL", server.url())
+            .env("SIGNPOST_DATA_DIR", unused.path())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("JSON")
+    };
+    let before = report("3d");
+    assert_eq!(before["questions"], 3, "{before:#}");
+    assert_eq!(before["askers"], 2, "{before:#}");
+
+    // Two retention periods later, the purge has rolled everything up and dropped the key it was hashed under.
+    clock.advance(Duration::from_secs(2 * 24 * 3600 + 60));
+    let l = learning.clone();
+    tokio::task::spawn_blocking(move || l.purge(l.now()).unwrap()).await.unwrap();
+    let after = report("3d");
+    for field in ["questions", "answered", "abstained", "silent", "by_kind", "by_door", "days", "unused"] {
+        assert_eq!(after[field], before[field], "{field} changed by the purge: {after:#}");
+    }
+    assert_eq!(after["rolled_up"], 3);
+    assert_eq!(after["unanswered"], serde_json::json!([]), "texts past the retention are gone");
+    assert_eq!(after["votes"], serde_json::json!([]), "votes past the retention are gone");
+
+    let raw = everything_in(&server.url());
+    let has = |needle: &[u8]| raw.windows(needle.len()).any(|w| w == needle);
+    for p in &pseudonyms {
+        assert!(!has(p.as_bytes()), "pseudonym {p} is still in Redis");
+    }
+    assert!(keys.len() == 2 && !has(&keys[0]), "the key of the rolled-up questions' period is still in Redis");
+    assert!(!has(b"css is not loading") && !has(b"flask or django"), "a text is still in Redis");
 }
 
 /// What the Redis learning store costs, printed (run by hand: `cargo test --release -- --ignored measure_redis`):
@@ -317,5 +388,36 @@ fn measure_redis_learning() {
         votes[990],
         checks[500],
         checks[990]
+    );
+
+    // The retention passes over all of it: batches of PURGE_BATCH rows, each one Lua script (Redis serves nothing
+    // else while one runs), then the memory left.
+    let mut batches = Vec::new();
+    let started = Instant::now();
+    loop {
+        let t = Instant::now();
+        let n = store.purge(t0 + 2 * 86_400, learn::PURGE_BATCH).unwrap();
+        batches.push(t.elapsed());
+        if n < learn::PURGE_BATCH {
+            break;
+        }
+    }
+    let rollup = started.elapsed();
+    batches.sort();
+    let left = memory() - before;
+    let s = store.snapshot(0, t0 + 2 * 86_400).unwrap();
+    assert!(s.records.is_empty());
+    assert_eq!(s.rolled.iter().map(|c| c.count).sum::<u64>(), u64::from(N));
+    eprintln!(
+        "RedisLearn rollup: {N} records and {} votes in {} batches of {} in {rollup:?}; a batch median {:?}, p99 {:?}, \
+         max {:?}; Redis memory left {left:.0} bytes ({} counts, {} distinct askers counted)",
+        votes.len(),
+        batches.len(),
+        learn::PURGE_BATCH,
+        batches[batches.len() / 2],
+        batches[batches.len() * 99 / 100],
+        batches[batches.len() - 1],
+        s.rolled.len(),
+        s.rolled_askers.iter().map(|a| a.askers).sum::<u64>(),
     );
 }
