@@ -442,7 +442,7 @@ pub async fn run(
     let reloader = tokio::spawn(reload_on_sighup(bot.clone()));
     let watcher = tokio::spawn(watch_shards(shards.clone(), range, bot.metrics.clone()));
     // The question log: a writer commits queued records in batches (off the reply path), a purge forgets texts and
-    // votes past their retention.
+    // votes past their retention and rolls the records up into daily counts.
     let (stop_writer, writer_stopped) = tokio::sync::oneshot::channel();
     let mut learning_tasks = Vec::new();
     let mut writer = None;

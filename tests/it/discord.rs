@@ -2122,6 +2122,59 @@ async fn run_returns_only_after_releasing_the_session_store() {
     w.finish().await;
 }
 
+/// No user id at INFO (review M5): with the default log filter, answers to a mention, a help-channel question and
+/// `/ask`, and a decision with a click, never put the user's id in an INFO line of `signpost serve`'s log.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_user_id_is_logged_at_info() {
+    let w = World::new().await;
+    let serve = Serve::start_with(&w, "privacy", None, &Settings { help_channels: true, ..Settings::default() }).await;
+    let me = TestUser::bot_self();
+    let q = "is flask faster than django?";
+    let m = w.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} {q}", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let mid = id_of(&m["id"]).unwrap();
+    w.wait_request(|r| replies_to(r, mid), WAIT).await;
+    let h = w.message_create(OTHER_CHANNEL_ID, &alice(), q, &[], Some(GUILD_ID));
+    let hid = id_of(&h["id"]).unwrap();
+    w.wait_request(|r| replies_to(r, hid), WAIT).await;
+    w.answer(&w.slash("ask", json!([opt("question", q)]), &alice())).await;
+    let (_, _, question) = decide_in_thread(&w, &alice()).await;
+    pick(&w, question, &alice(), 0).await;
+    settle(&w).await;
+
+    // The log is written with colours: without them, `INFO` stands alone on each INFO line.
+    let text = strip_ansi(&serve.assert_no_token());
+    let info: Vec<&str> = text.lines().filter(|l| l.split_whitespace().nth(1) == Some("INFO")).collect();
+    assert!(info.iter().any(|l| l.contains("answered a message")), "the check reads INFO lines:\n{text}");
+    let id = alice().id.to_string();
+    let leaks: Vec<&&str> = info.iter().filter(|l| l.contains(&id)).collect();
+    assert!(leaks.is_empty(), "user id {id} at INFO:\n{leaks:#?}");
+    w.finish().await;
+}
+
+/// `text` without ANSI colour sequences (`ESC [ ... m`).
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for d in chars.by_ref() {
+                if d.is_ascii_alphabetic() {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 // ================================================================================================ 9. restarts
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
