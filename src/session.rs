@@ -493,6 +493,26 @@ pub struct RedbStore {
     ttl: u64,
 }
 
+/// Up to `batch` entries of an expiry index due by `now`, oldest first, as (deadline, key).
+fn due_entries(
+    index: &redb::Table<'_, &'static [u8; 24], ()>,
+    now: u64,
+    batch: usize,
+) -> Result<Vec<(u64, [u8; 16])>, StoreError> {
+    let end = index_key(now, &[0xff; 16]);
+    let mut due = Vec::new();
+    for entry in index.range::<&[u8; 24]>(..&end).map_err(err)?.take(batch) {
+        let (k, _) = entry.map_err(err)?;
+        let raw = k.value();
+        let mut key = [0u8; 16];
+        key.copy_from_slice(&raw[8..]);
+        let mut deadline = [0u8; 8];
+        deadline.copy_from_slice(&raw[..8]);
+        due.push((u64::from_be_bytes(deadline), key));
+    }
+    Ok(due)
+}
+
 fn index_key(deadline: u64, key: &[u8; 16]) -> [u8; 24] {
     let mut b = [0u8; 24];
     b[..8].copy_from_slice(&deadline.to_be_bytes());
@@ -545,19 +565,9 @@ impl RedbStore {
     fn forget_due(&self, txn: &redb::WriteTransaction, now: u64, batch: usize) -> Result<usize, StoreError> {
         let mut index = txn.open_table(MEMORY_EXPIRY).map_err(err)?;
         let mut table = txn.open_table(MEMORY).map_err(err)?;
-        let end = index_key(now, &[0xff; 16]);
-        let due: Vec<[u8; 24]> = index
-            .range::<&[u8; 24]>(..&end)
-            .map_err(err)?
-            .take(batch)
-            .map(|entry| entry.map(|(k, _)| *k.value()))
-            .collect::<Result<_, _>>()
-            .map_err(err)?;
-        for entry in &due {
-            index.remove(entry).map_err(err)?;
-            let mut k = [0u8; 16];
-            k.copy_from_slice(&entry[8..]);
-            let deadline = u64::from_be_bytes(entry[..8].try_into().unwrap_or_default());
+        let due = due_entries(&index, now, batch)?;
+        for &(deadline, k) in &due {
+            index.remove(&index_key(deadline, &k)).map_err(err)?;
             let row = table.get(&k).map_err(err)?.and_then(|v| serde_json::from_slice::<Remembered>(v.value()).ok());
             match row {
                 // Written again since, or under another idle timeout: indexed at its own deadline.
@@ -618,20 +628,10 @@ impl Store for RedbStore {
         {
             let mut index = txn.open_table(EXPIRY).map_err(err)?;
             let mut table = txn.open_table(SESSIONS).map_err(err)?;
-            let end = index_key(now, &[0xff; 16]);
-            let due: Vec<[u8; 24]> = index
-                .range::<&[u8; 24]>(..&end)
-                .map_err(err)?
-                .take(batch)
-                .map(|entry| entry.map(|(k, _)| *k.value()))
-                .collect::<Result<_, _>>()
-                .map_err(err)?;
+            let due = due_entries(&index, now, batch)?;
             handled = due.len();
-            for entry in due {
-                index.remove(&entry).map_err(err)?;
-                let mut k = [0u8; 16];
-                k.copy_from_slice(&entry[8..]);
-                let deadline = u64::from_be_bytes(entry[..8].try_into().unwrap_or_default());
+            for (deadline, k) in due {
+                index.remove(&index_key(deadline, &k)).map_err(err)?;
                 let row = table.get(&k).map_err(err)?.map(|v| Self::decode(v.value()));
                 match row {
                     // An index entry left behind by a later write, or one made under another idle timeout (a
