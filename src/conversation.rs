@@ -26,13 +26,19 @@ pub enum Reply {
         question: Question,
         notice: Option<String>,
     },
+    /// The end of a decision; the finished state is kept (its answers can still be changed).
     Verdict(Verdict),
+    /// The decision record of a finished decision, in Markdown.
+    Record(String),
+    /// A short message about the decision that records nothing ("which answer?" after the verdict).
+    Notice(String),
     Cancelled,
     /// Bad input (an empty or oversized question): a message for the user, nothing lost.
     Error(String),
 }
 
-/// The result of a turn: the dialog state to keep (`None` when no dialog is running) and the replies.
+/// The result of a turn: the dialog state to keep (`None` when no dialog is running or kept; a finished one is
+/// kept, for `back`, `change` and `record`) and the replies.
 #[derive(Debug, Clone)]
 pub struct Turn {
     pub state: Option<State>,
@@ -57,9 +63,7 @@ pub fn turn_in(engine: &Engine, state: Option<&State>, text: &str, memory: &Memo
     let keep = |replies| Turn { state: state.cloned(), replies };
     match plan {
         Plan::Silent { .. } => (keep(Vec::new()), memory.clone()),
-        Plan::Answer { answer, memory: next, .. } => {
-            (Turn { state: None, replies: vec![Reply::Answer(*answer)] }, next)
-        }
+        Plan::Answer { answer, memory: next, .. } => (keep(vec![Reply::Answer(*answer)]), next),
         Plan::Dialog(turn) => (turn, memory.clone()),
         Plan::Start { answer, first, .. } => {
             let replies = answer.map(|a| vec![Reply::Answer(*a)]).unwrap_or_default();
@@ -143,7 +147,9 @@ pub fn step(engine: &Engine, state: &State, input: Input) -> Turn {
         Ok((state, Outcome::Reprompt { message, question })) => {
             Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(message) }] }
         }
-        Ok((_, Outcome::Verdict(v))) => Turn { state: None, replies: vec![Reply::Verdict(v)] },
+        Ok((state, Outcome::Verdict(v))) => Turn { state: Some(state), replies: vec![Reply::Verdict(v)] },
+        Ok((state, Outcome::Notice(m))) => Turn { state: Some(state), replies: vec![Reply::Notice(m)] },
+        Ok((state, Outcome::Record(r))) => Turn { state: Some(state), replies: vec![Reply::Record(r)] },
         Ok((_, Outcome::Cancelled)) => Turn { state: None, replies: vec![Reply::Cancelled] },
         Err(e @ (DialogError::Stale | DialogError::BadState | DialogError::Finished)) => {
             Turn { state: None, replies: vec![Reply::Error(CoreError::from(e).to_string())] }
@@ -157,7 +163,7 @@ pub fn again(engine: &Engine, state: State) -> Turn {
         Ok(Outcome::Question(question)) => {
             Turn { state: Some(state), replies: vec![Reply::Question { question, notice: Some(CHANGED.into()) }] }
         }
-        Ok(Outcome::Verdict(v)) => Turn { state: None, replies: vec![Reply::Verdict(v)] },
+        Ok(Outcome::Verdict(v)) => Turn { state: Some(state), replies: vec![Reply::Verdict(v)] },
         _ => step(engine, &state, Input::Restart),
     }
 }

@@ -528,9 +528,13 @@ impl Engine {
             }
             Label::Decide => {
                 let guess = self.guess(question, reading);
+                let state = guess.as_ref().map(|g| g.state.clone()).unwrap_or_default();
+                let count = match self.dialog().questions_left(&state) {
+                    (least, most) if least == most => format!("{most}"),
+                    (least, most) => format!("{least} to {most}"),
+                };
                 let mut text = format!(
-                    "Sounds like you want a recommendation for your own project: I will ask {} short questions, then recommend a framework with my reasons.",
-                    self.dialog_length()
+                    "Sounds like you want a recommendation for your own project: I will ask {count} short questions, then recommend a framework with my reasons."
                 );
                 if let Some(g) = &guess {
                     let name = kb.framework(&g.lean).map_or(g.lean.as_str(), |f| f.name.as_str());
@@ -639,20 +643,6 @@ impl Engine {
             }
         }
         (&fws[picked[0]], &fws[picked[picked.len().min(2) - 1]])
-    }
-
-    fn dialog_length(&self) -> usize {
-        // The shortest path can be shorter, but "about N" reads worse than the count of the main line.
-        let mut n = 0;
-        let mut step = self.kb.step(&self.kb.dialog.start);
-        while let Some(s) = step {
-            n += 1;
-            step = s.next.as_deref().and_then(|id| self.kb.step(id));
-            if n > self.kb.dialog.steps.len() {
-                break;
-            }
-        }
-        n
     }
 
     fn guess(&self, question: &str, reading: &Reading) -> Option<Guess> {

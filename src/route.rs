@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::{
     conversation::{self, Turn},
-    dialog::{Outcome, State},
+    dialog::{Input, Outcome, State},
     error::CoreError,
     followup::Memory,
     reply::{Answer, Topic},
@@ -185,7 +185,10 @@ fn route_new(engine: &Engine, m: &Incoming, question: String) -> Plan {
         Decision::Running { state, in_place, changed } => {
             // In a shared channel only text meant for the decision is taken: others talk there too.
             let for_it = !in_place || addressed || names_option(engine, state, m.text);
-            if for_it {
+            // A finished decision rests: only its commands (back, change, restart, cancel, record) reach it; anything
+            // else is a new message.
+            let rests = engine.dialog().is_finished(state) && !Input::is_command(m.text);
+            if for_it && !rests {
                 if changed {
                     return Plan::Dialog(conversation::again(engine, state.clone()));
                 }
@@ -273,12 +276,10 @@ fn question_of(plan: &Plan) -> String {
     }
 }
 
-/// Commands that only mean something inside a decision: "back", "cancel", "restart", "change 2", a bare number.
+/// Commands that only mean something inside a decision: the dialog's own ("back", "cancel", "restart",
+/// "change 2", "record", as [`Input::parse`] reads them) and a bare number.
 pub fn is_dialog_command(text: &str) -> bool {
-    let t = text.trim().trim_end_matches(['.', '!']).to_lowercase();
-    matches!(t.as_str(), "back" | "cancel" | "restart" | "change")
-        || t.strip_prefix("change ").is_some_and(|rest| !rest.trim().is_empty() && !rest.contains(' '))
-        || t.parse::<u32>().is_ok()
+    Input::is_command(text) || text.trim().trim_end_matches(['.', '!']).parse::<u32>().is_ok()
 }
 
 /// Whether `text` is exactly an option (its label or id) of the question `state` is at.

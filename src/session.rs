@@ -31,7 +31,11 @@ use std::{
 use redb::{Database, ReadableDatabase, ReadableTable, ReadableTableMetadata, TableDefinition, TableHandle};
 use serde::{Deserialize, Serialize};
 
-use crate::{dialog::State, followup::Memory, knowledge::KnowledgeBase};
+use crate::{
+    dialog::{How, State},
+    followup::Memory,
+    knowledge::KnowledgeBase,
+};
 
 /// Key (user, channel) -> a JSON [`Row`].
 const SESSIONS: TableDefinition<&[u8; 16], &[u8]> = TableDefinition::new("sessions_v2");
@@ -425,8 +429,8 @@ pub struct Resolved {
     pub changed: bool,
 }
 
-/// Turns stored answers into a state for the current knowledge. An answer is `STEP=OPTION` (chosen) or
-/// `STEP~OPTION` (read from the user's text), by id, so it keeps its meaning when options are reordered. A bare
+/// Turns stored answers into a state for the current knowledge. An answer is `STEP=OPTION` (chosen),
+/// `STEP:OPTION` (typed at the question) or `STEP~OPTION` (assumed from the user's other text), by id, so it keeps its meaning when options are reordered. A bare
 /// option id (sessions stored before answers named their step) answers the step the dialog is at.
 pub fn resolve(kb: &KnowledgeBase, answers: &[String]) -> Resolved {
     let mut state = State::new();
@@ -437,8 +441,15 @@ pub fn resolve(kb: &KnowledgeBase, answers: &[String]) -> Resolved {
         Some((u8::try_from(si).ok()?, u8::try_from(oi).ok()?))
     };
     for answer in answers {
-        let (step, option, read) = match answer.split_once(['=', '~']) {
-            Some((s, o)) => (s.to_string(), o, answer.as_bytes()[s.len()] == b'~'),
+        let (step, option, how) = match answer.split_once(['=', '~', ':']) {
+            Some((s, o)) => {
+                let how = match answer.as_bytes()[s.len()] {
+                    b'~' => How::Assumed,
+                    b':' => How::Typed,
+                    _ => How::Chosen,
+                };
+                (s.to_string(), o, how)
+            }
             None => {
                 let current = match crate::dialog::current_step(kb, &state) {
                     Some(step) => step.id.clone(),
@@ -447,12 +458,12 @@ pub fn resolve(kb: &KnowledgeBase, answers: &[String]) -> Resolved {
                         continue;
                     }
                 };
-                (current, answer.as_str(), false)
+                (current, answer.as_str(), How::Chosen)
             }
         };
         match index(&step, option) {
             Some((s, o)) if state.pick(usize::from(s)).is_none() => {
-                state.picks.push(crate::dialog::Pick { step: s, option: o, read })
+                state.picks.push(crate::dialog::Pick { step: s, option: o, how })
             }
             _ => changed = true,
         }
@@ -468,7 +479,12 @@ pub fn answer_ids(kb: &KnowledgeBase, state: &State) -> Vec<String> {
         .filter_map(|p| {
             let step = kb.dialog.steps.get(usize::from(p.step))?;
             let option = step.options.get(usize::from(p.option))?;
-            Some(format!("{}{}{}", step.id, if p.read { '~' } else { '=' }, option.id))
+            let mark = match p.how {
+                How::Chosen => '=',
+                How::Typed => ':',
+                How::Assumed => '~',
+            };
+            Some(format!("{}{mark}{}", step.id, option.id))
         })
         .collect()
 }

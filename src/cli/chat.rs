@@ -45,7 +45,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
             Ok(_) => {}
             // Invalid UTF-8 on stdin: say so and read on, rather than stop the session.
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
-                print(&mut out, &engine, &Reply::Error("that line was not valid UTF-8".into()), args.json);
+                let invalid = Reply::Error("that line was not valid UTF-8".into());
+                match args.json {
+                    true => {
+                        let _ = writeln!(out, "{}", render::reply_json(&invalid));
+                    }
+                    false => print(&mut out, &engine, &invalid),
+                }
                 continue;
             }
             Err(e) => return Err(Exit { code: 1, message: format!("reading stdin: {e}") }),
@@ -57,30 +63,32 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         let (turn, next) = conversation::turn_in(&engine, state.as_ref(), text, &memory);
         memory = next;
         state = turn.state;
-        for reply in &turn.replies {
-            print(&mut out, &engine, reply, args.json);
+        if args.json {
+            if let Some(v) = render::turn_json(&turn.replies) {
+                let _ = writeln!(out, "{v}");
+                let _ = out.flush();
+            }
+        } else {
+            for reply in &turn.replies {
+                print(&mut out, &engine, reply);
+            }
         }
     }
     Ok(())
 }
 
-fn print(out: &mut impl Write, engine: &Engine, reply: &Reply, json: bool) {
-    let text = if json {
-        render::reply_json(reply).to_string()
-    } else {
-        let name = |id: &str| engine.kb().framework(id).map_or(id.to_string(), |f| f.name.clone());
-        match reply {
-            Reply::Answer(a) => render::answer(a),
-            Reply::Question { question, notice } => render::question(question, notice.as_deref()),
-            Reply::Verdict(v) => render::verdict(v, name),
-            Reply::Cancelled => "Decision cancelled. Ask anything, or type decide to start again.".into(),
-            Reply::Error(m) => format!("Sorry: {m}"),
-        }
+fn print(out: &mut impl Write, engine: &Engine, reply: &Reply) {
+    let name = |id: &str| engine.kb().framework(id).map_or(id.to_string(), |f| f.name.clone());
+    let text = match reply {
+        Reply::Answer(a) => render::answer(a),
+        Reply::Question { question, notice } => render::question(question, notice.as_deref()),
+        Reply::Verdict(v) => render::verdict(v, name),
+        Reply::Record(r) => r.clone(),
+        Reply::Notice(m) => m.clone(),
+        Reply::Cancelled => "Decision cancelled. Ask anything, or type decide to start again.".into(),
+        Reply::Error(m) => format!("Sorry: {m}"),
     };
     // A closed stdout (piped into `head`) ends the output quietly.
-    let _ = writeln!(out, "{text}");
-    if !json {
-        let _ = writeln!(out);
-    }
+    let _ = writeln!(out, "{text}\n");
     let _ = out.flush();
 }

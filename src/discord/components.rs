@@ -10,7 +10,7 @@ use super::{
     ids::{Action, BadId, ComponentId},
     record,
     render::{self, Out},
-    send::{followup, respond},
+    send::{followup, respond, respond_with_files},
     Bot, Error,
 };
 use crate::learn::{Door, Outcome};
@@ -51,6 +51,10 @@ pub async fn handle(
             };
             let mut outs = applied.outs.into_iter();
             let first = outs.next().unwrap_or_default();
+            // The record is a new message (with its file) under the verdict, which stays as it is.
+            if matches!(action, Action::Record) {
+                return respond_with_files(ctx, c, &first).await;
+            }
             // The clicked message becomes the next step (or the verdict); extra replies follow it.
             let update = if matches!(action, Action::Cancel) { Out { components: Vec::new(), ..first } } else { first };
             if let Err(e) =

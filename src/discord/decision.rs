@@ -101,7 +101,9 @@ fn render_turn(engine: &Engine, key: SessionKey, session: &Session, turn: &Turn)
             Reply::Question { question, notice } => {
                 render::question(question, key, session.nonce, session.version, notice.as_deref())
             }
-            Reply::Verdict(v) => render::verdict(engine.kb(), v),
+            Reply::Verdict(v) => render::verdict(engine.kb(), v, Some((key, session.nonce, session.version))),
+            Reply::Record(markdown) => render::record(markdown),
+            Reply::Notice(m) => Out::text(m),
             Reply::Cancelled => Out::text("Decision cancelled. Run `/decide` whenever you want to start again."),
             Reply::Error(m) => Out::text(m),
         })
@@ -234,7 +236,12 @@ pub async fn apply(
                 return Ok(Err(r));
             }
             let Lookup::Active(old) = found else { return Ok(Err(Refusal::Missing)) };
+            // The record changes nothing: no write, so the verdict's buttons stay current.
+            let writes = !matches!(click, Click::Other(Input::Record));
             let turn = plan(&planner, &old, click);
+            if !writes {
+                return Ok(Ok((old.clone(), Some(old), turn)));
+            }
             let new = turn.state.as_ref().map(|st| old.next(session::answer_ids(planner.kb(), st), s.now()));
             let expect = Expect::At { nonce: old.nonce, version: old.version };
             Ok(match s.swap(key, expect, new.as_ref())? {

@@ -32,6 +32,8 @@ pub enum Action {
     Back,
     Restart,
     Cancel,
+    /// Send the finished decision as a Markdown decision record.
+    Record,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +86,7 @@ impl ComponentId {
                     Action::Back => "b".into(),
                     Action::Restart => "r".into(),
                     Action::Cancel => "c".into(),
+                    Action::Record => "k".into(),
                 };
                 format!(
                     "d:{}:{}:{}:{}:{a}",
@@ -125,6 +128,7 @@ impl ComponentId {
                     "b" => Action::Back,
                     "r" => Action::Restart,
                     "c" => Action::Cancel,
+                    "k" => Action::Record,
                     a => {
                         let id = a.strip_prefix('o').filter(|id| is_option_id(id)).ok_or(BadId)?;
                         Action::Option(id.to_string())
@@ -175,6 +179,7 @@ impl Action {
             Action::Back => Click::Other(Input::Back),
             Action::Restart => Click::Other(Input::Restart),
             Action::Cancel => Click::Other(Input::Cancel),
+            Action::Record => Click::Other(Input::Record),
         })
     }
 }

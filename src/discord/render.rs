@@ -4,14 +4,14 @@
 
 use poise::serenity_prelude as serenity;
 use serenity::{
-    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateButton, CreateEmbed, CreateEmbedFooter,
-    CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind, CreateSelectMenuOption,
-    EditInteractionResponse,
+    ButtonStyle, CreateActionRow, CreateAllowedMentions, CreateAttachment, CreateButton, CreateEmbed,
+    CreateEmbedFooter, CreateInteractionResponseMessage, CreateMessage, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, EditInteractionResponse,
 };
 
 use super::ids::{Action, ComponentId};
 use crate::{
-    dialog::{Question, Verdict},
+    dialog::{Answered, How, Question, Verdict},
     knowledge::{KnowledgeBase, Link},
     learn::VoteValue,
     reply::{Answer, Topic},
@@ -160,6 +160,8 @@ pub struct Out {
     pub embeds: Vec<CreateEmbed>,
     pub components: Vec<CreateActionRow>,
     pub ephemeral: bool,
+    /// Files sent as attachments (a decision record): name and bytes.
+    pub files: Vec<(String, Vec<u8>)>,
 }
 
 impl Out {
@@ -182,7 +184,7 @@ impl Out {
         if let Some(c) = &self.content {
             m = m.content(c);
         }
-        m.allowed_mentions(no_mentions())
+        m.add_files(self.attachments()).allowed_mentions(no_mentions())
     }
 
     pub fn response(&self) -> CreateInteractionResponseMessage {
@@ -190,11 +192,16 @@ impl Out {
             .embeds(self.embeds.clone())
             .components(self.components.clone())
             .ephemeral(self.ephemeral)
+            .add_files(self.attachments())
             .allowed_mentions(no_mentions());
         if let Some(c) = &self.content {
             m = m.content(c);
         }
         m
+    }
+
+    pub fn attachments(&self) -> Vec<CreateAttachment> {
+        self.files.iter().map(|(name, bytes)| CreateAttachment::bytes(bytes.clone(), name.clone())).collect()
     }
 
     /// For an in-place update of a message (a click on one of its buttons): content and components replaced.
@@ -469,13 +476,11 @@ pub fn question(q: &Question, key: SessionKey, nonce: u32, version: u32, notice:
     let list: Vec<String> = q.options.iter().enumerate().map(|(i, o)| format!("**{}.** {}", i + 1, o.label)).collect();
     let description =
         format!("{}\n\n_Click an answer, or type it in your own words (a number works too)._", list.join("\n"));
-    let mut embed = EmbedBuilder::new(&format!("Question {}: {}", q.number, q.text), &description);
-    if !q.assumed.is_empty() {
-        let taken: Vec<String> = q.assumed.iter().map(|a| format!("• {} → **{}**", a.question, a.label)).collect();
-        embed = embed.field(
-            "I took these from your message",
-            &format!("{}\n_Change any with the menu below._", taken.join("\n")),
-        );
+    let of = if q.of_exact { q.of.to_string() } else { format!("up to {}", q.of) };
+    let mut embed = EmbedBuilder::new(&format!("Question {} of {of}: {}", q.number, q.text), &description);
+    if !q.answers.is_empty() {
+        embed = embed
+            .field("So far", &format!("{}\n_Change any with the menu below, or type `change N`._", so_far(&q.answers)));
     }
     let embed = embed.footer("Signpost · guided decision").build();
     let mut components = Vec::new();
@@ -501,55 +506,138 @@ pub fn question(q: &Question, key: SessionKey, nonce: u32, version: u32, notice:
             .placeholder("Choose an answer");
         components.push(CreateActionRow::SelectMenu(menu));
     }
-    if !q.assumed.is_empty() {
-        let options = q
-            .assumed
-            .iter()
-            .take(MAX_SELECT_OPTIONS)
-            .map(|a| {
-                CreateSelectMenuOption::new(fit(&format!("Change: {}", a.question), 100), a.step.clone())
-                    .description(fit(&a.label, 100))
-            })
-            .collect();
-        let menu = CreateSelectMenu::new(id(Action::Change), CreateSelectMenuKind::String { options })
-            .placeholder("Change an answer I took from your message");
-        components.push(CreateActionRow::SelectMenu(menu));
+    if let Some(menu) = change_menu(&q.answers, id(Action::Change)) {
+        components.push(menu);
     }
     components.push(CreateActionRow::Buttons(vec![
         CreateButton::new(id(Action::Back)).label("Back").style(ButtonStyle::Secondary),
         CreateButton::new(id(Action::Restart)).label("Restart").style(ButtonStyle::Secondary),
         CreateButton::new(id(Action::Cancel)).label("Cancel").style(ButtonStyle::Danger),
     ]));
-    Out { content: notice.map(|n| fit(n, MAX_CONTENT)), embeds: vec![embed], components, ephemeral: false }
+    Out { content: notice.map(|n| fit(n, MAX_CONTENT)), embeds: vec![embed], components, ..Out::default() }
 }
 
-/// The verdict: `Verdict: <Framework>`, the confidence, `Why` and `What would change it`.
-pub fn verdict(kb: &KnowledgeBase, v: &Verdict) -> Out {
+/// The answers so far, one short line each, numbered as `change N` takes them.
+fn so_far(answers: &[Answered]) -> String {
+    let lines: Vec<String> = answers
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let how = match a.how {
+                How::Chosen => "",
+                How::Typed => " _(your words)_",
+                How::Assumed => " _(assumed from your message)_",
+            };
+            format!("{}. {} → **{}**{how}", i + 1, fit(&a.question, 80), fit(&a.label, 80))
+        })
+        .collect();
+    fit(&lines.join("\n"), MAX_FIELD - 80)
+}
+
+/// A menu to change any answer given so far (its value is the step id).
+fn change_menu(answers: &[Answered], custom_id: String) -> Option<CreateActionRow> {
+    if answers.is_empty() {
+        return None;
+    }
+    let options = answers
+        .iter()
+        .take(MAX_SELECT_OPTIONS)
+        .enumerate()
+        .map(|(i, a)| {
+            CreateSelectMenuOption::new(fit(&format!("Change {}: {}", i + 1, a.question), 100), a.step.clone())
+                .description(fit(&a.label, 100))
+        })
+        .collect();
+    let menu =
+        CreateSelectMenu::new(custom_id, CreateSelectMenuKind::String { options }).placeholder("Change an answer");
+    Some(CreateActionRow::SelectMenu(menu))
+}
+
+/// The verdict: `Verdict: <Framework>` (`Verdict: <Framework> or <Other>, a tie` when level), the confidence and
+/// the runner-up, `Why` (the answers that decided it), the others in brief, `What would change it`, and next
+/// steps. With the session's buttons (`session`: key, nonce, version) it offers Change, Back, Restart and
+/// `Save as decision record`.
+pub fn verdict(kb: &KnowledgeBase, v: &Verdict, session: Option<(SessionKey, u32, u32)>) -> Out {
     let name = |id: &str| kb.framework(id).map_or(id.to_string(), |f| f.name.clone());
     let scores: Vec<String> = v.scores.iter().map(|(k, s)| format!("{} {s}", name(k))).collect();
-    let description = format!(
-        "I recommend **{}** (confidence {:.0}%).\nScores: {}",
-        name(&v.recommendation),
-        v.confidence * 100.0,
-        scores.join(" · ")
-    );
+    let (title, lead) = if v.tie {
+        (
+            format!("Verdict: {} or {}, a tie", name(&v.recommendation), name(&v.runner_up)),
+            format!(
+                "Your answers do not separate **{}** and **{}** (confidence {:.0}% each at most): either is a sound choice, and {} is named first only because it is listed first.",
+                name(&v.recommendation),
+                name(&v.runner_up),
+                v.confidence * 100.0,
+                name(&v.recommendation)
+            ),
+        )
+    } else {
+        (
+            format!("Verdict: {}", name(&v.recommendation)),
+            format!(
+                "I recommend **{}** (confidence {:.0}%), ahead of {} by {} point{}.",
+                name(&v.recommendation),
+                v.confidence * 100.0,
+                name(&v.runner_up),
+                v.margin,
+                if v.margin == 1 { "" } else { "s" }
+            ),
+        )
+    };
+    let description = format!("{lead}\nScores: {}", scores.join(" · "));
     let why: Vec<String> = v
         .reasons
         .iter()
+        .filter(|r| r.decisive)
         .map(|r| format!("• **{}**{}: {}", r.answer, if r.assumed { " (from your message)" } else { "" }, r.reason))
         .collect();
-    let flip = match &v.flip {
-        Some(f) => {
-            format!("Answering **{}** to \"{}\" would make it **{}**.", f.answer, f.question, name(&f.recommendation))
+    let why = if why.is_empty() { "No answer favoured it over the runner-up.".to_string() } else { why.join("\n") };
+    let flip = crate::cli::render::flip_text(v, name);
+    let mut embed = EmbedBuilder::new(&title, &description).field("Why", &why);
+    let others: Vec<String> = v.reasons.iter().filter(|r| !r.decisive).map(|r| format!("• {}", r.answer)).collect();
+    if !others.is_empty() {
+        embed = embed.field("Also weighed", &others.join("\n"));
+    }
+    if !v.unused.is_empty() {
+        let unsure: Vec<String> = v.unused.iter().map(|r| format!("• {}", r.question)).collect();
+        embed = embed.field("Weighed as nothing (no framework gained from these answers)", &unsure.join("\n"));
+    }
+    embed = embed.field("What would change it", &capitalised(&flip));
+    if !v.next_steps.is_empty() {
+        let steps: Vec<String> = v.next_steps.iter().map(|s| format!("• [{}](<{}>)", s.title, s.url)).collect();
+        embed = embed.field("Next steps", &steps.join("\n"));
+    }
+    let embed = embed.footer("Signpost · change an answer below, or run /decide to start again").build();
+    let mut out = Out { embeds: vec![embed], ..Out::default() };
+    if let Some((key, nonce, version)) = session {
+        let id = |action| ComponentId::Dialog { key, nonce, version, action }.encode();
+        if let Some(menu) = change_menu(&v.answers, id(Action::Change)) {
+            out.components.push(menu);
         }
-        None => "No single different answer would change this recommendation.".to_string(),
-    };
-    let embed = EmbedBuilder::new(&format!("Verdict: {}", name(&v.recommendation)), &description)
-        .field("Why", &why.join("\n"))
-        .field("What would change it", &flip)
-        .footer("Signpost · run /decide to start again")
-        .build();
-    Out { embeds: vec![embed], ..Out::default() }
+        out.components.push(CreateActionRow::Buttons(vec![
+            CreateButton::new(id(Action::Record)).label("Save as decision record").style(ButtonStyle::Primary),
+            CreateButton::new(id(Action::Back)).label("Back").style(ButtonStyle::Secondary),
+            CreateButton::new(id(Action::Restart)).label("Restart").style(ButtonStyle::Secondary),
+        ]));
+    }
+    out
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+/// A decision record as a Markdown file attachment.
+pub fn record(markdown: &str) -> Out {
+    Out {
+        content: Some("Your decision record, as a Markdown file to keep beside your code:".into()),
+        files: vec![("decision-record.md".into(), markdown.as_bytes().to_vec())],
+        ..Out::default()
+    }
 }
 
 /// The `/faq` browser: a select menu of entries (25 a page) and page buttons; only `user` drives it.

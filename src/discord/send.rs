@@ -45,11 +45,21 @@ pub async fn respond(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Resu
     Ok(())
 }
 
+/// Answers a click with a new message carrying `out`'s files (a decision record), its body written here (see
+/// `string_attachment_ids`).
+pub async fn respond_with_files(ctx: &Context, c: &ComponentInteraction, out: &Out) -> Result<(), Error> {
+    let mut body = serde_json::to_value(CreateInteractionResponse::Message(out.response()))?;
+    string_attachment_ids(&mut body["data"]["attachments"]);
+    ctx.http.create_interaction_response(c.id, &c.token, &body, out.attachments()).await?;
+    Ok(())
+}
+
 /// `out` as an interaction follow-up, pinging no one.
 pub fn followup(out: &Out) -> serenity::CreateInteractionResponseFollowup {
     let mut f = serenity::CreateInteractionResponseFollowup::new()
         .embeds(out.embeds.clone())
         .components(out.components.clone())
+        .add_files(out.attachments())
         .allowed_mentions(render::no_mentions());
     if let Some(c) = &out.content {
         f = f.content(c);
@@ -92,7 +102,24 @@ fn mention_len(text: &str) -> Option<usize> {
 
 /// Replies to `msg` in its channel, pinging no one (its author included).
 pub async fn reply(ctx: &Context, msg: &Message, out: &Out) -> Result<Message, Error> {
-    Ok(msg.channel_id.send_message(&ctx.http, out.message().reference_message(msg)).await?)
+    let message = out.message().reference_message(msg);
+    if out.files.is_empty() {
+        return Ok(msg.channel_id.send_message(&ctx.http, message).await?);
+    }
+    // With files, the body is written here (see `respond_with_files`: attachment ids as strings).
+    let mut body = serde_json::to_value(&message)?;
+    string_attachment_ids(&mut body["attachments"]);
+    Ok(ctx.http.send_message(msg.channel_id, out.attachments(), &body).await?)
+}
+
+/// Discord's OpenAPI description types an attachment's `id` as a snowflake string, while serenity writes a new
+/// upload's index as a number; Discord takes both, the string is what the description promises.
+fn string_attachment_ids(list: &mut serde_json::Value) {
+    for a in list.as_array_mut().into_iter().flatten() {
+        if let Some(n) = a["id"].as_u64() {
+            a["id"] = serde_json::Value::String(n.to_string());
+        }
+    }
 }
 
 /// What a message's plan needs beyond the plan: where it came from and what was read for it.

@@ -384,7 +384,6 @@ fn chat_json_runs_a_whole_decision() {
             "q:project",
             "q:size",
             "q:builtins",
-            "faq",
             "q:builtins",
             "q:realtime",
             "q:realtime",
@@ -407,13 +406,32 @@ fn chat_json_runs_a_whole_decision() {
         assert!(options.len() >= 2);
         assert!(options.iter().all(|o| o["id"].is_string() && o["label"].is_string()), "{l}");
     }
-    // The repeated questions say why they are asked again.
-    assert!(lines[4]["notice"].is_string(), "{}", lines[4]);
-    assert!(lines[6]["notice"].is_string(), "{}", lines[6]);
+    // One object per input line: the side question is answered in `aside` on the question asked again.
+    assert_eq!(lines.len(), script.len(), "{lines:#?}");
+    assert_eq!(lines[3]["aside"]["id"], "is-flask-faster", "{}", lines[3]);
+    // The repeated questions say why they are asked again, and nothing was recorded for them.
+    assert!(lines[3]["notice"].is_string(), "{}", lines[3]);
+    assert!(lines[5]["notice"].is_string(), "{}", lines[5]);
+    assert_eq!(lines[5]["answers"], lines[4]["answers"], "not an answer records nothing");
+    // Every question carries the answers so far, with how each was given.
+    let how = |l: &Value| -> Vec<(String, String)> {
+        l["answers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["step"].as_str().unwrap().to_string(), a["how"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    assert_eq!(
+        how(&lines[5]),
+        [("project", "chosen"), ("size", "chosen"), ("builtins", "typed")].map(|(s, h)| (s.into(), h.into())),
+        "{}",
+        lines[5]
+    );
 
     let v = lines.last().unwrap();
     let keys: Vec<&str> = v.as_object().unwrap().keys().map(String::as_str).collect();
-    for k in ["kind", "recommendation", "confidence", "scores", "reasons", "flip"] {
+    for k in ["kind", "recommendation", "confidence", "scores", "reasons", "flip", "runner_up", "tie", "answers"] {
         assert!(keys.contains(&k), "verdict lacks {k}: {v}");
     }
     assert_eq!(v["recommendation"], "django", "{v}");
@@ -423,9 +441,13 @@ fn chat_json_runs_a_whole_decision() {
     assert_eq!(scores.keys().map(String::as_str).collect::<Vec<_>>(), ["django", "fastapi", "flask"], "{v}");
     assert!(scores.values().all(Value::is_i64));
     let reasons = v["reasons"].as_array().unwrap();
-    assert_eq!(reasons.len(), 8, "one reason per answer after the restart: {v}");
+    let unused = v["unused"].as_array().unwrap();
+    assert_eq!(reasons.len() + unused.len(), 8, "one reason per answer after the restart: {v}");
     assert!(reasons.iter().all(|r| r["reason"].as_str().is_some_and(|s| !s.is_empty())));
     assert!(v["flip"].is_null() || v["flip"]["recommendation"].is_string(), "{v}");
+    assert_eq!(v["answers"].as_array().unwrap().len(), 8, "{v}");
+    assert!(v["runner_up"].is_string() && v["runner_up"] != v["recommendation"], "{v}");
+    assert_eq!(v["tie"], false, "{v}");
 }
 
 #[test]
@@ -445,11 +467,13 @@ fn chat_json_a_recommendation_request_starts_the_dialog() {
     let o = signpost_with_stdin(&["chat", "--json"], b"which framework should i use for my online shop?\n");
     assert_exit(&o, 0);
     let lines = json_lines(&o);
-    assert_eq!(kinds(&lines), ["decide", "question"], "{lines:#?}");
+    assert_eq!(kinds(&lines), ["question"], "one object for the line: {lines:#?}");
+    assert_eq!(lines[0]["aside"]["kind"], "decide", "the request's answer rides along: {lines:#?}");
     // The shop is taken from the message (and shown as assumed): the dialog goes on past the project.
-    assert_eq!(lines[1]["step"], "rendering", "{lines:#?}");
-    assert_eq!(lines[1]["assumed"][0]["step"], "project");
-    assert_eq!(lines[1]["assumed"][0]["option"], "ecommerce");
+    assert_eq!(lines[0]["step"], "rendering", "{lines:#?}");
+    assert_eq!(lines[0]["assumed"][0]["step"], "project");
+    assert_eq!(lines[0]["assumed"][0]["option"], "ecommerce");
+    assert_eq!(lines[0]["answers"][0], serde_json::json!({"step": "project", "option": "ecommerce", "how": "assumed"}));
 }
 
 #[test]
@@ -488,12 +512,13 @@ fn chat_without_json_prints_readable_text() {
     assert_exit(&o, 0);
     let out = stdout(&o);
     assert!(out.contains("# Is Flask faster than Django?"), "{out}");
-    assert!(out.contains("Q1. What are you building?"), "{out}");
+    assert!(out.contains("Q1 of up to 8. What are you building?"), "{out}");
     assert!(out.contains("  1. "), "numbered options: {out}");
-    assert!(out.contains("Q2. "), "{out}");
+    // The JSON API path skips the rendering question: seven in all.
+    assert!(out.contains("Q2 of 7. "), "{out}");
     assert!(out.to_lowercase().contains("cancelled"), "{out}");
     assert!(!out.lines().any(|l| l.trim_start().starts_with('{')), "no JSON in text mode: {out}");
-    assert!(!out.contains("> "), "no prompt when stdin is not a terminal: {out}");
+    assert!(!out.lines().any(|l| l.starts_with("> ")), "no prompt when stdin is not a terminal: {out}");
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! The guided decision through `dialog::Machine` and `conversation::turn`, on the real `knowledge/dialog.toml`.
 //!
 //! The first test walks every path of the dialog (a DFS over option indices) and checks each verdict against an
-//! independent recount of the weights, and each `flip` by replaying the path with that one answer swapped.
+//! independent recount of the weights, and each `flip` by replaying the path with its answers changed and checking that no smaller change flips it.
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -12,7 +12,7 @@ use std::{
 
 use signpost::{
     conversation::{self, Reply},
-    dialog::{DialogError, Input, Machine, Outcome, Pick, Question, State, Verdict},
+    dialog::{DialogError, How, Input, Machine, Outcome, Pick, Question, State, Verdict, MAX_FLIP},
     knowledge::{DialogOption, KnowledgeBase, Step},
     reply::Topic,
     Engine,
@@ -40,10 +40,10 @@ fn state(answers: &[u8]) -> State {
     let mut picks = Vec::new();
     for &a in answers {
         let Some(si) = at else {
-            picks.push(Pick { step: u8::MAX, option: a, read: false });
+            picks.push(Pick { step: u8::MAX, option: a, how: How::Chosen });
             continue;
         };
-        picks.push(Pick { step: si as u8, option: a, read: false });
+        picks.push(Pick { step: si as u8, option: a, how: How::Chosen });
         let step = &dialog.steps[si];
         at = step.options.get(usize::from(a)).and_then(|o| step.next_after(o)).and_then(index);
         if step.options.get(usize::from(a)).is_none() {
@@ -59,6 +59,22 @@ fn step_of(id: &str) -> &'static Step {
 
 fn option_index(step: &str, option: &str) -> usize {
     step_of(step).options.iter().position(|o| o.id == option).unwrap_or_else(|| panic!("no option {step}/{option}"))
+}
+
+/// `state`, with the answer at `k` given in the user's own words.
+fn typed_at(mut state: State, k: usize) -> State {
+    state.picks[k].how = How::Typed;
+    state
+}
+
+/// The question an outcome shows, asked afresh or again with a message; and the message.
+#[track_caller]
+fn shown(outcome: &Outcome) -> (&Question, Option<&str>) {
+    match outcome {
+        Outcome::Question(q) => (q, None),
+        Outcome::Reprompt { message, question } => (question, Some(message.as_str())),
+        other => panic!("expected a question, got {other:?}"),
+    }
 }
 
 #[track_caller]
@@ -118,61 +134,94 @@ fn check_verdict(v: &Verdict, answers: &[u8], path: &[(&'static Step, &'static D
     assert_eq!(v.scores, scores, "{at}: scores are the sums of the chosen options' weights");
     assert_eq!(v.recommendation, best(&scores), "{at}: the recommendation has the highest score");
     assert!(v.confidence > 0.0 && v.confidence <= 1.0, "{at}: confidence {}", v.confidence);
-    assert_eq!(v.reasons.len(), answers.len(), "{at}: one reason per answer");
-    for (r, (s, o)) in v.reasons.iter().zip(path) {
+    // The runner-up is the best of the others; a tie is exactly level top scores.
+    let second = scores.iter().filter(|(k, _)| **k != v.recommendation).map(|(_, s)| *s).max().unwrap();
+    assert_eq!(scores[&v.runner_up], second, "{at}: runner-up {}", v.runner_up);
+    assert_eq!(v.tie, second == scores[&v.recommendation], "{at}: tie");
+    assert_eq!(v.margin, scores[&v.recommendation] - second, "{at}: margin");
+    // Every answer is a reason, or weighed as nothing when it leans no way; decisive ones favour the winner.
+    assert_eq!(v.reasons.len() + v.unused.len(), answers.len(), "{at}: one reason per answer");
+    let (weighed, neutral): (Vec<_>, Vec<_>) = path.iter().partition(|(_, o)| !o.is_neutral());
+    for (r, (s, o)) in v.reasons.iter().zip(&weighed).chain(v.unused.iter().zip(&neutral)) {
         assert_eq!(
             (r.step.as_str(), r.answer.as_str(), r.reason.as_str()),
             (s.id.as_str(), o.label.as_str(), o.reason.as_str())
         );
         assert_eq!(r.question, s.text);
+        let w = |fw: &str| o.weights.get(fw).copied().unwrap_or(0);
+        assert_eq!(r.decisive, w(&v.recommendation) > w(&v.runner_up), "{at}: decisive {}", r.step);
     }
 
-    // The flip, when there is one: an answered step, another option of it, another framework, and replaying the
-    // path with that answer swapped really recommends it.
-    let alternatives = path.iter().enumerate().flat_map(|(k, (s, o))| {
-        s.options
-            .iter()
-            .enumerate()
-            .filter(move |(_, alt)| alt.id != o.id && s.next_after(alt) == s.next_after(o))
-            .map(move |(i, alt)| (k, i, alt))
-    });
+    // Every other answer of each step that keeps the same route: (path position, option index).
+    let alternatives: Vec<(usize, usize)> = path
+        .iter()
+        .enumerate()
+        .flat_map(|(k, (s, o))| {
+            s.options
+                .iter()
+                .enumerate()
+                .filter(move |(_, alt)| alt.id != o.id && s.next_after(alt) == s.next_after(o))
+                .map(move |(i, _)| (k, i))
+        })
+        .collect();
+    // The winner after changing the answers at `changes` (distinct steps only).
+    let after = |changes: &[(usize, usize)]| -> Option<String> {
+        let mut swapped = chosen.clone();
+        for (n, &(k, i)) in changes.iter().enumerate() {
+            if changes[..n].iter().any(|(k2, _)| *k2 == k) {
+                return None;
+            }
+            swapped[k] = &path[k].0.options[i];
+        }
+        Some(best(&recount(&swapped)))
+    };
+    let flips_with = |size: usize| -> bool {
+        match size {
+            1 => alternatives.iter().any(|a| after(&[*a]).is_some_and(|w| w != v.recommendation)),
+            2 => alternatives.iter().enumerate().any(|(n, a)| {
+                alternatives[n + 1..].iter().any(|b| after(&[*a, *b]).is_some_and(|w| w != v.recommendation))
+            }),
+            _ => unreachable!(),
+        }
+    };
+    // The flip, when there is one: answered steps, other options of them, another framework; replaying the path
+    // with those answers changed really recommends it; and no smaller change would do.
     match &v.flip {
         Some(f) => {
             walk.flips += 1;
-            let k = path
-                .iter()
-                .position(|(s, _)| s.id == f.step)
-                .unwrap_or_else(|| panic!("{at}: flip step {} was not answered", f.step));
-            let (s, o) = path[k];
-            assert_eq!(f.question, s.text, "{at}");
-            let i = s
-                .options
-                .iter()
-                .position(|x| x.label == f.answer)
-                .unwrap_or_else(|| panic!("{at}: flip answer {:?} is not an option of {}", f.answer, s.id));
-            assert_ne!(s.options[i].id, o.id, "{at}: the flip is the answer already given");
+            assert!(!f.changes.is_empty() && f.changes.len() <= MAX_FLIP, "{at}: flip size");
+            let mut changes = Vec::new();
+            let mut replayed = answers.to_vec();
+            for c in &f.changes {
+                let k = path
+                    .iter()
+                    .position(|(s, _)| s.id == c.step)
+                    .unwrap_or_else(|| panic!("{at}: flip step {} was not answered", c.step));
+                let (s, o) = path[k];
+                assert_eq!(c.question, s.text, "{at}");
+                let i = s
+                    .options
+                    .iter()
+                    .position(|x| x.id == c.option && x.label == c.answer)
+                    .unwrap_or_else(|| panic!("{at}: flip answer {:?} is not an option of {}", c.answer, s.id));
+                assert_ne!(s.options[i].id, o.id, "{at}: the flip is the answer already given");
+                changes.push((k, i));
+                replayed[k] = i as u8;
+            }
             assert_ne!(f.recommendation, v.recommendation, "{at}: the flip names the same framework");
             assert!(ids.contains(f.recommendation.as_str()), "{at}: flip to unknown {}", f.recommendation);
-            let mut swapped = chosen.clone();
-            swapped[k] = &s.options[i];
-            assert_eq!(best(&recount(&swapped)), f.recommendation, "{at}: recount of the flip");
-            let mut answers = answers.to_vec();
-            answers[k] = i as u8;
-            match machine().current(&state(&answers)) {
+            assert_eq!(after(&changes).as_deref(), Some(f.recommendation.as_str()), "{at}: recount of the flip");
+            match machine().current(&state(&replayed)) {
                 Ok(Outcome::Verdict(w)) => assert_eq!(w.recommendation, f.recommendation, "{at}: replayed flip"),
                 other => panic!("{at}: replaying the flip gave {other:?}"),
             }
+            for smaller in 1..f.changes.len() {
+                assert!(!flips_with(smaller), "{at}: a change of {smaller} answers flips it, yet the flip has more");
+            }
         }
         None => {
-            for (k, _, alt) in alternatives {
-                let mut swapped = chosen.clone();
-                swapped[k] = alt;
-                assert_eq!(
-                    best(&recount(&swapped)),
-                    v.recommendation,
-                    "{at}: answering {} would flip it, yet no flip is named",
-                    alt.id
-                );
+            for size in 1..=2 {
+                assert!(!flips_with(size), "{at}: changing {size} answers would flip it, yet no flip is named");
             }
         }
     }
@@ -295,8 +344,9 @@ fn back_at_the_first_step_stays_there() {
     let (s, q) = m.start().unwrap();
     let (s2, out) = m.step(&s, Input::Back).unwrap();
     assert_eq!(s2, State::new());
-    assert_eq!(expect_question(&out).step, q.step);
-    assert_eq!(expect_question(&out).number, 1);
+    let (shown, message) = shown(&out);
+    assert_eq!((shown.step.as_str(), shown.number), (q.step.as_str(), 1));
+    assert!(message.is_some_and(|m| m.contains("first question")), "{message:?}");
 }
 
 #[test]
@@ -304,29 +354,33 @@ fn back_returns_to_the_previous_question() {
     let m = machine();
     // Down the main line (content site -> rendering -> size -> ...), back at every depth.
     let mut s = State::new();
-    let mut shown = vec![expect_question(&m.current(&s).unwrap()).clone()];
+    let mut questions = vec![expect_question(&m.current(&s).unwrap()).clone()];
     loop {
         let (next, out) = m.step(&s, Input::Choose(0)).unwrap();
         let Outcome::Question(q) = out else { break };
         let (back, out) = m.step(&next, Input::Back).unwrap();
         assert_eq!(back, s, "back undoes exactly one answer");
-        assert_eq!(expect_question(&out).step, shown.last().unwrap().step);
-        shown.push(q);
+        let (again, message) = shown(&out);
+        assert_eq!(again.step, questions.last().unwrap().step);
+        // It says what was answered there.
+        let label = &again.options[0].label;
+        assert!(message.is_some_and(|m| m.contains(label.as_str())), "{message:?} names {label}");
+        questions.push(q);
         s = next;
     }
-    assert!(shown.len() >= 7, "{} questions on the main line", shown.len());
+    assert!(questions.len() >= 7, "{} questions on the main line", questions.len());
 
     // Across a branch: a JSON API skips the rendering question, so back from "size" goes to "project".
     let api = option_index("project", "json-api") as u8;
     let (s, out) = m.step(&State::new(), Input::Choose(api as usize)).unwrap();
     assert_eq!(expect_question(&out).step, "size");
     let (s, out) = m.step(&s, Input::Back).unwrap();
-    assert_eq!((s, expect_question(&out).step.as_str()), (State::new(), "project"));
+    assert_eq!((s, shown(&out).0.step.as_str()), (State::new(), "project"));
 
     // From the inference branch, back from "size" is "inference".
     let ml = option_index("project", "ml-serving") as u8;
     let (s, out) = m.step(&state(&[ml, 1]), Input::Back).unwrap();
-    assert_eq!((s, expect_question(&out).step.as_str()), (state(&[ml]), "inference"));
+    assert_eq!((s, shown(&out).0.step.as_str()), (state(&[ml]), "inference"));
 }
 
 #[test]
@@ -336,7 +390,7 @@ fn back_on_a_finished_dialog_reopens_the_last_question() {
     assert!(matches!(m.current(&done).unwrap(), Outcome::Verdict(_)));
     let (s, out) = m.step(&done, Input::Back).unwrap();
     assert_eq!(s, state(&[0, 0, 0, 0, 0, 0, 0]));
-    assert_eq!(expect_question(&out).step, "control");
+    assert_eq!(shown(&out).0.step, "control");
     assert_eq!(m.step(&done, Input::Choose(0)).unwrap_err(), DialogError::Finished);
     assert_eq!(m.step(&done, Input::Text("2".into())).unwrap_err(), DialogError::Finished);
 }
@@ -425,7 +479,7 @@ fn free_text_picks_the_right_option() {
 
     // Through `step`: the free text moves the dialog on like a click would.
     let (s, out) = m.step(&State::new(), Input::Text("mostly a JSON API for a mobile app".into())).unwrap();
-    assert_eq!(s, state(&[option_index("project", "json-api") as u8]));
+    assert_eq!(s, typed_at(state(&[option_index("project", "json-api") as u8]), 0), "recorded as typed");
     assert_eq!(expect_question(&out).step, "size");
 }
 
@@ -553,7 +607,7 @@ fn a_question_asked_mid_dialog_is_answered_and_the_step_asked_again() {
 fn a_recommendation_request_outside_a_dialog_starts_it() {
     let t = conversation::turn(engine(), None, "which framework should i use for my online shop?");
     // The shop is read from the message: assumed (to change if wrong), and not asked.
-    let shop = Pick { step: 0, option: option_index("project", "ecommerce") as u8, read: true };
+    let shop = Pick { step: 0, option: option_index("project", "ecommerce") as u8, how: How::Assumed };
     assert_eq!(t.state, Some(State { picks: vec![shop] }));
     match &t.replies[..] {
         [Reply::Answer(a), Reply::Question { question, .. }] => {
@@ -591,7 +645,7 @@ fn a_whole_dialog_through_turns() {
     s = t.state;
     let t = conversation::turn(e, s.as_ref(), "we just need login and a database layer");
     assert_eq!(only_question(&t.replies).0.step, "realtime");
-    assert_eq!(t.state, Some(state(&[1, 1, 1])));
+    assert_eq!(t.state, Some(typed_at(state(&[1, 1, 1]), 2)));
     s = t.state;
     let t = conversation::turn(e, s.as_ref(), "purple elephant banana");
     let (q, notice) = only_question(&t.replies);
@@ -615,8 +669,8 @@ fn a_whole_dialog_through_turns() {
         s = t.state;
         if let [Reply::Verdict(v)] = &t.replies[..] {
             verdict = Some(v.clone());
-            assert!(s.is_none(), "the dialog ends with the verdict");
-            assert_eq!(v.reasons.len(), i + 1);
+            assert!(s.as_ref().is_some_and(|s| machine().is_finished(s)), "the finished dialog is kept");
+            assert_eq!(v.reasons.len() + v.unused.len(), i + 1);
             break;
         }
     }
@@ -720,4 +774,149 @@ fn no_does_not_fill_the_timeline() {
     let timeline = kb().dialog.steps.iter().position(|st| st.id == "timeline").expect("a timeline step");
     let state = s.expect("the dialog runs");
     assert_eq!(state.pick(timeline), None, "{state:?}");
+}
+
+/// Typed lines through the console's turn, from `state`: the replies of the last line and the state after.
+fn say(state: Option<State>, lines: &[&str]) -> (Vec<Reply>, Option<State>) {
+    let mut state = state;
+    let mut replies = Vec::new();
+    for line in lines {
+        let t = conversation::turn(engine(), state.as_ref(), line);
+        state = t.state;
+        replies = t.replies;
+    }
+    (replies, state)
+}
+
+/// The new users' report, line by line: corrections before and after the verdict, a bare `change`, and `back`.
+#[test]
+fn corrections_work_before_and_after_the_verdict() {
+    // "change 1" after normal answers asks the first question again, saying what was answered there.
+    let (replies, s) = say(None, &["decide", "2", "2"]);
+    assert_eq!(only_question(&replies).0.step, "builtins");
+    let (replies, s) = say(s, &["change 1"]);
+    let (q, notice) = only_question(&replies);
+    assert_eq!(q.step, "project");
+    assert!(notice.is_some_and(|n| n.contains("A JSON API")), "{notice:?}");
+    // The other answers stay: answering the project again goes on past "size".
+    let (replies, s) = say(s, &["2"]);
+    assert_eq!(only_question(&replies).0.step, "builtins");
+
+    // A bare "change" records nothing and asks which.
+    let before = s.clone();
+    let (replies, s) = say(s, &["change"]);
+    let (q, notice) = only_question(&replies);
+    assert_eq!((q.step.as_str(), s.clone()), ("builtins", before));
+    assert!(notice.is_some_and(|n| n.contains("Which answer")), "{notice:?}");
+
+    // To the verdict; then back, change 3, restart and cancel all work on the finished decision.
+    let (replies, done) = say(s, &["2", "2", "2", "2", "2"]);
+    assert!(matches!(&replies[..], [Reply::Verdict(_)]), "{replies:?}");
+    let done = done.expect("the finished decision is kept");
+    let (replies, s) = say(Some(done.clone()), &["back"]);
+    let (q, notice) = only_question(&replies);
+    assert_eq!(q.step, "control");
+    assert!(notice.is_some_and(|n| n.contains("you had answered")), "{notice:?}");
+    assert_eq!(s.as_ref().map(|s| s.picks.len()), Some(done.picks.len() - 1), "back takes back exactly one answer");
+    let (replies, _) = say(Some(done.clone()), &["change 3"]);
+    assert_eq!(only_question(&replies).0.step, "builtins");
+    let (replies, _) = say(Some(done.clone()), &["change 3", "1"]);
+    assert!(matches!(&replies[..], [Reply::Verdict(_)]), "the verdict is recomputed: {replies:?}");
+    let (replies, s) = say(Some(done.clone()), &["restart"]);
+    assert_eq!((only_question(&replies).0.step.as_str(), s), ("project", Some(State::new())));
+    let (replies, s) = say(Some(done.clone()), &["cancel"]);
+    assert!(matches!(&replies[..], [Reply::Cancelled]) && s.is_none());
+    // "change 9" names no answer: said so, the verdict stands.
+    let (replies, s) = say(Some(done.clone()), &["change 9"]);
+    assert!(matches!(&replies[..], [Reply::Notice(n)] if n.contains("no answer called")), "{replies:?}");
+    assert_eq!(s, Some(done.clone()));
+    // `record` gives the decision record; an ordinary question after the verdict is answered as a question.
+    let (replies, _) = say(Some(done.clone()), &["record"]);
+    assert!(matches!(&replies[..], [Reply::Record(r)] if r.starts_with("# Decision record: use ")), "{replies:?}");
+    let (replies, s) = say(Some(done.clone()), &["is flask faster than django?"]);
+    assert!(matches!(&replies[..], [Reply::Answer(a)] if a.label() == "faq:is-flask-faster"), "{replies:?}");
+    assert_eq!(s, Some(done), "the decision stays, for a later correction");
+}
+
+/// Step numbers count the questions asked, and the count promised is true for the route taken: the JSON API route
+/// skips "rendering" (seven questions), and an answer read from a typed reply is skipped, not counted.
+#[test]
+fn numbering_and_the_promised_count_are_true_for_the_path() {
+    let m = machine();
+    let api = option_index("project", "json-api");
+    let mut s = m.along(&[api as u8]).unwrap();
+    let mut numbers = Vec::new();
+    loop {
+        match m.current(&s).unwrap() {
+            Outcome::Question(q) => {
+                assert_eq!((q.of, q.of_exact), (7, true), "{}", q.step);
+                numbers.push(q.number);
+                s = m.step(&s, Input::Choose(0)).unwrap().0;
+            }
+            Outcome::Verdict(_) => break,
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(numbers, (2..=7).collect::<Vec<_>>());
+    // At the start the route is open: "up to 8".
+    let (_, q) = m.start().unwrap();
+    assert_eq!((q.number, q.of, q.of_exact), (1, 8, false));
+    // A typed reply that also answers a later step: the next number follows on, the total shrinks.
+    let (s, out) = m
+        .step(&State::new(), Input::Text("a rest api for our react native app, and it has to ship in two weeks".into()))
+        .unwrap();
+    let q = expect_question(&out);
+    assert!(s.picks.iter().any(|p| p.is_assumed()), "{s}");
+    assert_eq!((q.number, q.of), (2, 6), "{q:?}");
+    // The promise of a request for a decision says the same count.
+    let a = engine().ask("which framework should i use for a json api for my mobile app?").unwrap();
+    assert!(a.text.contains("I will ask 6 short questions"), "{}", a.text);
+}
+
+/// Ties and near-ties are said as such; the verdict names the runner-up, marks the answers that decided it, and a
+/// flip of more than one answer is found when no single answer would do.
+#[test]
+fn ties_near_ties_and_flips_of_several_answers() {
+    let m = machine();
+    let mut tie = None;
+    let mut multi = None;
+    // Every path, first found of each kind.
+    let mut todo = vec![State::new()];
+    while let Some(s) = todo.pop() {
+        match m.current(&s).unwrap() {
+            Outcome::Question(q) => {
+                for i in 0..q.options.len() {
+                    todo.push(m.step(&s, Input::Choose(i)).unwrap().0);
+                }
+            }
+            Outcome::Verdict(v) => {
+                let three_way = v.scores.values().all(|x| *x == v.scores[&v.recommendation]);
+                if v.tie && three_way && tie.is_none() {
+                    tie = Some(v.clone());
+                }
+                if v.flip.as_ref().is_some_and(|f| f.changes.len() > 1) && multi.is_none() {
+                    multi = Some(v);
+                }
+            }
+            other => panic!("{other:?}"),
+        }
+        if tie.is_some() && multi.is_some() {
+            break;
+        }
+    }
+    let name = |id: &str| kb().framework(id).unwrap().name.clone();
+    if let Some(v) = tie {
+        let text = signpost::cli::render::verdict(&v, name);
+        assert!(
+            text.starts_with(&format!("Verdict: {} or {}, a tie", name(&v.recommendation), name(&v.runner_up))),
+            "{text}"
+        );
+        assert_eq!(v.margin, 0);
+        assert!((v.confidence - 1.0 / 3.0).abs() < 0.01, "a three-way tie is a third each: {}", v.confidence);
+    }
+    let v = multi.expect("some verdict needs two answers changed to flip");
+    let text = signpost::cli::render::verdict(&v, name);
+    assert!(text.contains(" and \""), "both changes are said: {text}");
+    // A near-tie states its margin.
+    assert!(text.contains(&format!("ahead of {} by {} point", name(&v.runner_up), v.margin)) || v.tie, "{text}");
 }

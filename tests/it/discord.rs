@@ -166,6 +166,7 @@ fn the_ping_check_catches_what_it_should() {
         interaction_id: None,
         problem: None,
         injected_failure: false,
+        files: Vec::new(),
     };
     let quiet = json!({"parse": [], "users": [], "roles": [], "replied_user": false});
     let fine = [
@@ -500,7 +501,9 @@ fn dialog_id(msg: &Value, action: &str) -> Option<String> {
 /// The ids of the options `msg` shows, in order (the select menu's values, or the option buttons).
 fn option_ids(msg: &Value) -> Vec<String> {
     let comps = components(msg);
-    if let Some(menu) = comps.iter().find(|c| c["type"] == 3) {
+    if let Some(menu) =
+        comps.iter().find(|c| c["type"] == 3 && c["custom_id"].as_str().is_some_and(|id| id.ends_with(":s")))
+    {
         return menu["options"]
             .as_array()
             .into_iter()
@@ -620,7 +623,11 @@ async fn press(w: &World, msg: u64, user: &TestUser, action: &str) -> Recorded {
 #[track_caller]
 fn assert_question(msg: &Value, number: usize, text: &str) {
     let t = title(msg);
-    assert_eq!(t, format!("Question {number}: {text}"), "message: {msg}");
+    // "Question 2 of 7: ..." (or "of up to 8" where the route is still open).
+    assert!(
+        t.starts_with(&format!("Question {number} of ")) && t.ends_with(&format!(": {text}")),
+        "question {number}, {text:?}: {t:?} in {msg}"
+    );
     let l = labels(msg);
     for control in ["Back", "Restart", "Cancel"] {
         assert!(l.iter().any(|x| x == control), "no {control} button in {l:?}");
@@ -1398,13 +1405,14 @@ async fn asking_for_a_recommendation_in_a_message_starts_the_decision() {
     w.finish().await;
 }
 
-/// The field of a question listing the answers taken from the user's message (empty when there is none).
+/// The field of a question listing the answers so far, those taken from the user's message marked (empty when
+/// there is none).
 fn assumed_field(msg: &Value) -> String {
     msg["embeds"][0]["fields"]
         .as_array()
         .into_iter()
         .flatten()
-        .find(|f| f["name"] == "I took these from your message")
+        .find(|f| f["name"] == "So far")
         .and_then(|f| f["value"].as_str())
         .unwrap_or_default()
         .to_string()
@@ -1432,7 +1440,8 @@ async fn an_opening_message_prefills_the_decision_and_each_assumption_can_be_cha
     let taken = assumed_field(&first);
     assert!(taken.contains("A JSON API for a single-page app or mobile app"), "{taken}");
     assert!(taken.contains("Comfortable with type hints and async/await"), "{taken}");
-    assert_ne!(title(&first), format!("Question 1: {Q_PROJECT}"), "the project was given: not asked");
+    assert!(taken.contains("(assumed from your message)"), "{taken}");
+    assert!(!title(&first).ends_with(Q_PROJECT), "the project was given: not asked");
     let change = dialog_id(&first, "x").expect("a menu to change what was assumed");
     let menu = components(&first).into_iter().find(|c| c["custom_id"] == change.as_str()).unwrap();
     let steps: Vec<&str> = menu["options"].as_array().unwrap().iter().filter_map(|o| o["value"].as_str()).collect();
@@ -1584,7 +1593,68 @@ async fn decide_runs_the_dialog_in_a_thread() {
     let framework = verdict["title"].as_str().unwrap().trim_start_matches("Verdict: ");
     assert!(["Django", "Flask", "FastAPI"].contains(&framework), "{verdict}");
     assert!(verdict["description"].as_str().unwrap().contains("confidence"), "{verdict}");
-    assert!(custom_ids(&stored(&w, q3)).is_empty(), "a verdict has no dialog buttons left");
+    // The verdict names the runner-up and offers what a finished decision can do: no option buttons, but Save as
+    // decision record, Back, Restart and a menu to change any answer.
+    let shown = stored(&w, q3);
+    assert!(
+        verdict["description"].as_str().unwrap().contains("ahead of")
+            || verdict["title"].as_str().unwrap().contains("a tie")
+    );
+    let l = labels(&shown);
+    for control in ["Save as decision record", "Back", "Restart"] {
+        assert!(l.iter().any(|x| x == control), "no {control} on the verdict: {l:?}");
+    }
+    let change = dialog_id(&shown, "x").expect("a menu to change an answer");
+    let menu = components(&shown).into_iter().find(|c| c["custom_id"] == change.as_str()).unwrap();
+    assert_eq!(menu["options"].as_array().unwrap().len(), steps, "one entry per answer");
+
+    // Save as decision record: a new message with the record as a Markdown file (multipart, checked against the
+    // OpenAPI description like every body); the verdict stays as it was, its buttons still live.
+    let mark = w.mark();
+    let i = w.click(&dialog_id(&shown, "k").unwrap(), q3, &alice());
+    let cb = w.answer(&i).await;
+    assert!(cb.status < 300, "{} {:?} {:?} {:?}", cb.status, cb.problem, cb.response, cb.body);
+    assert_eq!(cb.callback_type(), Some(4), "{}", cb.summary());
+    let (name, record) = cb.files.first().cloned().expect("the record is attached");
+    assert_eq!(name, "decision-record.md");
+    for heading in [
+        "# Decision record: use ",
+        "## Context",
+        "## Options considered",
+        "## Decision",
+        "## Reasons",
+        "## Consequences",
+        "## What would change it",
+    ] {
+        assert!(record.contains(heading), "{heading} missing from {record}");
+    }
+    assert!(record.contains(framework), "{record}");
+    assert_eq!(stored(&w, q3), shown, "the verdict is left as it was");
+    // Typed in the thread, `record` gives the same file, as a reply.
+    let said = w.message_create(thread, &alice(), "record", &[], Some(GUILD_ID));
+    let reply = w.wait_request_since(mark, |r| replies_to(r, id_of(&said["id"]).unwrap()), WAIT).await;
+    assert_eq!(
+        reply.files.first().map(|(n, text)| (n.as_str(), text.as_str())),
+        Some(("decision-record.md", record.as_str()))
+    );
+    assert!(
+        w.requests()[mark..].iter().all(|r| r.problem.is_none() && r.status < 300),
+        "{:?}",
+        w.fake.unexpected_requests()
+    );
+
+    // A correction after the verdict, typed in the thread: `change 1` asks the first question again, saying what
+    // was answered there; answering it gives the verdict again.
+    let mark = w.mark();
+    let said = w.message_create(thread, &alice(), "change 1", &[], Some(GUILD_ID));
+    let reply = w.wait_request_since(mark, |r| replies_to(r, id_of(&said["id"]).unwrap()), WAIT).await;
+    let again = stored(&w, response_id(&reply));
+    assert_question(&again, 1, Q_PROJECT);
+    assert!(again["content"].as_str().unwrap().contains("you had answered"), "{again}");
+    let mark = w.mark();
+    let said = w.message_create(thread, &alice(), "1", &[], Some(GUILD_ID));
+    let reply = w.wait_request_since(mark, |r| replies_to(r, id_of(&said["id"]).unwrap()), WAIT).await;
+    assert!(title(&stored(&w, response_id(&reply))).starts_with("Verdict: "), "the other answers were kept");
 
     // Once the dialog is over, text in the thread is no longer taken as an answer.
     let mark = w.mark();
@@ -1878,19 +1948,21 @@ async fn two_clicks_at_one_version_apply_exactly_one() {
         assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
         answered += 1;
     }
-    assert_eq!(why_lines(&stored(&w, q)).len(), answered, "one reason per question answered");
+    assert_eq!(verdict_answers(&stored(&w, q)).len(), answered, "one answer per question answered");
     w.finish().await;
 }
 
-/// The `Why` lines of a verdict message.
-fn why_lines(msg: &Value) -> Vec<String> {
-    msg["embeds"][0]["fields"]
-        .as_array()
+/// The answers a verdict rests on, in order, as its menu to change one lists them (each option's description is
+/// the answer's label).
+fn verdict_answers(msg: &Value) -> Vec<String> {
+    let change = dialog_id(msg, "x").expect("a verdict's change menu");
+    components(msg)
         .into_iter()
-        .flatten()
-        .filter(|f| f["name"].as_str().is_some_and(|n| n.starts_with("Why")))
-        .flat_map(|f| f["value"].as_str().unwrap_or_default().lines().map(String::from).collect::<Vec<_>>())
-        .filter(|l| l.starts_with('•'))
+        .find(|c| c["custom_id"] == change.as_str())
+        .and_then(|menu| menu["options"].as_array().cloned())
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|o| o["description"].as_str().map(String::from))
         .collect()
 }
 
@@ -1972,7 +2044,7 @@ async fn reordered_options_reloaded_mid_dialog_keep_their_meaning() {
     while !title(&stored(&w, q)).starts_with("Verdict: ") {
         assert_eq!(pick(&w, q, &alice(), 0).await.callback_type(), Some(7));
     }
-    let why = why_lines(&stored(&w, q));
+    let why = verdict_answers(&stored(&w, q));
     assert!(why[0].contains(&project_label), "the first answer kept its meaning: {why:?}");
     assert!(why[1].contains(&size_label), "the second answer kept its meaning: {why:?}");
 
@@ -1994,7 +2066,7 @@ async fn reordered_options_reloaded_mid_dialog_keep_their_meaning() {
 /// The labels of a question's options, from its select menu or its buttons.
 fn labels_or_options(msg: &Value) -> Vec<String> {
     let comps = components(msg);
-    match comps.iter().find(|c| c["type"] == 3) {
+    match comps.iter().find(|c| c["type"] == 3 && c["custom_id"].as_str().is_some_and(|id| id.ends_with(":s"))) {
         Some(menu) => menu["options"]
             .as_array()
             .into_iter()
@@ -2230,7 +2302,7 @@ async fn a_dialog_goes_on_after_the_gateway_drops() {
     let said = w.message_create(thread, &alice(), "1", &[], Some(GUILD_ID));
     let said_id = id_of(&said["id"]).unwrap();
     let reply = w.wait_request(|r| replies_to(r, said_id), WAIT).await;
-    assert!(title(body(&reply)).starts_with("Question 4: "), "{}", reply.summary());
+    assert!(title(body(&reply)).starts_with("Question 4 of "), "{}", reply.summary());
     w.finish().await;
 }
 

@@ -28,7 +28,7 @@ fn has(q: &Question, step: &str, option: &str) -> bool {
 #[track_caller]
 fn question(outcome: &Outcome) -> &Question {
     match outcome {
-        Outcome::Question(q) => q,
+        Outcome::Question(q) | Outcome::Reprompt { question: q, .. } => q,
         other => panic!("expected a question, got {other:?}"),
     }
 }
@@ -39,7 +39,7 @@ fn an_opening_message_prefills_what_it_answers_and_asks_only_the_rest() {
     let (state, q) = m.start_from(OPENING).unwrap();
     assert!(has(&q, "project", "json-api"), "{:?}", assumed(&q));
     assert!(has(&q, "team", "typed-async"), "{:?}", assumed(&q));
-    assert!(state.picks.iter().all(|p| p.read), "everything so far was read, not chosen: {state}");
+    assert!(state.picks.iter().all(|p| p.is_assumed()), "everything so far was read, not chosen: {state}");
     assert_ne!(q.step, "project");
     assert_ne!(q.step, "team");
 
@@ -74,7 +74,7 @@ fn an_assumption_can_be_changed_by_number_or_by_name_and_the_others_stay() {
     let q = question(&out);
     assert_ne!(q.step, "project");
     assert!(has(q, "team", "typed-async"));
-    let chosen = after.picks.iter().find(|p| !p.read).expect("the project is now chosen");
+    let chosen = after.picks.iter().find(|p| !p.is_assumed()).expect("the project is now chosen");
     assert_eq!(engine().kb().dialog.steps[usize::from(chosen.step)].id, "project");
 
     // By the step's id, too: a step still to come is asked when the dialog gets there, and said so.
@@ -106,7 +106,7 @@ fn a_typed_answer_fills_later_steps_it_also_answers_and_back_undoes_both() {
     let (state, out) = m.step(&start, Input::Text(said.into())).unwrap();
     let q = question(&out);
     assert!(has(q, "timeline", "asap"), "{:?}", assumed(q));
-    let project = state.picks.iter().find(|p| !p.read).unwrap();
+    let project = state.picks.iter().find(|p| !p.is_assumed()).unwrap();
     assert_eq!(
         engine().kb().dialog.steps[usize::from(project.step)].options[usize::from(project.option)].id,
         "json-api"
@@ -152,8 +152,8 @@ fn the_console_and_chat_json_show_what_was_assumed() {
     let taken: Vec<&str> = json["assumed"].as_array().unwrap().iter().map(|a| a["step"].as_str().unwrap()).collect();
     assert!(taken.contains(&"project") && taken.contains(&"team"), "{json}");
     let text = signpost::cli::render::question(q, None);
-    assert!(text.contains("I took these from your message"), "{text}");
-    assert!(text.contains("change 1"), "{text}");
+    assert!(text.contains("So far") && text.contains("(assumed from your message)"), "{text}");
+    assert!(text.contains("change N"), "{text}");
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn stored_sessions_keep_which_answers_were_read_and_old_sessions_still_resolve()
     let old = session::resolve(kb, &["json-api".to_string(), "small".to_string()]);
     assert!(!old.changed);
     assert_eq!(old.state.picks.len(), 2);
-    assert!(old.state.picks.iter().all(|p: &Pick| !p.read));
+    assert!(old.state.picks.iter().all(|p: &Pick| !p.is_assumed()));
     assert_eq!(question(&m.current(&old.state).unwrap()).step, "builtins");
 
     // An answer the knowledge no longer has is dropped, and said.

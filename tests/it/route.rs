@@ -35,6 +35,8 @@ fn summary(plan: &Plan) -> String {
                 Some(Reply::Question { question, .. }) => format!("question {}", question.step),
                 Some(Reply::Answer(a)) => format!("aside {}", a.label()),
                 Some(Reply::Verdict(_)) => "verdict".into(),
+                Some(Reply::Record(_)) => "record".into(),
+                Some(Reply::Notice(m)) => format!("notice {m}"),
                 Some(Reply::Cancelled) => "cancelled".into(),
                 Some(Reply::Error(m)) => format!("error {m}"),
                 None => "nothing".into(),

@@ -115,7 +115,9 @@ fn components(msg: &Value) -> Vec<Value> {
 /// Chooses option `n` of the question in `msg` (its select menu, or its option buttons).
 fn choose(fake: &FakeDiscord, msg: &Value, user: &TestUser, n: usize) -> InteractionRef {
     let comps = components(msg);
-    if let Some(menu) = comps.iter().find(|c| c["type"] == 3) {
+    if let Some(menu) =
+        comps.iter().find(|c| c["type"] == 3 && c["custom_id"].as_str().is_some_and(|id| id.ends_with(":s")))
+    {
         let value = menu["options"][n]["value"].as_str().expect("an option").to_string();
         return fake.select_choice(menu["custom_id"].as_str().unwrap(), &[&value], msg.clone(), user);
     }
@@ -134,7 +136,7 @@ fn title(msg: &Value) -> String {
 #[track_caller]
 fn assert_step(fake: &FakeDiscord, msg: u64, n: usize) {
     let m = fake.message(msg).expect("stored message");
-    assert!(title(&m).starts_with(&format!("Question {n}:")), "expected question {n}: {}", title(&m));
+    assert!(title(&m).starts_with(&format!("Question {n} of ")), "expected question {n}: {}", title(&m));
 }
 
 /// The version of the session stored in Redis for `user` in `channel`.

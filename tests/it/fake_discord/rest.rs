@@ -52,6 +52,7 @@ pub(crate) async fn handle(
     let query = uri.query().map(str::to_string);
     let path = full_path.strip_prefix("/api/v10").unwrap_or(&full_path).to_string();
     let (body, body_problem) = parse_body(&headers, &bytes);
+    let files = file_parts(&headers, &bytes);
 
     // Schema check outside the state lock (the first use of a route compiles its validator).
     let violations = if full_path.starts_with("/api/v10/") {
@@ -114,6 +115,7 @@ pub(crate) async fn handle(
         interaction_id,
         problem: reply.problem.clone(),
         injected_failure,
+        files,
     });
     drop(st);
     shared.bump();
@@ -144,6 +146,21 @@ fn parse_body(headers: &HeaderMap, bytes: &Bytes) -> (Option<Value>, Option<Stri
         Ok(v) => (Some(v), None),
         Err(e) => (None, Some(format!("body is not JSON ({ctype}): {e}"))),
     }
+}
+
+/// The file parts of a multipart/form-data body (attachments): each part's file name and text.
+fn file_parts(headers: &HeaderMap, bytes: &[u8]) -> Vec<(String, String)> {
+    let ctype = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("");
+    let Some(boundary) = ctype.split("boundary=").nth(1).map(|b| b.trim_matches('"')) else { return Vec::new() };
+    let text = String::from_utf8_lossy(bytes);
+    let delim = format!("--{boundary}");
+    text.split(delim.as_str())
+        .filter_map(|part| {
+            let (head, body) = part.split_once("\r\n\r\n")?;
+            let name = head.split("filename=\"").nth(1)?.split('"').next()?;
+            Some((name.to_string(), body.trim_end_matches("\r\n").to_string()))
+        })
+        .collect()
 }
 
 /// The `payload_json` part of a multipart/form-data body.

@@ -33,6 +33,8 @@ pub struct Recorded {
     pub problem: Option<String>,
     /// Set when the answer came from a `fail_route` rule.
     pub injected_failure: bool,
+    /// The files a multipart request attached: name and text.
+    pub files: Vec<(String, String)>,
 }
 
 impl Recorded {

@@ -4,95 +4,32 @@
 //! it was read from what they wrote (an opening message, or a typed answer that also answers a later step). The
 //! current step is found by walking the dialog from its start through the answered steps, so answers can arrive in
 //! any order, a step read from text is skipped, and changing one answer keeps the others. The state stays a few
-//! bytes long and is versioned (`State::VERSION`); as text it reads `2:0-1.6-3r` (step-option, `r` for read).
+//! bytes long and is versioned (`State::VERSION`); as text it reads `2:0-1.6-3r.7-2t` (step-option, `r` for
+//! assumed, `t` for typed). A finished dialog keeps its state: its answers can still be changed, gone back over,
+//! and written up as a decision record.
+//!
+//! - `state`: the answers so far, compact and versioned.
+//! - `words`: a typed reply read by rule (a number, a position, an option's keywords, yes or no, "I don't get it").
+//! - `verdict`: the scores, how sure they are, which answers decided it, and the smallest change that would flip it.
+//! - `record`: the decision as a short Markdown decision record.
 
-use std::{collections::BTreeMap, fmt, str::FromStr};
+mod record;
+mod state;
+mod verdict;
+mod words;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+
+pub use record::decision_record;
+pub use state::{DialogError, How, Pick, State};
+pub use verdict::{Flip, FlipChange, Reason, Verdict, MAX_FLIP};
+pub use words::position_named;
+use words::{is_yes_no, keyword_option, UNCLEAR};
 
 use crate::{
     knowledge::{Dialog, DialogOption, KnowledgeBase, Step},
     matcher::{normalize::Reading, Matcher},
 };
-
-/// One answer: the option at `option` of the step at `step` (indices into the knowledge).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct Pick {
-    pub step: u8,
-    pub option: u8,
-    /// Read from what the user wrote rather than chosen at the question: shown as an assumption to change.
-    pub read: bool,
-}
-
-/// Where a user is in the dialog: the answers so far, in the order they were given.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct State {
-    pub picks: Vec<Pick>,
-}
-
-impl State {
-    pub const VERSION: u8 = 2;
-
-    /// The state of a dialog that just started.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// The answer given for the step at `step`, if any.
-    pub fn pick(&self, step: usize) -> Option<&Pick> {
-        self.picks.iter().find(|p| usize::from(p.step) == step)
-    }
-}
-
-impl fmt::Display for State {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:", Self::VERSION)?;
-        for (i, p) in self.picks.iter().enumerate() {
-            if i > 0 {
-                f.write_str(".")?;
-            }
-            write!(f, "{}-{}{}", p.step, p.option, if p.read { "r" } else { "" })?;
-        }
-        Ok(())
-    }
-}
-
-impl FromStr for State {
-    type Err = DialogError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (version, rest) = s.split_once(':').ok_or(DialogError::BadState)?;
-        if version.parse::<u8>().map_err(|_| DialogError::BadState)? != Self::VERSION {
-            return Err(DialogError::BadState);
-        }
-        if rest.is_empty() {
-            return Ok(Self::new());
-        }
-        let picks = rest
-            .split('.')
-            .map(|p| {
-                let (step, option) = p.split_once('-').ok_or(DialogError::BadState)?;
-                let (option, read) = match option.strip_suffix('r') {
-                    Some(o) => (o, true),
-                    None => (option, false),
-                };
-                let n = |t: &str| t.parse::<u8>().map_err(|_| DialogError::BadState);
-                Ok(Pick { step: n(step)?, option: n(option)?, read })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Self { picks })
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DialogError {
-    #[error("this decision no longer fits the current questions (they were edited); start again with /decide")]
-    Stale,
-    #[error("this decision state is damaged; start again with /decide")]
-    BadState,
-    #[error("this decision is already finished; start a new one with /decide")]
-    Finished,
-}
 
 /// What the user did at a step.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,26 +38,40 @@ pub enum Input {
     Choose(usize),
     /// What the user typed: an option number, id or label, a command word, or free text.
     Text(String),
-    /// Take back an earlier answer (a step id, or the number of an assumption as listed) and ask it again.
+    /// Take back an earlier answer (its number in the "So far" list, its step id, or its question) and ask it
+    /// again; empty when the user did not say which.
     Change(String),
+    /// Go back exactly one question (the last one answered on the way here).
     Back,
     Restart,
     Cancel,
+    /// The decision record of a finished dialog.
+    Record,
 }
 
 impl Input {
-    /// Reads a typed line: `back`, `restart`, `cancel` and `change X` are commands, anything else is an answer.
+    /// Reads a typed line: `back`, `restart`, `cancel`, `change [X]` and `record` are commands, anything else is
+    /// an answer. [`Input::is_command`] says the same without building the input.
     pub fn parse(text: &str) -> Input {
         let command = text.trim().trim_start_matches('/').trim_end_matches(['.', '!', '?']).trim().to_lowercase();
         match command.as_str() {
             "back" | "undo" | "previous" => Input::Back,
             "restart" | "start over" | "reset" => Input::Restart,
             "cancel" | "stop" | "quit" | "exit" => Input::Cancel,
+            "record" | "decision record" | "save record" => Input::Record,
+            "change" => Input::Change(String::new()),
             c => match c.strip_prefix("change ") {
-                Some(what) if !what.trim().is_empty() => Input::Change(what.trim().to_string()),
+                // "change 2", "change size", "change team experience": a few words at most, else it is an answer
+                // that starts with "change".
+                Some(what) if what.split_whitespace().count() <= 4 => Input::Change(what.trim().to_string()),
                 _ => Input::Text(text.to_string()),
             },
         }
+    }
+
+    /// Whether a typed line is one of the dialog's commands (not an answer).
+    pub fn is_command(text: &str) -> bool {
+        !matches!(Input::parse(text), Input::Text(_))
     }
 }
 
@@ -130,11 +81,28 @@ pub struct Question {
     pub step: String,
     pub text: String,
     pub options: Vec<OptionView>,
-    /// 1-based position in the dialog and the answers given so far (for "question 3").
+    /// 1-based count of the questions asked on the way here, this one included (answers assumed from the user's
+    /// words are skipped, not counted).
     pub number: usize,
+    /// How many questions this path has at most, counted like `number`; `of_exact` when every route left has as
+    /// many.
+    pub of: usize,
+    pub of_exact: bool,
     /// Answers read from what the user wrote, still standing (each can be changed): shown as "I took these from
     /// your message".
     pub assumed: Vec<Assumed>,
+    /// Every answer so far ("So far:"), in the order of the dialog; `change N` takes the N-th.
+    pub answers: Vec<Answered>,
+}
+
+/// One answer as the recap shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Answered {
+    pub step: String,
+    pub question: String,
+    pub option: String,
+    pub label: String,
+    pub how: How,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -162,42 +130,13 @@ pub enum Outcome {
         question: Question,
     },
     Verdict(Verdict),
+    /// Said about a finished dialog (a command that needs a question, a change it cannot make); the verdict
+    /// stands.
+    Notice(String),
+    /// The decision record of a finished dialog, in Markdown.
+    Record(String),
     Cancelled,
 }
-
-/// The end of the dialog: a recommendation that explains itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct Verdict {
-    pub recommendation: String,
-    /// 0..1: the recommended framework's share of a softmax over the scores.
-    pub confidence: f32,
-    pub scores: BTreeMap<String, i32>,
-    pub reasons: Vec<Reason>,
-    /// The single different answer that would change the recommendation, if one would.
-    pub flip: Option<Flip>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Reason {
-    pub step: String,
-    pub question: String,
-    pub answer: String,
-    pub reason: String,
-    /// The answer was taken from what the user wrote, not chosen at the question.
-    #[serde(skip_serializing_if = "std::ops::Not::not")]
-    pub assumed: bool,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Flip {
-    pub step: String,
-    pub question: String,
-    pub answer: String,
-    pub recommendation: String,
-}
-
-/// How sure a verdict is: scores are divided by this before the softmax (a 3-point lead is clear but not certain).
-const TEMPERATURE: f32 = 3.0;
 
 /// How sure the reader must be before an answer is taken from text the user wrote for another purpose (an opening
 /// message, or a typed answer's other steps): a wrong assumption costs the user a correction, a missed one only a
@@ -269,6 +208,32 @@ fn reachable(dialog: &Dialog, state: &State) -> Vec<bool> {
         );
     }
     seen
+}
+
+/// The questions still to ask from the step at `si` to the end, at least and at most over the routes the
+/// unanswered steps can take (an answered step is passed, not counted).
+fn to_ask(dialog: &Dialog, state: &State, si: usize, depth: usize) -> (usize, usize) {
+    // The validator guarantees no cycle; this guards a state from another version of the knowledge.
+    if depth > dialog.steps.len() {
+        return (0, 0);
+    }
+    let step = &dialog.steps[si];
+    let (own, options): (usize, Vec<&DialogOption>) =
+        match state.pick(si).and_then(|p| step.options.get(usize::from(p.option))) {
+            Some(o) => (0, vec![o]),
+            None => (1, step.options.iter().collect()),
+        };
+    let mut nexts: Vec<Option<usize>> =
+        options.into_iter().map(|o| step.next_after(o).and_then(|id| step_index(dialog, id).ok())).collect();
+    nexts.sort_unstable();
+    nexts.dedup();
+    let (mut least, mut most) = (usize::MAX, 0);
+    for n in nexts {
+        let (l, m) = n.map_or((0, 0), |ni| to_ask(dialog, state, ni, depth + 1));
+        least = least.min(l);
+        most = most.max(m);
+    }
+    (own + least.min(most), own + most)
 }
 
 /// The state machine. Pure: the same knowledge, model, state and input always give the same result.
@@ -344,7 +309,7 @@ impl<'kb> Machine<'kb> {
                     && r.confidence >= ASSUME_AT
                     && r.option.is_some_and(|o| !steps[si].options[o].is_neutral())
             })
-            .filter_map(|(si, r)| Some(Pick { step: si as u8, option: r.option? as u8, read: true }))
+            .filter_map(|(si, r)| Some(Pick { step: si as u8, option: r.option? as u8, how: How::Assumed }))
             .filter(|p| self.polarity_allows(text, p))
             .collect()
     }
@@ -367,29 +332,78 @@ impl<'kb> Machine<'kb> {
         asked.len() == 1 || says_known
     }
 
+    /// Whether every question of `state` is answered (its verdict is given; it takes only commands now).
+    pub fn is_finished(&self, state: &State) -> bool {
+        walk(&self.kb.dialog, state).is_ok_and(|w| w.current.is_none())
+    }
+
     /// What the user sees for `state`: the waiting question, or the verdict when every question is answered.
     pub fn current(&self, state: &State) -> Result<Outcome, DialogError> {
         let walk = walk(&self.kb.dialog, state)?;
         Ok(match walk.current {
-            Some((_, step)) => Outcome::Question(self.question(step, walk.path.len() + 1, state)),
-            None => {
-                let mut verdict = self.verdict(&walk.path.iter().map(|(s, o, _)| (*s, *o)).collect::<Vec<_>>());
-                for (reason, (_, _, k)) in verdict.reasons.iter_mut().zip(&walk.path) {
-                    reason.assumed = state.picks[*k].read;
-                }
-                Outcome::Verdict(verdict)
-            }
+            Some((si, step)) => Outcome::Question(self.question(si, step, &walk, state)),
+            None => Outcome::Verdict(self.verdict_at(&walk, state)),
         })
     }
 
-    fn question(&self, step: &Step, number: usize, state: &State) -> Question {
+    fn verdict_at(&self, walk: &Walk<'_>, state: &State) -> Verdict {
+        let path: Vec<(&Step, &DialogOption)> = walk.path.iter().map(|(s, o, _)| (*s, *o)).collect();
+        let hows: Vec<How> = walk.path.iter().map(|(_, _, k)| state.picks[*k].how).collect();
+        self.verdict_of(&path, &hows, self.answers(state))
+    }
+
+    fn question(&self, si: usize, step: &Step, walk: &Walk<'_>, state: &State) -> Question {
+        let asked = walk.path.iter().filter(|(_, _, k)| !state.picks[*k].is_assumed()).count();
+        let (least, most) = to_ask(&self.kb.dialog, state, si, 0);
         Question {
             step: step.id.clone(),
             text: step.text.clone(),
             options: step.options.iter().map(|o| OptionView { id: o.id.clone(), label: o.label.clone() }).collect(),
-            number,
+            number: asked + 1,
+            of: asked + most,
+            of_exact: least == most,
             assumed: self.assumed(state),
+            answers: self.answers(state),
         }
+    }
+
+    /// How many questions are left to ask from the start of the dialog, at least and at most (what a request for
+    /// a decision already answered is not asked).
+    pub fn questions_left(&self, state: &State) -> (usize, usize) {
+        match step_index(&self.kb.dialog, &self.kb.dialog.start) {
+            Ok(si) => to_ask(&self.kb.dialog, state, si, 0),
+            Err(_) => (0, 0),
+        }
+    }
+
+    /// Every answer that still matters, in the order of the dialog: the answered steps on the way to the current
+    /// question (or the verdict), then answers assumed for questions still to come.
+    pub fn answers(&self, state: &State) -> Vec<Answered> {
+        let Ok(walk) = walk(&self.kb.dialog, state) else { return Vec::new() };
+        let view = |step: &Step, option: &DialogOption, how: How| Answered {
+            step: step.id.clone(),
+            question: step.text.clone(),
+            option: option.id.clone(),
+            label: option.label.clone(),
+            how,
+        };
+        let mut out: Vec<Answered> = walk.path.iter().map(|(s, o, k)| view(s, o, state.picks[*k].how)).collect();
+        let on_path: Vec<usize> = walk.path.iter().map(|(_, _, k)| *k).collect();
+        let live = reachable(&self.kb.dialog, state);
+        let mut ahead: Vec<&Pick> = state
+            .picks
+            .iter()
+            .enumerate()
+            .filter(|(k, p)| !on_path.contains(k) && live.get(usize::from(p.step)).copied().unwrap_or(false))
+            .map(|(_, p)| p)
+            .collect();
+        ahead.sort_by_key(|p| p.step);
+        let steps = &self.kb.dialog.steps;
+        out.extend(ahead.into_iter().filter_map(|p| {
+            let step = steps.get(usize::from(p.step))?;
+            Some(view(step, step.options.get(usize::from(p.option))?, p.how))
+        }));
+        out
     }
 
     /// The answers read from text that still matter, in dialog order.
@@ -399,7 +413,7 @@ impl<'kb> Machine<'kb> {
         let mut out: Vec<(usize, Assumed)> = state
             .picks
             .iter()
-            .filter(|p| p.read && live.get(usize::from(p.step)).copied().unwrap_or(false))
+            .filter(|p| p.is_assumed() && live.get(usize::from(p.step)).copied().unwrap_or(false))
             .filter_map(|p| {
                 let step = steps.get(usize::from(p.step))?;
                 let option = step.options.get(usize::from(p.option))?;
@@ -418,63 +432,108 @@ impl<'kb> Machine<'kb> {
         out.into_iter().map(|(_, a)| a).collect()
     }
 
-    /// Applies one input.
+    /// Applies one input. A finished dialog takes `back`, `change`, `restart`, `cancel` and `record`; an answer to
+    /// it is [`DialogError::Finished`].
     pub fn step(&self, state: &State, input: Input) -> Result<(State, Outcome), DialogError> {
         let walk = walk(&self.kb.dialog, state)?;
         let mut next = state.clone();
-        let reprompt = |next: State, message: String| -> Result<(State, Outcome), DialogError> {
-            let Some((_, step)) = walk.current else { return Err(DialogError::Finished) };
-            let question = self.question(step, walk.path.len() + 1, &next);
-            Ok((next, Outcome::Reprompt { message, question }))
+        // Something to say without recording anything: with the question asked again, or beside the verdict.
+        let say = |next: State, message: String| -> Result<(State, Outcome), DialogError> {
+            match walk.current {
+                Some((si, step)) => {
+                    let question = self.question(si, step, &walk, &next);
+                    Ok((next, Outcome::Reprompt { message, question }))
+                }
+                None => Ok((next, Outcome::Notice(message))),
+            }
         };
         match input {
             Input::Cancel => return Ok((next, Outcome::Cancelled)),
             Input::Restart => next.picks.clear(),
+            Input::Record => {
+                return match walk.current {
+                    None => {
+                        let verdict = self.verdict_at(&walk, state);
+                        Ok((next, Outcome::Record(decision_record(self.kb, &verdict))))
+                    }
+                    Some(_) => {
+                        say(next, "The decision record comes with the verdict: answer the questions first.".into())
+                    }
+                };
+            }
             Input::Back => {
-                // Undo the last answer the user gave, with whatever that answer also filled in; answers read from
-                // the opening message stay (they can be changed one by one).
-                if let Some(last) = next.picks.iter().rposition(|p| !p.read) {
-                    next.picks.truncate(last);
-                }
+                // Exactly one question back: the last one answered on the way here (an assumption was never asked),
+                // with the assumptions its typed answer brought along.
+                let Some(&(step, option, k)) = walk.path.iter().rev().find(|(_, _, k)| !state.picks[*k].is_assumed())
+                else {
+                    return say(next, "This is the first question; there is nothing to go back to.".into());
+                };
+                let brought = if next.picks[k].how == How::Typed {
+                    next.picks[k + 1..].iter().take_while(|p| p.is_assumed()).count()
+                } else {
+                    0
+                };
+                next.picks.drain(k..=k + brought);
+                let message = format!("Back to \"{}\": you had answered *{}*.", step.text, option.label);
+                return self.asked_again(next, message);
+            }
+            Input::Change(what) if what.trim().is_empty() => {
+                let n = self.answers(state).len();
+                let message = match n {
+                    0 => "There is no answer to change yet.".to_string(),
+                    n => format!(
+                        "Which answer? Type `change` with its number in the list (1 to {n}) or its question's name, e.g. `change 1`."
+                    ),
+                };
+                return say(next, message);
             }
             Input::Change(what) => match self.change_target(state, &what) {
                 Some(si) => {
+                    let step = &self.kb.dialog.steps[si];
+                    let was = state.pick(si).and_then(|p| step.options.get(usize::from(p.option)));
                     next.picks.retain(|p| usize::from(p.step) != si);
                     // A step before the current one is asked right away (the walk stops there); a later one in turn.
-                    let outcome = self.current(&next)?;
-                    return Ok(match outcome {
-                        Outcome::Question(q) if q.step != self.kb.dialog.steps[si].id => {
+                    return match self.current(&next)? {
+                        Outcome::Question(q) if q.step != step.id => {
                             let message = format!(
                                 "I will ask \"{}\" when we get to it instead of assuming the answer.",
-                                self.kb.dialog.steps[si].text
+                                step.text
                             );
-                            (next, Outcome::Reprompt { message, question: q })
+                            Ok((next, Outcome::Reprompt { message, question: q }))
                         }
-                        other => (next, other),
-                    });
+                        Outcome::Question(question) => {
+                            let message = match was {
+                                Some(o) => format!("Changing \"{}\": you had answered *{}*.", step.text, o.label),
+                                None => format!("Changing \"{}\".", step.text),
+                            };
+                            Ok((next, Outcome::Reprompt { message, question }))
+                        }
+                        other => Ok((next, other)),
+                    };
                 }
                 None => {
-                    let message = match self.assumed(state).len() {
+                    let message = match self.answers(state).len() {
                         0 => format!("There is no answer called \"{what}\" to change."),
                         n => format!(
                             "There is no answer called \"{what}\" to change: use a number from 1 to {n} of the list, or a question's name."
                         ),
                     };
-                    return reprompt(next, message);
+                    return say(next, message);
                 }
             },
             Input::Choose(i) => {
                 let (si, step) = walk.current.ok_or(DialogError::Finished)?;
                 if i >= step.options.len() {
-                    return reprompt(next, format!("Pick an option from 1 to {}.", step.options.len()));
+                    return say(next, format!("Pick an option from 1 to {}.", step.options.len()));
                 }
-                next.picks.push(Pick { step: si as u8, option: i as u8, read: false });
+                next.picks.push(Pick { step: si as u8, option: i as u8, how: How::Chosen });
             }
             Input::Text(text) => {
                 let (si, step) = walk.current.ok_or(DialogError::Finished)?;
                 match self.interpret_at(si, step, &text) {
                     Some((i, exact)) => {
-                        next.picks.push(Pick { step: si as u8, option: i as u8, read: false });
+                        let how = if exact { How::Chosen } else { How::Typed };
+                        next.picks.push(Pick { step: si as u8, option: i as u8, how });
                         if !exact {
                             // The same words may answer questions still to come ("react front end, tiny team").
                             let also = self.read(&text, Some(si), &next);
@@ -483,10 +542,10 @@ impl<'kb> Machine<'kb> {
                     }
                     None => {
                         let message = format!(
-                            "I could not tell which answer that is. Reply with a number from 1 to {}, an option's name, or back / restart / cancel.",
+                            "I could not tell which answer that is, so I noted nothing. Reply with a number from 1 to {}, an option's name, or back / restart / cancel.",
                             step.options.len()
                         );
-                        return reprompt(next, message);
+                        return say(next, message);
                     }
                 }
             }
@@ -495,17 +554,28 @@ impl<'kb> Machine<'kb> {
         Ok((next, outcome))
     }
 
-    /// The step an answer to change names: its number in the list of assumptions, its id, or its question.
+    /// The question `state` waits at, with `message` said first.
+    fn asked_again(&self, state: State, message: String) -> Result<(State, Outcome), DialogError> {
+        Ok(match self.current(&state)? {
+            Outcome::Question(question) => (state, Outcome::Reprompt { message, question }),
+            other => (state, other),
+        })
+    }
+
+    /// The step an answer to change names: its number in the "So far" list, its id, or its question.
     fn change_target(&self, state: &State, what: &str) -> Option<usize> {
-        let what = what.trim().trim_matches(['"', '\'', '`']).to_lowercase();
+        let what = what.trim().trim_matches(['"', '\'', '`']).trim_start_matches('#').to_lowercase();
         let steps = &self.kb.dialog.steps;
-        let answered = |si: &usize| state.pick(*si).is_some();
+        let answers = self.answers(state);
         if let Ok(n) = what.parse::<usize>() {
-            let assumed = self.assumed(state);
-            let a = assumed.get(n.checked_sub(1)?)?;
+            let a = answers.get(n.checked_sub(1)?)?;
             return steps.iter().position(|s| s.id == a.step);
         }
-        (0..steps.len()).filter(answered).find(|&si| steps[si].id == what || steps[si].text.to_lowercase() == what)
+        let answered = |si: &usize| answers.iter().any(|a| a.step == steps[*si].id);
+        (0..steps.len()).filter(answered).find(|&si| {
+            let question = steps[si].text.to_lowercase();
+            steps[si].id == what || question == what || what.len() >= 4 && question.contains(&what)
+        })
     }
 
     /// Whether `text` reads as an answer to the question `state` waits at (else a mid-dialog question may be
@@ -620,285 +690,9 @@ impl<'kb> Machine<'kb> {
         for &a in answers {
             let walk = walk(&self.kb.dialog, &state)?;
             let (si, _) = walk.current.ok_or(DialogError::Finished)?;
-            state.picks.push(Pick { step: si as u8, option: a, read: false });
+            state.picks.push(Pick { step: si as u8, option: a, how: How::Chosen });
         }
         walk(&self.kb.dialog, &state)?;
         Ok(state)
     }
-
-    /// Scores the answers, and looks for the one different answer that would change the result.
-    pub fn verdict(&self, path: &[(&Step, &DialogOption)]) -> Verdict {
-        let scores = totals(self.kb, path.iter().map(|(_, o)| *o));
-        let recommendation = winner(self.kb, &scores);
-        let reasons = path
-            .iter()
-            .map(|(s, o)| Reason {
-                step: s.id.clone(),
-                question: s.text.clone(),
-                answer: o.label.clone(),
-                reason: o.reason.clone(),
-                assumed: false,
-            })
-            .collect();
-
-        // Try every other option of every answered step that keeps the same path; keep the flip that gives the
-        // new winner the widest lead, as the most telling one.
-        let mut flip: Option<(i32, Flip)> = None;
-        for (k, (step, chosen)) in path.iter().enumerate() {
-            for alt in &step.options {
-                if alt.id == chosen.id || step.next_after(alt) != step.next_after(chosen) {
-                    continue;
-                }
-                let swapped = path.iter().enumerate().map(|(j, (_, o))| if j == k { alt } else { *o });
-                let alt_scores = totals(self.kb, swapped);
-                let alt_winner = winner(self.kb, &alt_scores);
-                if alt_winner == recommendation {
-                    continue;
-                }
-                let lead = lead(&alt_scores, &alt_winner);
-                if flip.as_ref().is_none_or(|(best, _)| lead > *best) {
-                    flip = Some((
-                        lead,
-                        Flip {
-                            step: step.id.clone(),
-                            question: step.text.clone(),
-                            answer: alt.label.clone(),
-                            recommendation: alt_winner,
-                        },
-                    ));
-                }
-            }
-        }
-
-        let top = scores[&recommendation] as f32;
-        let sum: f32 = scores.values().map(|&s| ((s as f32 - top) / TEMPERATURE).exp()).sum();
-        Verdict { confidence: 1.0 / sum, recommendation, scores, reasons, flip: flip.map(|(_, f)| f) }
-    }
-}
-
-fn totals<'a>(kb: &KnowledgeBase, options: impl Iterator<Item = &'a DialogOption>) -> BTreeMap<String, i32> {
-    let mut scores: BTreeMap<String, i32> = kb.frameworks.iter().map(|f| (f.id.clone(), 0)).collect();
-    for o in options {
-        for (fw, w) in &o.weights {
-            *scores.entry(fw.clone()).or_default() += w;
-        }
-    }
-    scores
-}
-
-/// The highest score; ties go to the framework listed first in the knowledge (a stable, documented order).
-fn winner(kb: &KnowledgeBase, scores: &BTreeMap<String, i32>) -> String {
-    let mut best: Option<&str> = None;
-    for f in &kb.frameworks {
-        if best.is_none_or(|b| scores[&f.id] > scores[b]) {
-            best = Some(&f.id);
-        }
-    }
-    best.unwrap_or_default().to_string()
-}
-
-fn lead(scores: &BTreeMap<String, i32>, winner: &str) -> i32 {
-    let top = scores[winner];
-    let second = scores.iter().filter(|(k, _)| *k != winner).map(|(_, v)| *v).max().unwrap_or(top);
-    top - second
-}
-
-/// The one option of `step` whose keywords (whole words) the text holds, when exactly one option's do; neutral
-/// options ("not sure") are left to the reader.
-fn keyword_option(step: &Step, text: &str) -> Option<usize> {
-    let words: Vec<String> = text
-        .split(|c: char| !c.is_alphanumeric() && c != '-')
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let holds = |k: &str| {
-        let k: Vec<&str> = k.split_whitespace().collect();
-        !k.is_empty() && words.windows(k.len()).any(|w| w.iter().zip(&k).all(|(a, b)| a == b))
-    };
-    let mut found = step
-        .options
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| !o.is_neutral() && o.keywords.iter().any(|k| holds(k)))
-        .map(|(i, _)| i);
-    let first = found.next()?;
-    found.next().is_none().then_some(first)
-}
-
-/// Phrases of a reply that says it cannot answer (rather than "not sure", which is an answer).
-const UNCLEAR: &[&str] = &[
-    "don't understand",
-    "dont understand",
-    "do not understand",
-    "didn't understand",
-    "didnt understand",
-    "not understand",
-    "don't get it",
-    "dont get it",
-    "don't get the question",
-    "dont get the question",
-    "what to pick",
-    "what to choose",
-    "how to answer",
-    "which to pick",
-    "confused",
-    "lost the thread",
-];
-
-/// Words of a bare agreement, refusal or hedge.
-const YES_NO: &[&str] = &[
-    "yes", "yeah", "yep", "yup", "ya", "sure", "ok", "okay", "no", "nope", "nah", "maybe", "perhaps", "possibly",
-    "probably", "prob", "depends", "sir", "i", "guess", "think", "so", "lol", "haha", "please", "pls", "not", "really",
-];
-
-/// Whether a reply is only "yes", "no", "maybe" and the like.
-fn is_yes_no(lower: &str) -> bool {
-    let mut words = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).peekable();
-    words.peek().is_some() && words.all(|w| YES_NO.contains(&w))
-}
-
-/// Words that may stand around an option's position without changing it ("the second one", "option 3 pls").
-const POSITION_FILLERS: &[&str] = &[
-    "the",
-    "option",
-    "opt",
-    "number",
-    "choice",
-    "answer",
-    "one",
-    "pls",
-    "please",
-    "i",
-    "guess",
-    "think",
-    "pick",
-    "choose",
-    "take",
-    "go",
-    "with",
-    "probably",
-    "prob",
-    "id",
-    "d",
-    "say",
-    "then",
-    "so",
-    "ok",
-    "okay",
-    "hmm",
-    "um",
-    "uh",
-    "yeah",
-    "yes",
-    "definitely",
-    "def",
-    "for",
-    "sure",
-    "me",
-    "us",
-    "we",
-    "sir",
-    "maam",
-    "bro",
-];
-
-/// Words after a number that make it a quantity, not an option's number ("2 weeks", "5 devs").
-const QUANTITY_WORDS: &[&str] = &[
-    "week",
-    "weeks",
-    "day",
-    "days",
-    "month",
-    "months",
-    "year",
-    "years",
-    "people",
-    "person",
-    "devs",
-    "dev",
-    "developers",
-    "engineers",
-    "users",
-    "user",
-    "k",
-    "m",
-    "pages",
-    "page",
-    "endpoints",
-    "models",
-    "hours",
-    "hrs",
-    "sprints",
-    "sprint",
-    "of",
-    "or",
-    "to",
-    "x",
-    "%",
-    "million",
-    "thousand",
-    "hundred",
-    "requests",
-    "req",
-    "rps",
-];
-
-/// The option a reply names by its position: a number before other words ("2, just the basics", "option 3 -
-/// we stream a lot"), or an ordinal ("the second one", "last option", "3rd"). `None` for anything else, and for a
-/// number that counts something ("2 weeks", "5 devs").
-pub fn position_named(lower: &str, options: usize) -> Option<usize> {
-    let ordinal = |w: &str| -> Option<usize> {
-        let n = match w {
-            "first" | "1st" => 1,
-            "second" | "2nd" | "two" => 2,
-            "third" | "3rd" | "three" => 3,
-            "fourth" | "4th" | "four" => 4,
-            "fifth" | "5th" | "five" => 5,
-            "sixth" | "6th" | "six" => 6,
-            "seventh" | "7th" | "seven" => 7,
-            "eighth" | "8th" | "eight" => 8,
-            "last" => options,
-            _ => return None,
-        };
-        Some(n)
-    };
-    // Words, with a mark of where punctuation ended a clause ("2, small" keeps its comma as a break).
-    let mut words: Vec<&str> = Vec::new();
-    let mut broke_after = Vec::new();
-    for piece in lower.split_inclusive([',', '.', ';', ':', '-', '(', ')', '!', '?', '\n']) {
-        let ends = piece.ends_with([',', '.', ';', ':', '-', '(', ')', '!', '?', '\n']);
-        let before = words.len();
-        words.extend(piece.split(|c: char| !c.is_alphanumeric() && c != '%').filter(|w| !w.is_empty()));
-        if ends && words.len() > before {
-            broke_after.push(words.len() - 1);
-        }
-    }
-    // "option one" / "number one": "one" is otherwise a filler ("the second one").
-    if let [first, "one", ..] = words.as_slice() {
-        if matches!(*first, "option" | "number" | "no" | "choice")
-            && words[2..].iter().all(|w| POSITION_FILLERS.contains(w))
-        {
-            return (options >= 1).then_some(0);
-        }
-    }
-    let start = words.iter().position(|w| !POSITION_FILLERS.contains(w))?;
-    let head = words[start];
-    let rest = &words[start + 1..];
-    // The rest of the head's clause: up to the first punctuation after it.
-    let clause_end = broke_after.iter().copied().find(|&b| b >= start).unwrap_or(words.len() - 1);
-    let clause_fillers = words[start + 1..=clause_end].iter().all(|w| POSITION_FILLERS.contains(w));
-    let n = match head.parse::<usize>() {
-        Ok(n) => {
-            // A number counts something ("2 weeks", "5 devs"), or names a position: alone, ending its clause
-            // ("2, tiny"), or leading an opinion ("2 i'd say").
-            if rest.first().is_some_and(|w| QUANTITY_WORDS.contains(w)) || !(clause_fillers || rest.len() >= 2) {
-                return None;
-            }
-            n
-        }
-        // "first time building one" is not a position: an ordinal stands alone in its clause, with fillers.
-        Err(_) if clause_fillers => ordinal(head)?,
-        Err(_) => return None,
-    };
-    (1..=options).contains(&n).then(|| n - 1)
 }
