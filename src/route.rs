@@ -44,6 +44,12 @@ pub enum Place {
     ForumPost { title: String },
     /// A later message in a help forum's post: left to the humans unless addressed.
     ForumChatter,
+    /// A thread of a help channel or forum where someone other than the asker has written: a human helps, so the
+    /// bot answers only what is addressed to it there.
+    HumanHelping,
+    /// A help channel (or a thread of one) whose server turned the bot off there: it says nothing, mentioned or
+    /// not; only a decision running there goes on.
+    Quiet,
 }
 
 /// The user's decision in this place, as the store said.
@@ -200,7 +206,7 @@ fn route_new(engine: &Engine, m: &Incoming, question: String) -> Plan {
         Decision::Unknown if addressed && is_dialog_command(m.text) => return Plan::Notice(Notice::StoreDown),
         _ => {}
     }
-    if !watched {
+    if !watched || *m.place == Place::Quiet {
         return Plan::Silent { question, answer: None };
     }
     if conversation::is_decide_command(m.text) {

@@ -14,7 +14,7 @@ use super::{
 };
 use crate::{
     followup::Memory,
-    learn::Door,
+    learn::{Door, HelpMode},
     route::{self, Addressed, Decision, Incoming, Place},
     session::{self, Lookup, SessionKey},
 };
@@ -35,16 +35,21 @@ pub async fn handle(ctx: &Context, bot: &Bot, msg: &Message) -> Result<(), Error
         _ if reply_to_us => Addressed::Reply,
         _ => Addressed::No,
     };
-    // Without the Message Content intent, text not addressed to the bot arrives empty: nothing to read.
-    if addressed == Addressed::No && !bot.message_content {
-        return Ok(());
-    }
-    let text = send::strip_mentions(&msg.content);
-    let (place, in_thread) = match addressed {
+    let mut text = send::strip_mentions(&msg.content);
+    let (mut place, in_thread) = match addressed {
         Addressed::Direct => (Place::Direct, false),
-        _ if bot.message_content => help_place(ctx, bot, msg).await,
-        _ => (Place::Channel, false),
+        _ => help_place(ctx, bot, msg).await,
     };
+    // Without the Message Content intent, text not addressed to the bot arrives empty: only a new forum post is
+    // still read, by its title (a thread's name is not gated); elsewhere a help channel is like any other.
+    if !bot.message_content {
+        match (&place, addressed) {
+            (Place::ForumPost { .. }, Addressed::No) => text.clear(),
+            (_, Addressed::No) => return Ok(()),
+            (Place::Quiet, _) => {}
+            _ => place = Place::Channel,
+        }
+    }
     // A conversation is remembered in a thread of a help channel, a reply chain, a user's mentions in one channel
     // and a DM; not across the unrelated questions of a help channel's main room.
     let remembers = addressed != Addressed::No || in_thread;
@@ -152,7 +157,9 @@ pub async fn edited(ctx: &Context, bot: &Bot, event: &MessageUpdateEvent) -> Res
     Ok(())
 }
 
-/// Where `msg` was written, as far as help channels go, and whether in a thread.
+/// Where `msg` was written, as far as help channels go, and whether in a thread: a help channel or forum (as its
+/// mode in `/settings` has it), a post or a later message in a help forum, a help thread where a human other than
+/// the asker has written, or any other channel.
 async fn help_place(ctx: &Context, bot: &Bot, msg: &Message) -> (Place, bool) {
     let channel = msg.channel_id.get();
     let guild = msg.guild_id.map(|g| g.get());
@@ -160,19 +167,34 @@ async fn help_place(ctx: &Context, bot: &Bot, msg: &Message) -> (Place, bool) {
         return (Place::Channel, false);
     }
     if bot.is_help_channel(guild, channel) {
-        return (Place::Help, false);
+        return (moded(bot.help_mode(guild, channel), Place::Help), false);
     }
     let Some(info) = bot.places.info(ctx, msg.guild_id, channel).await else { return (Place::Channel, false) };
     let Some(parent) = info.parent.filter(|p| info.is_thread() && bot.is_help_channel(guild, *p)) else {
         return (Place::Channel, info.is_thread());
     };
-    if !bot.places.info(ctx, msg.guild_id, parent).await.is_some_and(|p| p.is_forum()) {
-        return (Place::Help, true);
+    // Someone other than the asker writes in the asker's thread: a human helps, the bot steps back. A thread the
+    // bot opened (a decision) has no asker but the user it was opened for.
+    let me = ctx.cache.current_user().id.get();
+    if info.owner.is_some_and(|o| o != msg.author.id.get() && o != me) {
+        bot.places.human_helps(channel);
     }
-    // A forum post's starter message has the post's (the thread's) id.
-    if msg.id.get() == channel {
-        (Place::ForumPost { title: info.name }, true)
-    } else {
-        (Place::ForumChatter, true)
+    let forum = bot.places.info(ctx, msg.guild_id, parent).await.is_some_and(|p| p.is_forum());
+    let place = match () {
+        // A forum post's starter message has the post's (the thread's) id.
+        _ if forum && msg.id.get() == channel => Place::ForumPost { title: info.name },
+        _ if bot.places.is_helped(channel) => Place::HumanHelping,
+        _ if forum => Place::ForumChatter,
+        _ => Place::Help,
+    };
+    (moded(bot.help_mode(guild, parent), place), true)
+}
+
+/// A help place as its channel's mode has it: `mention` makes it like any other channel, `off` quiet.
+fn moded(mode: HelpMode, place: Place) -> Place {
+    match mode {
+        HelpMode::Auto => place,
+        HelpMode::Mention => Place::Channel,
+        HelpMode::Off => Place::Quiet,
     }
 }

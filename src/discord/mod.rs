@@ -36,7 +36,7 @@ use tracing::{error, info, warn};
 
 use crate::{
     config::{redact_url, Config},
-    learn::{Cooldown, GuildSettings, LearnError, Learning},
+    learn::{Cooldown, GuildSettings, HelpMode, LearnError, Learning},
     metrics::Metrics,
     session::SessionStore,
     Engine,
@@ -146,6 +146,11 @@ impl Bot {
             Some(list) => list.contains(&channel),
             None => self.help_channels.contains(&channel),
         }
+    }
+
+    /// How the bot behaves in help channel `channel` of `guild` (`auto` unless `/settings` said otherwise).
+    fn help_mode(&self, guild: Option<u64>, channel: u64) -> HelpMode {
+        self.guild_settings(guild).modes.get(&channel).copied().unwrap_or_default()
     }
 
     fn has_help_channels(&self, guild: Option<u64>) -> bool {

@@ -3,7 +3,9 @@
 //! cache, and asked of Discord once for a channel met otherwise; bounded.
 //!
 //! Also the questions the bot answered (question message -> answer message), so editing a question edits the
-//! answer. Kept in memory, bounded: an edit long after the answer, or after a restart, is left alone.
+//! answer, and the help threads where a human other than the asker has written (the bot steps back there). Kept in
+//! memory, bounded: an edit long after the answer, or after a restart, is left alone, and after a restart a thread
+//! counts as helped again from the next message of someone other than its asker.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -23,6 +25,8 @@ pub struct Info {
     pub kind: ChannelType,
     pub parent: Option<u64>,
     pub name: String,
+    /// Who opened it, for a thread (a forum post's asker).
+    pub owner: Option<u64>,
 }
 
 impl Info {
@@ -40,6 +44,8 @@ impl Info {
 pub struct Places {
     channels: Mutex<Bounded<Info>>,
     answers: Mutex<Bounded<Answered>>,
+    /// Threads of help channels where someone other than the asker (and the bot) has written.
+    helped: Mutex<Bounded<()>>,
 }
 
 /// A message the bot answered: where its answer is, and what the question said and how it came, so an edit of the
@@ -90,7 +96,12 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Places {
     /// Remembers a channel or thread (from THREAD_CREATE, CHANNEL_CREATE or a fetch).
     pub fn note(&self, c: &GuildChannel) {
-        let info = Info { kind: c.kind, parent: c.parent_id.map(|p| p.get()), name: c.name.clone() };
+        let info = Info {
+            kind: c.kind,
+            parent: c.parent_id.map(|p| p.get()),
+            name: c.name.clone(),
+            owner: c.owner_id.map(|o| o.get()),
+        };
         lock(&self.channels).insert(c.id.get(), info);
     }
 
@@ -122,6 +133,16 @@ impl Places {
     /// Remembers that message `question` was answered, and how.
     pub fn answered(&self, question: u64, answered: Answered) {
         lock(&self.answers).insert(question, answered);
+    }
+
+    /// Notes that a human other than the asker wrote in `thread`: the bot steps back there.
+    pub fn human_helps(&self, thread: u64) {
+        lock(&self.helped).insert(thread, ());
+    }
+
+    /// Whether a human other than the asker has written in `thread` (since the bot started).
+    pub fn is_helped(&self, thread: u64) -> bool {
+        lock(&self.helped).get(thread).is_some()
     }
 
     /// How message `question` was answered, if the bot answered it.

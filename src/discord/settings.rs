@@ -1,4 +1,5 @@
-//! `/settings`: a server's help channels and forums, how sure the bot must be to speak there, and the helper role
+//! `/settings`: a server's help channels and forums (each `auto`, `mention` or `off`), how sure the bot must be to
+//! speak there, and the helper role
 //! `Still need help?` pings. Kept per server in the learning store; what a server never set follows the bot's
 //! configuration. Only members with Manage Server may view or change them (Discord hides the command from others,
 //! and a server can override that in its integration settings, so it is checked here too). Every change is
@@ -8,7 +9,28 @@ use poise::serenity_prelude as serenity;
 use tracing::{info, warn};
 
 use super::{render::Out, Context, Error};
-use crate::learn::GuildSettings;
+use crate::learn::{GuildSettings, HelpMode};
+
+/// A help channel's mode, as `/settings` offers it.
+#[derive(Debug, Clone, Copy, poise::ChoiceParameter)]
+pub enum ModeChoice {
+    #[name = "auto: answer every question it is sure about"]
+    Auto,
+    #[name = "mention: answer only when mentioned"]
+    Mention,
+    #[name = "off: say nothing there"]
+    Off,
+}
+
+impl From<ModeChoice> for HelpMode {
+    fn from(m: ModeChoice) -> Self {
+        match m {
+            ModeChoice::Auto => HelpMode::Auto,
+            ModeChoice::Mention => HelpMode::Mention,
+            ModeChoice::Off => HelpMode::Off,
+        }
+    }
+}
 
 /// View or change how Signpost behaves on this server (Manage Server)
 #[poise::command(slash_command, guild_only, default_member_permissions = "MANAGE_GUILD")]
@@ -25,6 +47,10 @@ pub async fn settings(
     #[min = 0]
     #[max = 1]
     confidence: Option<f64>,
+    #[description = "A help channel or forum whose mode to set (with mode)"]
+    #[channel_types("Text", "Forum")]
+    mode_channel: Option<serenity::ChannelId>,
+    #[description = "How the bot behaves in that channel: auto, mention or off"] mode: Option<ModeChoice>,
     #[description = "The role \"Still need help?\" pings"] helper_role: Option<serenity::RoleId>,
     #[description = "Remove the helper role (no \"Still need help?\" button)"] no_helper_role: Option<bool>,
     #[description = "Forget this server's settings: back to the bot's configuration"] reset: Option<bool>,
@@ -60,7 +86,24 @@ pub async fn settings(
     }
     if let Some(c) = remove_help_channel {
         s.help_channels.get_or_insert_with(|| defaults.clone()).retain(|x| *x != c.get());
+        s.modes.remove(&c.get());
         changes.push(format!("help channel removed: <#{c}>"));
+    }
+    match (mode_channel, mode) {
+        (Some(c), Some(m)) => {
+            let m = HelpMode::from(m);
+            let helps = s.help_channels.as_ref().unwrap_or(&defaults).contains(&c.get());
+            if !helps {
+                return say(ctx, &format!("<#{c}> is not a help channel: add it first with `add_help_channel`.")).await;
+            }
+            match m {
+                HelpMode::Auto => s.modes.remove(&c.get()),
+                _ => s.modes.insert(c.get(), m),
+            };
+            changes.push(format!("<#{c}> is now `{}`", m.as_str()));
+        }
+        (None, None) => {}
+        _ => return say(ctx, "Give both `mode_channel` and `mode` to set a help channel's mode.").await,
     }
     if let Some(c) = confidence {
         if !(0.0..=1.0).contains(&c) {
@@ -95,8 +138,8 @@ pub async fn settings(
         tracing::debug!(guild, user, "server settings changed by");
     }
     let channels = match &s.help_channels {
-        Some(list) => format!("{} (set on this server)", channel_list(list)),
-        None => format!("{} (the bot's configuration)", channel_list(&defaults)),
+        Some(list) => format!("{} (set on this server)", channel_list(list, &s.modes)),
+        None => format!("{} (the bot's configuration)", channel_list(&defaults, &s.modes)),
     };
     let confidence = match s.min_confidence {
         Some(c) => format!("{:.0}% (set on this server)", c * 100.0),
@@ -117,11 +160,12 @@ pub async fn settings(
     .await
 }
 
-fn channel_list(list: &[u64]) -> String {
+fn channel_list(list: &[u64], modes: &std::collections::BTreeMap<u64, HelpMode>) -> String {
     if list.is_empty() {
         return "none".into();
     }
-    list.iter().map(|c| format!("<#{c}>")).collect::<Vec<_>>().join(", ")
+    let mode = |c: &u64| modes.get(c).copied().unwrap_or_default().as_str();
+    list.iter().map(|c| format!("<#{c}> ({})", mode(c))).collect::<Vec<_>>().join(", ")
 }
 
 /// Whether the member who ran the command has Manage Server (or Administrator), as Discord computed it for the

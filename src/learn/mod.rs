@@ -43,7 +43,7 @@ pub use self::{
     log::{clean_text, keeps_text, Door, Outcome, Record, LOW_CONFIDENCE},
     redb::RedbLearn,
     rollup::{DayAskers, DayCount},
-    settings::GuildSettings,
+    settings::{GuildSettings, HelpMode},
     votes::{Value as VoteValue, VoteRow},
 };
 use crate::{reply::Answer, session::Clock};

@@ -1,6 +1,8 @@
 //! One server's settings, as `/settings` changes them. Every field is optional: what a server never set follows the
 //! bot's configuration (signpost.toml and the environment).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -14,4 +16,30 @@ pub struct GuildSettings {
     /// The role `Still need help?` pings; `None`: no such button.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub helper_role: Option<u64>,
+    /// How the bot behaves in each help channel or forum (by id); a help channel not listed is `auto`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub modes: BTreeMap<u64, HelpMode>,
+}
+
+/// How the bot behaves in one help channel or forum.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HelpMode {
+    /// Answer every question it is sure about (and a new forum post), unprompted.
+    #[default]
+    Auto,
+    /// Answer only when mentioned (or replied to), as in any other channel.
+    Mention,
+    /// Say nothing there, mentioned or not (slash commands and decisions still work).
+    Off,
+}
+
+impl HelpMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HelpMode::Auto => "auto",
+            HelpMode::Mention => "mention",
+            HelpMode::Off => "off",
+        }
+    }
 }

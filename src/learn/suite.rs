@@ -10,8 +10,8 @@ use super::{
     period, record_id,
     report::Report,
     rollup::{day_of, DAY},
-    DayAskers, DayCount, Door, GuildSettings, Learn, Learning, LogKey, Outcome, Policy, Record, Snapshot, VoteRow,
-    VoteValue,
+    DayAskers, DayCount, Door, GuildSettings, HelpMode, Learn, Learning, LogKey, Outcome, Policy, Record, Snapshot,
+    VoteRow, VoteValue,
 };
 use crate::{knowledge::KnowledgeBase, session::Clock};
 
@@ -262,7 +262,12 @@ fn rollup_keeps_the_report(store: &dyn Learn) {
 
 fn settings(store: &dyn Learn) {
     assert_eq!(store.settings(1).expect("settings"), None, "a server that changed nothing has no settings");
-    let s = GuildSettings { help_channels: Some(vec![5, 6]), min_confidence: Some(0.7), helper_role: Some(8) };
+    let s = GuildSettings {
+        help_channels: Some(vec![5, 6]),
+        min_confidence: Some(0.7),
+        helper_role: Some(8),
+        modes: [(6, HelpMode::Mention)].into(),
+    };
     store.put_settings(1, &s).expect("put");
     store.put_settings(2, &GuildSettings::default()).expect("put");
     assert_eq!(store.settings(1).expect("settings"), Some(s.clone()));

@@ -1210,6 +1210,38 @@ async fn a_thread_under_a_help_channel_is_a_help_channel() {
     w.finish().await;
 }
 
+/// Once someone other than the asker writes in a help thread, a human helps: the bot steps back there (the
+/// helper's message and the asker's next question get no answer), and still answers a mention.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_bot_steps_back_once_a_human_helps_in_a_thread() {
+    let w = World::new().await;
+    let _bot = start_bot(&w, &Settings { help_channels: true, ..Settings::default() }).await;
+    let thread = w.add_thread(OTHER_CHANNEL_ID, &alice(), "speed");
+    let mark = w.mark();
+    let asked = w.message_create(thread, &alice(), "is flask faster than django?", &[], Some(GUILD_ID));
+    w.wait_request_since(mark, |r| replies_to(r, id_of(&asked["id"]).unwrap()), WAIT).await;
+
+    let helper =
+        w.message_create(thread, &bob(), "is django more secure than flask? it has csrf built in", &[], Some(GUILD_ID));
+    let again =
+        w.message_create(thread, &alice(), "how does the orm compare between django and flask?", &[], Some(GUILD_ID));
+    settle(&w).await;
+    for m in [&helper, &again] {
+        assert!(replies_since(&w, mark, id_of(&m["id"]).unwrap()).is_empty(), "answered after a human helped: {m}");
+    }
+    let me = TestUser::bot_self();
+    let mentioned = w.message_create(
+        thread,
+        &alice(),
+        &format!("{} how does the orm compare between django and flask?", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let reply = w.wait_request_since(mark, |r| replies_to(r, id_of(&mentioned["id"]).unwrap()), WAIT).await;
+    assert!(title(body(&reply)).to_lowercase().contains("orm"), "{}", reply.summary());
+    w.finish().await;
+}
+
 /// A reply to one of the bot's answers, outside help channels, is a follow-up question: answered when the bot is
 /// sure, and "thanks!" is not.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1301,12 +1333,14 @@ async fn in_place_decisions_leave_other_chatter_alone() {
 }
 
 /// `SIGNPOST_MESSAGE_CONTENT=false`: the intent is not asked for, help channels and typed answers are off (with
-/// one start-up line saying so), and mentions, DMs and buttons still work.
+/// one start-up line saying so), and mentions, DMs, buttons and new forum posts (by their title) still work.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_the_message_content_intent_help_channels_and_typed_answers_are_off() {
     const MESSAGE_CONTENT: u64 = 1 << 15;
     let w = World::new().await;
-    let settings = Settings { help_channels: true, message_content: false, ..Settings::default() };
+    let forum = w.add_forum_channel("help-forum");
+    let settings =
+        Settings { help_channels: true, message_content: false, extra_help: vec![forum], ..Settings::default() };
     let serve = Serve::start_with(&w, "no-content", None, &settings).await;
     assert_eq!(w.intents() & MESSAGE_CONTENT, 0, "intents {:#b}", w.intents());
     assert!(w.intents() & (1 << 9) != 0, "guild messages are still asked for");
@@ -1330,6 +1364,13 @@ async fn without_the_message_content_intent_help_channels_and_typed_answers_are_
     assert!(replies_since(&w, mark, id_of(&in_help["id"]).unwrap()).is_empty(), "a help channel answered");
     assert!(replies_since(&w, mark, id_of(&typed["id"]).unwrap()).is_empty(), "typed text taken");
     assert_eq!(pick(&w, q, &alice(), JSON_API).await.callback_type(), Some(7), "buttons work");
+
+    // A new post in a help forum is still answered, from its title alone (a thread's name is not gated).
+    let mark = w.mark();
+    let (post, _) = w.forum_post(forum, &alice(), "Is Flask faster than Django?", "the text would not arrive");
+    let reply = w.wait_request_since(mark, |r| replies_to(r, post), WAIT).await;
+    assert_eq!(title(body(&reply)), "Is Flask faster than Django?");
+    drop(serve);
     w.finish().await;
 }
 

@@ -825,3 +825,67 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Each help channel has a mode in `/settings`: `mention` answers there only when mentioned, `off` says nothing
+/// there even when mentioned, `auto` answers confident questions unprompted again. A channel that is not a help
+/// channel has no mode to set.
+#[tokio::test]
+async fn a_help_channel_is_auto_mention_or_off() {
+    let w = World::new().await;
+    let bot = start_bot(&w, &learning()).await;
+    w.fake.set_member_permissions(alice().id, MANAGE_GUILD);
+    let me = TestUser::bot_self();
+    // The mode choices, as poise registers them: their index.
+    let set = |mode: u64| json!([opt_channel("mode_channel", OTHER_CHANNEL_ID), opt("mode", mode)]);
+    // Whether a message in the help channel, mentioning the bot or not, gets a reply.
+    let answered = |mention: bool| {
+        let w = &w;
+        let me = me.clone();
+        async move {
+            let (text, mentions) = match mention {
+                true => (format!("{} {CONFIDENT}", me.mention()), vec![me.clone()]),
+                false => (CONFIDENT.to_string(), Vec::new()),
+            };
+            let msg = w.fake.message_create(OTHER_CHANNEL_ID, &bob(), &text, &mentions, Some(GUILD_ID));
+            let id: u64 = msg["id"].as_str().unwrap().parse().unwrap();
+            // A DM answered after it: what had to be answered was.
+            let sentinel = w.fake.dm_message_create(&alice(), CONFIDENT);
+            let sentinel_id: u64 = sentinel["id"].as_str().unwrap().parse().unwrap();
+            let replies_to = |r: &Recorded, to: u64| {
+                r.method == "POST"
+                    && r.body.as_ref().is_some_and(|b| b["message_reference"]["message_id"] == json!(to.to_string()))
+            };
+            w.wait_request(|r| replies_to(r, sentinel_id), WAIT).await;
+            w.fake.wait_idle(std::time::Duration::from_millis(200), WAIT).await;
+            w.fake.requests().iter().any(|r| replies_to(r, id))
+        }
+    };
+    assert!(answered(false).await, "auto: answered unprompted");
+
+    let cb = w.answer(&w.slash("settings", set(1), &alice())).await;
+    assert!(
+        cb.content().unwrap_or("").contains(&format!("<#{OTHER_CHANNEL_ID}> is now `mention`")),
+        "{:?}",
+        cb.content()
+    );
+    assert_eq!(bot.bot().guild_settings(Some(GUILD_ID)).modes.len(), 1);
+    assert!(!answered(false).await, "mention: not unprompted");
+    assert!(answered(true).await, "mention: answered when mentioned");
+
+    w.answer(&w.slash("settings", set(2), &alice())).await;
+    assert!(!answered(false).await, "off: nothing");
+    assert!(!answered(true).await, "off: not even a mention");
+    let cb = w.answer(&w.slash("settings", json!([]), &alice())).await;
+    assert!(cb.content().unwrap_or("").contains(&format!("<#{OTHER_CHANNEL_ID}> (off)")), "{:?}", cb.content());
+
+    w.answer(&w.slash("settings", set(0), &alice())).await;
+    assert!(bot.bot().guild_settings(Some(GUILD_ID)).modes.is_empty(), "auto is the default, not stored");
+    assert!(answered(false).await, "auto again");
+    // Not a help channel: refused, nothing stored.
+    let options = json!([opt_channel("mode_channel", CHANNEL_ID), opt("mode", 2)]);
+    let cb = w.answer(&w.slash("settings", options, &alice())).await;
+    assert!(cb.content().unwrap_or("").contains("is not a help channel"), "{:?}", cb.content());
+    assert!(bot.bot().guild_settings(Some(GUILD_ID)).modes.is_empty());
+    w.finish().await;
+    bot.stop(&w.fake).await;
+}

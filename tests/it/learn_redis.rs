@@ -132,7 +132,12 @@ fn a_settings_change_through_one_process_reaches_another() {
     assert_eq!(two.guild_settings(Some(7)), GuildSettings::default());
     assert!(!two.refresh_guild_settings(false).unwrap(), "nothing changed: nothing is read again");
     // What `/settings` does in process one: store it (and keep it in its own cache).
-    let changed = GuildSettings { help_channels: Some(vec![11]), min_confidence: Some(0.9), helper_role: Some(12) };
+    let changed = GuildSettings {
+        help_channels: Some(vec![11]),
+        min_confidence: Some(0.9),
+        helper_role: Some(12),
+        ..GuildSettings::default()
+    };
     one.learning().unwrap().store().put_settings(7, &changed).unwrap();
     // Process two's cache still has the old value until its next check (every SETTINGS_REFRESH)...
     assert_eq!(two.guild_settings(Some(7)), GuildSettings::default());

@@ -75,6 +75,18 @@ fn running() -> &'static State {
     })
 }
 
+/// A decision answered to its verdict (kept, for corrections and the record).
+fn finished() -> &'static State {
+    static STATE: OnceLock<State> = OnceLock::new();
+    STATE.get_or_init(|| {
+        let mut t = conversation::turn(engine(), None, "decide");
+        while !t.replies.iter().any(|r| matches!(r, Reply::Verdict(_))) {
+            t = conversation::turn(engine(), t.state.as_ref(), "1");
+        }
+        t.state.expect("the finished decision is kept")
+    })
+}
+
 fn compared_django_fastapi() -> Memory {
     Memory {
         last: Some(Context {
@@ -92,11 +104,14 @@ fn every_routing_rule_is_a_row() {
     let channel = Place::Channel;
     let forum_post = Place::ForumPost { title: "is flask faster than django?".into() };
     let forum_chatter = Place::ForumChatter;
+    let helped = Place::HumanHelping;
+    let quiet = Place::Quiet;
     let direct = Place::Direct;
     let memory = compared_django_fastapi();
     let choices = Memory { last: None, choices: vec!["is-flask-faster".into(), "which-is-better".into()] };
     let long = "is flask fast? ".repeat(400);
     let state = running();
+    let done = finished();
     let wait = Duration::from_secs(30);
 
     type Row<'a> = (&'a str, Incoming<'a>, &'a str);
@@ -128,6 +143,49 @@ fn every_routing_rule_is_a_row() {
             "forum chatter, mentioned",
             facts("is flask faster than django?", Mention, &forum_chatter),
             "answer faq:is-flask-faster",
+        ),
+        // A human helps in the thread: the bot steps back, answering only what is addressed to it.
+        ("a helped thread", facts("is flask faster than django?", No, &helped), "silent"),
+        (
+            "a helped thread, mentioned",
+            facts("is flask faster than django?", Mention, &helped),
+            "answer faq:is-flask-faster",
+        ),
+        // A help channel turned off: nothing, mentioned or not; its decision still runs.
+        ("a quiet channel", facts("is flask faster than django?", No, &quiet), "silent"),
+        ("a quiet channel, mentioned", facts("is flask faster than django?", Mention, &quiet), "silent"),
+        ("a quiet channel, decide", facts("decide", Mention, &quiet), "silent"),
+        (
+            "a quiet channel's running decision",
+            Incoming {
+                decision: Decision::Running { state, in_place: false, changed: false },
+                ..facts("2", No, &quiet)
+            },
+            "dialog: question size",
+        ),
+        // A finished decision rests: only its commands reach it; other text is a new message.
+        (
+            "a number after the verdict",
+            Incoming { decision: Decision::Running { state: done, in_place: false, changed: false }, ..facts("2", No, &channel) },
+            "silent",
+        ),
+        (
+            "a question after the verdict",
+            Incoming {
+                decision: Decision::Running { state: done, in_place: false, changed: false },
+                ..facts("is flask faster than django?", Direct, &direct)
+            },
+            "answer faq:is-flask-faster",
+        ),
+        (
+            "change 1 after the verdict",
+            Incoming { decision: Decision::Running { state: done, in_place: false, changed: false }, ..facts("change 1", No, &channel) },
+            "dialog: question project (Changing \"What are you building?\": you had answered *A content-heavy website (blog, news, CMS, marketing or docs site)*.)",
+        ),
+        (
+            "record after the verdict",
+            Incoming { decision: Decision::Running { state: done, in_place: false, changed: false }, ..facts("record", No, &channel) },
+            "dialog: record",
         ),
         // Replies to the bot: answered like a mention, silent on chatter.
         (
