@@ -103,10 +103,11 @@ pub async fn handle(
             };
             respond(ctx, c, &out).await
         }
-        // Dispatched to `feedback` before they get here (see `handle_event`).
-        ComponentId::Vote { .. } | ComponentId::StillNeedHelp { .. } | ComponentId::Share { .. } => {
-            Err(anyhow::anyhow!("a feedback click reached the component handler"))
-        }
+        // Dispatched to `feedback` and `solved` before they get here (see `handle_event`).
+        ComponentId::Vote { .. }
+        | ComponentId::StillNeedHelp { .. }
+        | ComponentId::Share { .. }
+        | ComponentId::Solved { .. } => Err(anyhow::anyhow!("a feedback click reached the component handler")),
         ComponentId::FaqSelect { user, page } | ComponentId::FaqPage { user, page } if user != clicker => {
             let _ = page;
             respond(ctx, c, &Out::text("This list belongs to someone else: run `/faq` to browse your own.").ephemeral())

@@ -68,6 +68,11 @@ pub enum ComponentId {
         record: u64,
         label: String,
     },
+    /// `Solved` on the answer (record, label) to a help forum's post.
+    Solved {
+        record: u64,
+        label: String,
+    },
 }
 
 /// Why a custom_id was not understood (forged, truncated, or from another bot version).
@@ -107,6 +112,7 @@ impl ComponentId {
             }
             ComponentId::StillNeedHelp { record, message } => format!("h:{}:{}", base36(*record), base36(*message)),
             ComponentId::Share { record, label } => format!("s:{}:{label}", base36(*record)),
+            ComponentId::Solved { record, label } => format!("z:{}:{label}", base36(*record)),
         }
     }
 
@@ -148,6 +154,9 @@ impl ComponentId {
             ["h", record, message] => Ok(ComponentId::StillNeedHelp { record: num(record)?, message: num(message)? }),
             ["s", record, label @ ..] if is_label(&label.join(":")) => {
                 Ok(ComponentId::Share { record: num(record)?, label: label.join(":") })
+            }
+            ["z", record, label @ ..] if is_label(&label.join(":")) => {
+                Ok(ComponentId::Solved { record: num(record)?, label: label.join(":") })
             }
             ["f", user, page] => {
                 let user = user.parse().map_err(|_| BadId)?;
@@ -238,6 +247,7 @@ mod tests {
             ComponentId::Vote { record: 1, value: VoteValue::Helpful, label: "compare:rest-api".into() },
             ComponentId::StillNeedHelp { record: u64::MAX, message: u64::MAX },
             ComponentId::Share { record: u64::MAX, label: format!("framework:{}", "y".repeat(40)) },
+            ComponentId::Solved { record: u64::MAX, label: format!("faq:{}", "z".repeat(40)) },
         ] {
             let text = id.encode();
             assert!(text.len() <= 100, "{text}");

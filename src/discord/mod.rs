@@ -21,6 +21,7 @@ mod record;
 pub mod render;
 mod send;
 mod settings;
+mod solved;
 
 use std::{
     collections::HashSet,
@@ -332,6 +333,7 @@ pub fn commands() -> Vec<poise::Command<Arc<Bot>, Error>> {
         commands::ask_signpost(),
         commands::reload(),
         settings::settings(),
+        solved::solved(),
     ]
 }
 
@@ -577,6 +579,7 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
         serenity::FullEvent::Message { new_message } => messages::handle(ctx, bot, new_message).await,
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
             match ids::ComponentId::parse(&c.data.custom_id) {
+                Ok(ids::ComponentId::Solved { record, label }) => solved::clicked(ctx, bot, c, record, label).await,
                 Ok(id) if feedback::handles(&id) => feedback::handle(ctx, bot, c, id).await,
                 id => components::handle(ctx, bot, c, id).await,
             }

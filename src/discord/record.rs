@@ -37,7 +37,12 @@ pub fn log(
     let record = learning.log(door, guild, user, question, answer, outcome);
     let Some(out) = out else { return Some(record) };
     if let Some(label) = entry_label(answer) {
-        out.push_row(render::vote_row(record, &label));
+        let mut row = render::vote_row(record, &label);
+        // In a help forum's post the asker can also mark it solved from the answer.
+        if let (Door::HelpForum, Some(CreateActionRow::Buttons(buttons))) = (door, row.as_mut()) {
+            buttons.extend(render::solved_button(record, &label));
+        }
+        out.push_row(row);
     } else if outcome == Outcome::Abstained && guild.is_some() && bot.guild_settings(guild).helper_role.is_some() {
         out.push_row(Some(CreateActionRow::Buttons(vec![render::help_button(record, 0)])));
     }

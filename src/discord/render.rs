@@ -346,6 +346,12 @@ pub fn vote_row(record: u64, label: &str) -> Option<CreateActionRow> {
     ]))
 }
 
+/// `Solved`, beside the votes on the answer to a help forum's post.
+pub fn solved_button(record: u64, label: &str) -> Option<CreateButton> {
+    let id = ComponentId::Solved { record, label: label.to_string() }.encode();
+    (id.len() <= 100).then(|| CreateButton::new(id).label("Solved").style(ButtonStyle::Primary))
+}
+
 /// `Still need help?`: pings the server's helper role (once per question).
 pub fn help_button(record: u64, message: u64) -> CreateButton {
     CreateButton::new(ComponentId::StillNeedHelp { record, message }.encode())

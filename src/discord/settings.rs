@@ -51,6 +51,9 @@ pub async fn settings(
     #[channel_types("Text", "Forum")]
     mode_channel: Option<serenity::ChannelId>,
     #[description = "How the bot behaves in that channel: auto, mention or off"] mode: Option<ModeChoice>,
+    #[description = "The forum tag Solved applies, by name (default: a tag called solved, resolved, answered or done)"]
+    #[max_length = 20]
+    solved_tag: Option<String>,
     #[description = "The role \"Still need help?\" pings"] helper_role: Option<serenity::RoleId>,
     #[description = "Remove the helper role (no \"Still need help?\" button)"] no_helper_role: Option<bool>,
     #[description = "Forget this server's settings: back to the bot's configuration"] reset: Option<bool>,
@@ -105,6 +108,14 @@ pub async fn settings(
         (None, None) => {}
         _ => return say(ctx, "Give both `mode_channel` and `mode` to set a help channel's mode.").await,
     }
+    if let Some(tag) = solved_tag {
+        let tag = tag.trim().to_string();
+        if tag.is_empty() {
+            return say(ctx, "Give the tag's name as the forum shows it, e.g. `Solved`.").await;
+        }
+        changes.push(format!("solved tag: {}", super::send::escape(&tag)));
+        s.solved_tag = Some(tag);
+    }
     if let Some(c) = confidence {
         if !(0.0..=1.0).contains(&c) {
             return say(ctx, "The confidence is a number from 0 to 1 (0.5 means: speak when at least 50% sure).").await;
@@ -145,6 +156,10 @@ pub async fn settings(
         Some(c) => format!("{:.0}% (set on this server)", c * 100.0),
         None => format!("{:.0}% (the bot's configuration)", bot.help_min_confidence * 100.0),
     };
+    let tag = match &s.solved_tag {
+        Some(t) => super::send::escape(t),
+        None => "a tag called solved, resolved, answered or done".into(),
+    };
     let role = s.helper_role.map_or("none (no \"Still need help?\" button)".to_string(), |r| format!("<@&{r}>"));
     let head = if changes.is_empty() {
         "Signpost's settings on this server:".to_string()
@@ -154,7 +169,7 @@ pub async fn settings(
     say(
         ctx,
         &format!(
-            "{head}\n• Help channels and forums: {channels}\n• Confidence to speak there: {confidence}\n• Helper role: {role}"
+            "{head}\n• Help channels and forums: {channels}\n• Confidence to speak there: {confidence}\n• Helper role: {role}\n• Solved tag: {tag}"
         ),
     )
     .await

@@ -19,6 +19,9 @@ pub struct GuildSettings {
     /// How the bot behaves in each help channel or forum (by id); a help channel not listed is `auto`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub modes: BTreeMap<u64, HelpMode>,
+    /// The name of the forum tag `Solved` applies; `None`: a tag called "solved", "resolved", "answered" or "done".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solved_tag: Option<String>,
 }
 
 /// How the bot behaves in one help channel or forum.

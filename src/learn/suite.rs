@@ -267,6 +267,7 @@ fn settings(store: &dyn Learn) {
         min_confidence: Some(0.7),
         helper_role: Some(8),
         modes: [(6, HelpMode::Mention)].into(),
+        solved_tag: Some("Fixed".into()),
     };
     store.put_settings(1, &s).expect("put");
     store.put_settings(2, &GuildSettings::default()).expect("put");

@@ -697,11 +697,12 @@ async fn check_registration(guild: bool) {
     let mut names: Vec<(String, u64)> =
         sent.iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["type"].as_u64().unwrap_or(1))).collect();
     names.sort();
-    let mut expected: Vec<(String, u64)> = ["ask", "compare", "decide", "faq", "framework", "reload", "settings"]
-        .iter()
-        .map(|n| (n.to_string(), 1))
-        .chain([("Ask Signpost".to_string(), 3)])
-        .collect();
+    let mut expected: Vec<(String, u64)> =
+        ["ask", "compare", "decide", "faq", "framework", "reload", "settings", "solved"]
+            .iter()
+            .map(|n| (n.to_string(), 1))
+            .chain([("Ask Signpost".to_string(), 3)])
+            .collect();
     expected.sort();
     assert_eq!(names, expected);
     // /reload and /settings are hidden from members without Manage Server (0x20); the others are for everyone.
@@ -1208,6 +1209,52 @@ async fn a_thread_under_a_help_channel_is_a_help_channel() {
     assert!(replies_since(&w, mark, id_of(&thanks["id"]).unwrap()).is_empty(), "chatter answered");
     assert!(replies_since(&w, mark, id_of(&there["id"]).unwrap()).is_empty(), "a thread elsewhere answered");
     w.finish().await;
+}
+
+/// A help forum's post can be marked solved by its asker (or a member with Manage Threads): the `Solved` button on
+/// the bot's answer, or `/solved` in the post. The forum's solved tag is applied beside the post's other tags, and
+/// the post is set to archive after a day without messages; anyone else is refused and nothing changes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forum_post_is_marked_solved_by_its_asker_or_a_moderator() {
+    const MANAGE_THREADS: u64 = 1 << 34;
+    let w = World::new().await;
+    let (forum, tags) = w.add_forum_channel_with_tags("help-forum", &["Question", "Solved"]);
+    let settings = Settings { help_channels: true, extra_help: vec![forum], learn: true, ..Settings::default() };
+    let bot = start_bot(&w, &settings).await;
+    let (post, _) = w.forum_post(forum, &alice(), "Is Flask faster than Django?", "Asking before I start.");
+    let reply = w.wait_request(|r| replies_to(r, post), WAIT).await;
+    let answer = response_id(&reply);
+    let solved = custom_ids(&stored(&w, answer)).into_iter().find(|c| c.starts_with("z:")).expect("a Solved button");
+    assert!(labels(&stored(&w, answer)).iter().any(|l| l == "Solved"));
+
+    // Someone else: refused, the post unchanged.
+    let i = w.click(&solved, answer, &bob());
+    assert_deferred_text(&w, &i, "Only the person who asked").await;
+    assert_eq!(w.fake.channel(post).unwrap()["applied_tags"], json!([]), "nothing changed");
+    // The asker: tagged, archived after a day idle.
+    let i = w.click(&solved, answer, &alice());
+    assert_deferred_text(&w, &i, "Marked solved and tagged").await;
+    let thread = w.fake.channel(post).unwrap();
+    assert_eq!(thread["applied_tags"], json!([tags[1].to_string()]), "{thread}");
+    assert_eq!(thread["thread_metadata"]["auto_archive_duration"], json!(1440), "{thread}");
+
+    // `/solved` in another post, by a moderator: the same, beside the tag the post already had.
+    let (other, _) = w.forum_post(forum, &alice(), "how do i center a div", "css question");
+    w.fake.channels_mut(other, |c| c["applied_tags"] = json!([tags[0].to_string()]));
+    w.fake.set_member_permissions(bob().id, MANAGE_THREADS);
+    let i = w.slash_in(Where::Channel(other), "solved", json!([]), &bob());
+    assert_deferred_text(&w, &i, "Marked solved").await;
+    assert_eq!(w.fake.channel(other).unwrap()["applied_tags"], json!([tags[0].to_string(), tags[1].to_string()]));
+    // Outside a help forum's post: said so.
+    let i = w.slash("solved", json!([]), &bob());
+    assert_deferred_text(&w, &i, "works in a post of a help forum").await;
+    w.finish().await;
+    // The asker's Solved counts as a Helpful vote for the answer.
+    bot.stop(&w.fake).await;
+    let store = signpost::learn::redb::read(&w.data_dir(), 0, u64::MAX >> 20).expect("learn.redb");
+    let record = u64::from_str_radix(solved.split(':').nth(1).unwrap(), 36).unwrap();
+    let votes: Vec<_> = store.votes.iter().filter(|v| v.id == record).map(|v| v.value).collect();
+    assert_eq!(votes, [signpost::learn::VoteValue::Helpful], "{:?}", store.votes);
 }
 
 /// Once someone other than the asker writes in a help thread, a human helps: the bot steps back there (the

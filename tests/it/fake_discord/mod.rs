@@ -459,6 +459,31 @@ impl FakeDiscord {
     }
 
     /// Adds a forum channel to the guild (CHANNEL_CREATE is dispatched) and returns its id.
+    /// A forum channel offering tags named `tags`; returns its id and the tags' ids, in order.
+    pub fn add_forum_channel_with_tags(&self, name: &str, tags: &[&str]) -> (u64, Vec<u64>) {
+        let id = self.add_forum_channel(name);
+        let ids: Vec<u64> = tags.iter().map(|_| snowflake()).collect();
+        let available: Vec<Value> = tags
+            .iter()
+            .zip(&ids)
+            .map(|(name, id)| {
+                serde_json::json!({"id": id.to_string(), "name": name, "moderated": false, "emoji_id": null, "emoji_name": null})
+            })
+            .collect();
+        self.shared.lock().channels.get_mut(&id).expect("just added")["available_tags"] = Value::Array(available);
+        (id, ids)
+    }
+
+    /// Changes a stored channel (or thread) in place.
+    pub fn channels_mut(&self, id: u64, change: impl FnOnce(&mut Value)) {
+        change(self.shared.lock().channels.get_mut(&id).expect("a stored channel"));
+    }
+
+    /// The channel (or thread) as the fake holds it now.
+    pub fn channel(&self, id: u64) -> Option<Value> {
+        self.shared.lock().channels.get(&id).cloned()
+    }
+
     pub fn add_forum_channel(&self, name: &str) -> u64 {
         let id = snowflake();
         let ch = model::forum_channel_json(id, GUILD_ID, name);
@@ -478,6 +503,10 @@ impl FakeDiscord {
     fn user_thread(&self, id: u64, parent: u64, owner: &TestUser, name: &str) -> u64 {
         let mut thread = model::thread_json(id, 11, GUILD_ID, parent, name, 4320, true);
         thread["owner_id"] = serde_json::json!(owner.id.to_string());
+        // A forum's post carries the tags applied to it.
+        if self.shared.lock().channels.get(&parent).is_some_and(|p| p["type"] == 15) {
+            thread["applied_tags"] = serde_json::json!([]);
+        }
         if let Some(o) = thread.as_object_mut() {
             o.remove("member");
         }
