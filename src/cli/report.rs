@@ -91,6 +91,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<(), Exit> {
         for u in new {
             rows.push_str(&format!("# asked {}x\n\t{}\n", u.count, escape(&u.text)));
         }
+        // Questions their askers labelled by a click on a question back: the label is theirs, still to be checked.
+        let picked: Vec<_> = report.picked.iter().filter(|p| !known.contains(&dedup_key(&p.question.text))).collect();
+        if !picked.is_empty() {
+            rows.push_str(
+                "\n# Labelled by the asker's click on a question back (clarify): check each label before adding.\n",
+            );
+        }
+        for p in picked {
+            rows.push_str(&format!("# picked {}x\n{}\t{}\n", p.question.count, p.label, escape(&p.question.text)));
+        }
         std::fs::write(file, rows)
             .map_err(|e| Exit { code: 1, message: format!("writing {}: {e}", file.display()) })?;
     }

@@ -103,6 +103,25 @@ pub async fn handle(
             };
             respond(ctx, c, &out).await
         }
+        ComponentId::Pick(choice) => {
+            let engine = bot.engine();
+            let Some(answer) = engine.suggestion_answer(&choice) else {
+                return respond(ctx, c, &Out::text("That topic is no longer in my knowledge.").ephemeral()).await;
+            };
+            // The asker's pick answers in the channel, for everyone who saw the question back; anyone else's,
+            // privately. The asker's click also labels their question (an example for `report --examples`).
+            let asker = asker_of(c);
+            let mine = asker == Some(clicker);
+            let mut out = render::answer(&engine, &answer);
+            if !mine {
+                out = out.ephemeral();
+            }
+            let guild = c.guild_id.map(|g| g.get());
+            let question = super::feedback::asked_in(c).unwrap_or_default();
+            let outcome = if mine { Outcome::Picked } else { Outcome::Answered };
+            record::log(bot, Door::Suggestion, guild, clicker, &question, &answer, outcome, Some(&mut out));
+            respond(ctx, c, &out).await
+        }
         // Dispatched to `feedback` and `solved` before they get here (see `handle_event`).
         ComponentId::Vote { .. }
         | ComponentId::StillNeedHelp { .. }
@@ -136,4 +155,13 @@ pub async fn handle(
             Ok(())
         }
     }
+}
+
+/// Who asked the question a clicked answer answers: the author of the message it replies to, or the user of the
+/// command it answers.
+fn asker_of(c: &ComponentInteraction) -> Option<u64> {
+    let replied = c.message.referenced_message.as_ref().map(|m| m.author.id.get());
+    #[allow(deprecated)]
+    let command = c.message.interaction.as_ref().map(|i| i.user.id.get());
+    replied.or(command)
 }

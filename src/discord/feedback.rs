@@ -42,7 +42,7 @@ fn is_ephemeral(c: &ComponentInteraction) -> bool {
 
 /// The question an answer was about, as the clicked message shows it: the message it replies to (mentions, DMs,
 /// help channels), or the question quoted in it (`/ask`, "Ask Signpost", a shared answer).
-fn asked_in(c: &ComponentInteraction) -> Option<String> {
+pub(super) fn asked_in(c: &ComponentInteraction) -> Option<String> {
     // Mentions come out of a replied-to message as they did before it was answered.
     let replied = c.message.referenced_message.as_ref().map(|m| super::send::strip_mentions(&m.content));
     replied.filter(|t| !t.is_empty()).or_else(|| render::quoted_in(&c.message.content))

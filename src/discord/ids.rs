@@ -68,6 +68,8 @@ pub enum ComponentId {
         record: u64,
         label: String,
     },
+    /// A choice of a question back (`clarify`): answers it, and labels the question with the choice.
+    Pick(String),
     /// `Solved` on the answer (record, label) to a help forum's post.
     Solved {
         record: u64,
@@ -104,6 +106,7 @@ impl ComponentId {
             ComponentId::NewDecision(state) if state.picks.is_empty() => "n".into(),
             ComponentId::NewDecision(state) => format!("n:{state}"),
             ComponentId::Suggestion(s) => format!("a:{s}"),
+            ComponentId::Pick(s) => format!("q:{s}"),
             ComponentId::FaqSelect { user, page } => format!("f:{user}:{page}"),
             ComponentId::FaqPage { user, page } => format!("f:{user}:p{page}"),
             ComponentId::Vote { record, value, label } => {
@@ -127,6 +130,7 @@ impl ComponentId {
             ["n"] => Ok(ComponentId::NewDecision(State::new())),
             ["n", rest @ ..] => Ok(ComponentId::NewDecision(rest.join(":").parse().map_err(|_| BadId)?)),
             ["a", rest @ ..] if !rest.is_empty() => Ok(ComponentId::Suggestion(rest.join(":"))),
+            ["q", rest @ ..] if is_choice(&rest.join(":")) => Ok(ComponentId::Pick(rest.join(":"))),
             ["d", user, channel, nonce, version, action] => {
                 let action = match *action {
                     "s" => Action::Select,
@@ -201,6 +205,13 @@ fn is_option_id(id: &str) -> bool {
 }
 
 /// What an answer label may look like: `kind:id` with an option-like id.
+/// What a choice of a question back may look like: a FAQ id (starting with a letter), a label, or `decide`.
+fn is_choice(choice: &str) -> bool {
+    choice == "decide"
+        || is_label(choice)
+        || choice.starts_with(|c: char| c.is_ascii_lowercase()) && is_option_id(choice)
+}
+
 fn is_label(label: &str) -> bool {
     match label.split_once(':') {
         Some(("faq" | "compare" | "framework", id)) => is_option_id(id),
@@ -237,6 +248,7 @@ mod tests {
             ComponentId::NewDecision(State::new()),
             ComponentId::NewDecision("2:0-1r.6-3r.8-3r.7-2r.5-3r.4-3r.3-4r.2-3r.1-4r".parse().unwrap()),
             ComponentId::Suggestion("compare:rest-api".into()),
+            ComponentId::Pick("faq:which-is-better".into()),
             ComponentId::FaqSelect { user: 5, page: 2 },
             ComponentId::FaqPage { user: 5, page: 1 },
             ComponentId::Vote {

@@ -450,10 +450,27 @@ fn with_buttons(kb: &KnowledgeBase, a: &Answer, mut out: Out) -> Out {
         )
         .label("Start the guided decision")
         .style(ButtonStyle::Primary)]));
+    } else if let Topic::Clarify { choices } = &a.topic {
+        out.components.extend(pick_row(kb, choices));
     } else if matches!(a.topic, Topic::None) || a.confidence < LOW_CONFIDENCE {
         out.components.extend(suggestion_row(kb, &a.suggestions));
     }
     out
+}
+
+/// The choices of a question back, as buttons: a click answers it and labels the question.
+fn pick_row(kb: &KnowledgeBase, choices: &[String]) -> Option<CreateActionRow> {
+    let buttons: Vec<CreateButton> = choices
+        .iter()
+        .filter(|c| ComponentId::Pick((*c).clone()).encode().len() <= 100)
+        .take(MAX_BUTTONS_PER_ROW)
+        .map(|c| {
+            CreateButton::new(ComponentId::Pick(c.clone()).encode())
+                .label(suggestion_label(kb, c))
+                .style(ButtonStyle::Primary)
+        })
+        .collect();
+    (!buttons.is_empty()).then_some(CreateActionRow::Buttons(buttons))
 }
 
 fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbed {

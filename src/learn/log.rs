@@ -67,6 +67,9 @@ pub enum Outcome {
     Abstained,
     /// A help channel's question the bot was not sure enough to answer: nothing was posted.
     Silent,
+    /// Not a new question: a choice clicked on a question back (`clarify`), so the question's text is labelled by
+    /// the asker's own click (an example for `signpost report --examples`).
+    Picked,
 }
 
 /// One question: what it was answered with, where, by whom (a pseudonym), and its text where it is kept.

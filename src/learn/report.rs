@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use serde::Serialize;
 
-use super::{rollup::day_of, Outcome, Snapshot, VoteValue};
+use super::{rollup::day_of, Outcome, Record, Snapshot, VoteValue};
 use crate::knowledge::KnowledgeBase;
 
 /// How many unanswered questions (after merging) the report lists.
@@ -40,6 +40,8 @@ pub struct Report {
     pub by_kind: BTreeMap<String, usize>,
     pub by_door: BTreeMap<String, usize>,
     pub unanswered: Vec<Unanswered>,
+    /// Questions labelled by a click on a question back: the entry picked and the question's wordings.
+    pub picked: Vec<Picked>,
     /// Answered, but with low confidence or voted Not helpful: texts kept, merged like the unanswered ones.
     pub doubtful: Vec<Unanswered>,
     pub votes: Vec<EntryVotes>,
@@ -49,6 +51,34 @@ pub struct Report {
 }
 
 /// One question the bot could not answer, with how many near-duplicates were merged into it.
+/// A question its asker labelled by picking an entry on a question back (`clarify`).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Picked {
+    /// The entry picked (`faq:<id>`, `compare:<aspect>`, ...).
+    pub label: String,
+    /// The question, merged with its near-duplicates picked the same way.
+    pub question: Unanswered,
+}
+
+/// The picks, grouped by the entry picked, near-duplicate questions merged; most picked first.
+fn picked(picks: &[&Record]) -> Vec<Picked> {
+    let mut by_label: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for r in picks {
+        if let Some(text) = r.text.as_deref() {
+            by_label.entry(r.answer.as_str()).or_default().push(text);
+        }
+    }
+    let mut out: Vec<Picked> = by_label
+        .into_iter()
+        .flat_map(|(label, texts)| {
+            merge(&texts).into_iter().map(move |question| Picked { label: label.to_string(), question })
+        })
+        .collect();
+    out.sort_by(|a, b| b.question.count.cmp(&a.question.count).then(a.label.cmp(&b.label)));
+    out.truncate(TOP_UNANSWERED);
+    out
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Unanswered {
     /// The most frequent wording (the shortest among equals).
@@ -79,11 +109,15 @@ pub struct Day {
 
 impl Report {
     pub fn build(s: &Snapshot, kb: &KnowledgeBase) -> Report {
-        let rolled_up: usize = s.rolled.iter().map(|c| c.count as usize).sum();
-        let questions = s.records.len() + rolled_up;
+        // A pick on a question back labels an earlier question; it is no question of its own.
+        let picks: Vec<&Record> = s.records.iter().filter(|r| r.outcome == Outcome::Picked).collect();
+        let records: Vec<&Record> = s.records.iter().filter(|r| r.outcome != Outcome::Picked).collect();
+        let rolled: Vec<_> = s.rolled.iter().filter(|c| c.outcome != Outcome::Picked).collect();
+        let rolled_up: usize = rolled.iter().map(|c| c.count as usize).sum();
+        let questions = records.len() + rolled_up;
         let count = |o: Outcome| {
-            s.records.iter().filter(|r| r.outcome == o).count()
-                + s.rolled.iter().filter(|c| c.outcome == o).map(|c| c.count as usize).sum::<usize>()
+            records.iter().filter(|r| r.outcome == o).count()
+                + rolled.iter().filter(|c| c.outcome == o).map(|c| c.count as usize).sum::<usize>()
         };
         let (answered, abstained, silent) =
             (count(Outcome::Answered), count(Outcome::Abstained), count(Outcome::Silent));
@@ -103,12 +137,12 @@ impl Report {
                 day.unanswered += n;
             }
         };
-        for r in &s.records {
+        for r in &records {
             *by_kind.entry(kind(&r.answer)).or_insert(0) += 1;
             *by_door.entry(r.door.name().to_string()).or_insert(0) += 1;
             tally(r.at, r.outcome, 1);
         }
-        for c in &s.rolled {
+        for c in &rolled {
             let n = c.count as usize;
             *by_kind.entry(kind(&c.answer)).or_insert(0) += n;
             *by_door.entry(c.door.name().to_string()).or_insert(0) += n;
@@ -116,7 +150,7 @@ impl Report {
         }
         let rolled_askers: HashMap<u64, usize> = s.rolled_askers.iter().map(|a| (a.day, a.askers as usize)).collect();
         let mut held_askers = HashSet::new();
-        for r in &s.records {
+        for r in &records {
             let d = day_of(r.at);
             if !rolled_askers.contains_key(&d) {
                 held_askers.insert(r.asker.as_str());
@@ -133,12 +167,14 @@ impl Report {
                 day
             })
             .collect();
-        let unanswered_texts: Vec<&str> =
-            s.records.iter().filter(|r| r.outcome != Outcome::Answered).filter_map(|r| r.text.as_deref()).collect();
+        let unanswered_texts: Vec<&str> = records
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Abstained | Outcome::Silent))
+            .filter_map(|r| r.text.as_deref())
+            .collect();
         let voted_down: HashSet<u64> =
             s.votes.iter().filter(|v| v.value == VoteValue::NotHelpful).map(|v| v.id).collect();
-        let doubtful_texts: Vec<&str> = s
-            .records
+        let doubtful_texts: Vec<&str> = records
             .iter()
             .filter(|r| r.outcome == Outcome::Answered)
             .filter(|r| r.confidence < super::LOW_CONFIDENCE || voted_down.contains(&r.id))
@@ -178,6 +214,7 @@ impl Report {
             by_door,
             unanswered: merge(&unanswered_texts).into_iter().take(TOP_UNANSWERED).collect(),
             doubtful: merge(&doubtful_texts).into_iter().take(TOP_UNANSWERED).collect(),
+            picked: picked(&picks),
             votes,
             unused,
             days,
@@ -235,6 +272,13 @@ impl Report {
         };
         list(&mut o, "Questions it could not answer (near-duplicates merged):", &self.unanswered);
         list(&mut o, "Answered with low confidence or voted Not helpful:", &self.doubtful);
+        if !self.picked.is_empty() {
+            let _ =
+                writeln!(o, "\nPicked by the asker on a question back (labelled examples; `--examples` writes them):");
+            for p in &self.picked {
+                let _ = writeln!(o, "  {:>4}  {}  <- {}", p.question.count, p.label, p.question.text);
+            }
+        }
         let _ = writeln!(o, "\nVotes per entry (worst rated first):");
         if self.votes.is_empty() {
             let _ = writeln!(o, "  (none)");

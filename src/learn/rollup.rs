@@ -53,6 +53,7 @@ impl Outcome {
             Outcome::Answered => "answered",
             Outcome::Abstained => "abstained",
             Outcome::Silent => "silent",
+            Outcome::Picked => "picked",
         }
     }
 }
@@ -78,7 +79,7 @@ mod tests {
             // Stored by name, read back by serde's name for it: the two must agree.
             assert_eq!(parse_name::<Door>(door.name()), Some(door));
         }
-        for o in [Outcome::Answered, Outcome::Abstained, Outcome::Silent] {
+        for o in [Outcome::Answered, Outcome::Abstained, Outcome::Silent, Outcome::Picked] {
             assert_eq!(parse_name::<Outcome>(o.name()), Some(o));
         }
         assert_eq!(parse_name::<Door>("carrier-pigeon"), None);

@@ -1031,7 +1031,7 @@ async fn mentions_dms_and_help_channels_get_answers_and_chatter_does_not() {
     let reply = w.wait_request(|r| replies_to(r, unsure_id), WAIT).await;
     assert_eq!(title(body(&reply)), "Which one do you mean?", "{}", reply.summary());
     let buttons = custom_ids(&stored(&w, response_id(&reply)));
-    assert!(buttons.len() >= 2 && buttons.iter().all(|b| b.starts_with("a:")), "{buttons:?}");
+    assert!(buttons.len() >= 2 && buttons.iter().all(|b| b.starts_with("q:")), "{buttons:?}");
     // A click on a choice answers it.
     let cb = w.answer(&w.click(&buttons[0], MessageRef::Auto, &bob())).await;
     assert!(matches!(cb.callback_type(), Some(4 | 7)), "{cb:?}");

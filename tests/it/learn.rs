@@ -889,3 +889,53 @@ async fn a_help_channel_is_auto_mention_or_off() {
     w.finish().await;
     bot.stop(&w.fake).await;
 }
+
+/// A question back (`clarify`) shows its choices as buttons: the asker's click answers in the channel and labels
+/// the question with the entry picked, which `report` lists and `report --examples` writes as a labelled row;
+/// someone else's click answers privately and labels nothing.
+#[tokio::test]
+async fn a_pick_on_a_question_back_answers_and_becomes_a_labelled_example() {
+    const DOUBTFUL: &str = "flask or django, maybe?";
+    let w = World::new().await;
+    let bot = start_bot(&w, &learning()).await;
+    let me = TestUser::bot_self();
+    let mark = w.fake.mark();
+    let asked = w.fake.message_create(
+        CHANNEL_ID,
+        &alice(),
+        &format!("{} {DOUBTFUL}", me.mention()),
+        std::slice::from_ref(&me),
+        Some(GUILD_ID),
+    );
+    let back = posted(&w, mark, CHANNEL_ID).await;
+    let back_id: u64 = back.response.as_ref().unwrap()["id"].as_str().unwrap().parse().unwrap();
+    let picks: Vec<String> = back.custom_ids().into_iter().filter(|c| c.starts_with("q:")).collect();
+    assert!((2..=3).contains(&picks.len()), "the choices as buttons: {:?}", back.custom_ids());
+    assert!(asked["id"].is_string());
+
+    let cb = w.answer(&w.click(&picks[0], back_id, &bob())).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert!(cb.is_ephemeral(), "someone else's pick is private");
+    let cb = w.answer(&w.click(&picks[0], back_id, &alice())).await;
+    assert_eq!(cb.callback_type(), Some(4));
+    assert!(!cb.is_ephemeral(), "the asker's pick answers in the channel");
+    w.finish().await;
+    bot.stop(&w.fake).await;
+
+    let label = picks[0].strip_prefix("q:").unwrap().to_string();
+    let label = if label.contains(':') || label == "decide" { label } else { format!("faq:{label}") };
+    let text = stdout(&report(&w.data_dir(), &[]));
+    assert!(text.contains("Picked by the asker on a question back"), "{text}");
+    assert!(text.contains(&format!("{label}  <- {DOUBTFUL}")), "{text}");
+    assert!(text.contains("questions from"), "{text}");
+    let examples = w.dir.path().join("examples.tsv");
+    stdout(&report(&w.data_dir(), &["--examples", examples.to_str().unwrap()]));
+    let rows = std::fs::read_to_string(&examples).unwrap();
+    assert!(rows.contains(&format!("\n{label}\t{DOUBTFUL}\n")), "a labelled row: {rows}");
+    // The mention and bob's private pick (an answer from a button, as any suggestion is) count; the asker's pick
+    // labels the question instead of counting as one.
+    let v: Value = serde_json::from_str(&stdout(&report(&w.data_dir(), &["--json"]))).unwrap();
+    assert_eq!(v["questions"], json!(2), "{v}");
+    assert_eq!(v["by_door"], json!({"mention": 1, "suggestion": 1}), "{v}");
+    assert_eq!(v["picked"].as_array().map(Vec::len), Some(1), "only the asker's pick labels: {v}");
+}
