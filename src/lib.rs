@@ -15,9 +15,11 @@
 //!   softmax regression and its file), `train` (deterministic training, writer-grouped calibration), `reader` (the
 //!   dialog's reader: one calibrated head per step, learned from `knowledge/dialog-examples/`).
 //! - [`compare`]: one aspect side by side, or an overview of every aspect's verdict.
-//! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`, with a compact,
-//!   versioned state and a verdict that explains itself; free text (an opening message, a typed reply) is read
-//!   by the matcher's dialog reader, and what it answers is assumed, shown and changeable.
+//! - [`dialog`]: the guided decision as a pure state machine over `knowledge/dialog.toml`: `state` (the answers,
+//!   chosen, typed or assumed, compact and versioned), `words` (a typed reply read by rule), `verdict` (scores,
+//!   runner-up and ties, the answers that decided it, the smallest change that would flip it) and `record` (the
+//!   decision as a Markdown decision record); free text is read by the matcher's dialog reader, and everything
+//!   recorded is recapped and changeable, before and after the verdict.
 //! - [`slots`]: which frameworks a message names (the three, and the others of `others.toml`), each asked about or
 //!   ruled out.
 //! - [`smalltalk`]: greetings, thanks, "help", "who are you" and chatter, told apart from questions by rule.
