@@ -334,6 +334,7 @@ pub fn commands() -> Vec<poise::Command<Arc<Bot>, Error>> {
         commands::reload(),
         settings::settings(),
         solved::solved(),
+        solved::unsolved(),
     ]
 }
 

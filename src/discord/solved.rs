@@ -2,7 +2,8 @@
 //! post. Only the asker (the post's owner) or a member with Manage Threads may. The forum's solved tag is applied
 //! (the tag named in `/settings`, else one called "solved", "resolved", "answered" or "done"), and the post's
 //! auto-archive is set to one day, so Discord archives it after a day without messages. The button also counts as
-//! a Helpful vote for the answer it sits on.
+//! a Helpful vote for the answer it sits on. `/unsolved` lists a help forum's posts that only the asker (and the bot)
+//! wrote in, oldest first, for the helper role and Manage Threads.
 
 use poise::serenity_prelude as serenity;
 use serenity::{
@@ -132,4 +133,113 @@ async fn vote_helpful(bot: &Bot, record: u64, label: &str, user: u64) {
         Ok(Some(VoteValue::Helpful)) => {}
         Err(e) => warn!(error = %e, "recording Solved as a vote failed"),
     }
+}
+
+/// Posts listed per page of `/unsolved`.
+const PER_PAGE: usize = 10;
+/// Posts whose messages are read at most, per `/unsolved` (one request each).
+const MAX_CHECKED: usize = 50;
+
+/// List a help forum's posts that only the asker (and the bot) wrote in (helper role or Manage Threads)
+#[poise::command(slash_command, guild_only)]
+pub async fn unsolved(
+    ctx: super::Context<'_>,
+    #[description = "The help forum"]
+    #[channel_types("Forum")]
+    forum: serenity::ChannelId,
+    #[description = "Only posts at least this old, e.g. 30m, 2h, 1d (default 1h)"] older_than: Option<String>,
+    #[description = "Which page of the list (10 a page)"]
+    #[min = 1]
+    page: Option<u32>,
+) -> Result<(), Error> {
+    // Reading the posts is several REST requests: acknowledge first.
+    ctx.defer_ephemeral().await?;
+    let bot = ctx.data();
+    let guild_id = ctx.guild_id();
+    let guild = guild_id.map(|g| g.get());
+    let (perms, roles) = match ctx {
+        super::Context::Application(a) => {
+            let m = a.interaction.member.as_ref();
+            (m.and_then(|m| m.permissions), m.map(|m| m.roles.clone()).unwrap_or_default())
+        }
+        super::Context::Prefix(_) => (None, Vec::new()),
+    };
+    let helper = bot.guild_settings(guild).helper_role.is_some_and(|r| roles.iter().any(|x| x.get() == r));
+    if !helper && !perms.is_some_and(|p| p.manage_threads() || p.administrator()) {
+        return answer(ctx, "`/unsolved` is for the helper role and members with Manage Threads.").await;
+    }
+    if !bot.is_help_channel(guild, forum.get()) {
+        return answer(ctx, &format!("<#{forum}> is not a help forum of this server.")).await;
+    }
+    let age = match older_than.as_deref().map(humantime::parse_duration) {
+        None => std::time::Duration::from_secs(3600),
+        Some(Ok(d)) => d,
+        Some(Err(_)) => return answer(ctx, "Give the age as a duration, e.g. `30m`, `2h` or `1d`.").await,
+    };
+    let Some(guild_id) = guild_id else { return answer(ctx, "`/unsolved` works in a server.").await };
+    let http = ctx.http();
+    let active = match guild_id.get_active_threads(http).await {
+        Ok(a) => a,
+        Err(e) => {
+            warn!(error = %e, "cannot list the active threads");
+            return answer(ctx, "I could not list this forum's posts just now; please try again.").await;
+        }
+    };
+    let now = serenity::Timestamp::now().unix_timestamp();
+    let mut posts: Vec<GuildChannel> = active
+        .threads
+        .into_iter()
+        .filter(|t| t.parent_id == Some(forum))
+        .filter(|t| now - t.id.created_at().unix_timestamp() >= age.as_secs() as i64)
+        .collect();
+    // Oldest first: the longest waiting.
+    posts.sort_by_key(|t| t.id);
+    let me = ctx.serenity_context().cache.current_user().id;
+    let mut waiting = Vec::new();
+    let checked = posts.len().min(MAX_CHECKED);
+    for post in posts.iter().take(MAX_CHECKED) {
+        let messages = match post.id.messages(http, serenity::GetMessages::new().limit(50)).await {
+            Ok(m) => m,
+            Err(e) => {
+                warn!(thread = post.id.get(), error = %e, "cannot read a post's messages");
+                continue;
+            }
+        };
+        let only_asker = messages.iter().all(|m| Some(m.author.id) == post.owner_id || m.author.id == me);
+        if only_asker {
+            waiting.push(post);
+        }
+    }
+    if waiting.is_empty() {
+        let more = if posts.len() > checked { format!(" (of the {checked} oldest checked)") } else { String::new() };
+        return answer(ctx, &format!("No post in <#{forum}> older than {} waits for a reply{more}.", pretty(age)))
+            .await;
+    }
+    let pages = waiting.len().div_ceil(PER_PAGE);
+    let page = (page.unwrap_or(1) as usize).clamp(1, pages);
+    let lines: Vec<String> = waiting
+        .iter()
+        .enumerate()
+        .skip((page - 1) * PER_PAGE)
+        .take(PER_PAGE)
+        .map(|(i, t)| {
+            let waited = std::time::Duration::from_secs((now - t.id.created_at().unix_timestamp()).max(0) as u64);
+            format!("{}. <#{}>: {} (waiting {})", i + 1, t.id, super::send::escape(&t.name), pretty(waited))
+        })
+        .collect();
+    let head = format!(
+        "Posts in <#{forum}> older than {} with no reply but the asker's and mine, oldest first (page {page} of {pages}):",
+        pretty(age)
+    );
+    answer(ctx, &format!("{head}\n{}", lines.join("\n"))).await
+}
+
+/// A duration as people say it: "3h", "2d" (to the minute).
+fn pretty(d: std::time::Duration) -> String {
+    humantime::format_duration(std::time::Duration::from_secs(d.as_secs() / 60 * 60)).to_string()
+}
+
+async fn answer(ctx: super::Context<'_>, text: &str) -> Result<(), Error> {
+    ctx.send(Out::text(text).ephemeral().reply()).await?;
+    Ok(())
 }

@@ -31,8 +31,8 @@ use signpost::{
 use tokio::{sync::oneshot, task::JoinHandle};
 
 use crate::fake_discord::{
-    id_of, opt, opt_focused, FakeDiscord, InteractionRef, MessageRef, MessageSpec, Recorded, TestUser, Where,
-    APPLICATION_ID, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_USER_ID, TOKEN, WAIT,
+    id_of, opt, opt_channel, opt_focused, FakeDiscord, InteractionRef, MessageRef, MessageSpec, Recorded, TestUser,
+    Where, APPLICATION_ID, CHANNEL_ID, GUILD_ID, OTHER_CHANNEL_ID, OWNER_USER_ID, TOKEN, WAIT,
 };
 
 /// Discord's deadline for acknowledging an interaction; the bot should stay well under it.
@@ -645,7 +645,7 @@ const JSON_API_ID: &str = "json-api";
 
 /// The source of the command modules: `commands.rs`, and `settings.rs` for `/settings`.
 fn commands_source() -> String {
-    ["commands.rs", "settings.rs"]
+    ["commands.rs", "settings.rs", "solved.rs"]
         .iter()
         .map(|f| std::fs::read_to_string(format!("{}/src/discord/{f}", env!("CARGO_MANIFEST_DIR"))).unwrap())
         .collect::<Vec<_>>()
@@ -698,7 +698,7 @@ async fn check_registration(guild: bool) {
         sent.iter().map(|c| (c["name"].as_str().unwrap().to_string(), c["type"].as_u64().unwrap_or(1))).collect();
     names.sort();
     let mut expected: Vec<(String, u64)> =
-        ["ask", "compare", "decide", "faq", "framework", "reload", "settings", "solved"]
+        ["ask", "compare", "decide", "faq", "framework", "reload", "settings", "solved", "unsolved"]
             .iter()
             .map(|n| (n.to_string(), 1))
             .chain([("Ask Signpost".to_string(), 3)])
@@ -712,7 +712,7 @@ async fn check_registration(guild: bool) {
     }
 
     let documented = documented_commands();
-    assert_eq!(documented.len(), 8, "{documented:?}");
+    assert_eq!(documented.len(), 10, "{documented:?}");
     for (name, doc, menu) in documented {
         let c = sent.iter().find(|c| c["name"] == json!(name)).unwrap_or_else(|| panic!("{name} not registered"));
         if menu {
@@ -1257,6 +1257,42 @@ async fn a_forum_post_is_marked_solved_by_its_asker_or_a_moderator() {
     assert_eq!(votes, [signpost::learn::VoteValue::Helpful], "{:?}", store.votes);
 }
 
+/// `/unsolved` lists a help forum's posts, at least as old as asked, that only their asker (and the bot) wrote in,
+/// oldest first; a post someone else replied in is left out. Only the helper role and Manage Threads may.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsolved_lists_the_posts_only_their_asker_wrote_in() {
+    const MANAGE_THREADS: u64 = 1 << 34;
+    let w = World::new().await;
+    let forum = w.add_forum_channel("help-forum");
+    let _bot = start_bot(&w, &Settings { help_channels: true, extra_help: vec![forum], ..Settings::default() }).await;
+    let (waiting, _) = w.forum_post(forum, &alice(), "Is Flask faster than Django?", "Asking before I start.");
+    let (helped, _) = w.forum_post(forum, &alice(), "my deploy fails", "gunicorn exits at once");
+    w.message_create(helped, &bob(), "check the worker class in your config", &[], Some(GUILD_ID));
+    let (quiet, _) = w.forum_post(forum, &bob(), "css not loading", "static files 404 in production");
+    w.message_create(quiet, &bob(), "anyone?", &[], Some(GUILD_ID));
+    settle(&w).await;
+    let ask = |user: &TestUser| {
+        w.slash_in(
+            Where::Channel(CHANNEL_ID),
+            "unsolved",
+            json!([opt_channel("forum", forum), opt("older_than", "0s")]),
+            user,
+        )
+    };
+    assert_deferred_text(&w, &ask(&bob()), "is for the helper role and members with Manage Threads").await;
+    w.fake.set_member_permissions(bob().id, MANAGE_THREADS);
+    let text = assert_deferred_text(&w, &ask(&bob()), "oldest first").await;
+    let at = |id: u64| text.find(&format!("<#{id}>"));
+    assert!(at(waiting).is_some() && at(quiet).is_some(), "{text}");
+    assert!(at(waiting) < at(quiet), "oldest first: {text}");
+    assert_eq!(at(helped), None, "someone else replied there: {text}");
+    // Not a help forum: said so.
+    let other = w.add_forum_channel("showcase");
+    let i = w.slash("unsolved", json!([opt_channel("forum", other)]), &bob());
+    assert_deferred_text(&w, &i, "is not a help forum").await;
+    w.finish().await;
+}
+
 /// Once someone other than the asker writes in a help thread, a human helps: the bot steps back there (the
 /// helper's message and the asker's next question get no answer), and still answers a mention.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1270,6 +1306,9 @@ async fn the_bot_steps_back_once_a_human_helps_in_a_thread() {
 
     let helper =
         w.message_create(thread, &bob(), "is django more secure than flask? it has csrf built in", &[], Some(GUILD_ID));
+    // Messages are handled concurrently: the asker's next question comes once the helper's was read, as it would
+    // among people typing.
+    settle(&w).await;
     let again =
         w.message_create(thread, &alice(), "how does the orm compare between django and flask?", &[], Some(GUILD_ID));
     settle(&w).await;

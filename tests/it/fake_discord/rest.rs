@@ -258,6 +258,15 @@ fn route(st: &mut State, method: &str, path: &str, query: Option<&str>, body: Op
             let kind = if b.get("message_reference").is_some_and(|r| !r.is_null()) { 19 } else { 0 };
             Reply::ok(rest_view(create_message(st, c, b, kind, false)))
         }
+        ("GET", ["guilds", _, "threads", "active"]) => {
+            let threads: Vec<Value> = st
+                .channels
+                .values()
+                .filter(|c| c["thread_metadata"].is_object() && c["thread_metadata"]["archived"] != json!(true))
+                .cloned()
+                .collect();
+            Reply::ok(json!({"threads": threads, "members": [], "has_more": false}))
+        }
         ("GET", ["channels", c, "messages"]) => {
             let Some(c) = channel_or_404(st, c) else { return unknown_channel(path) };
             let limit = query_param(query, "limit").and_then(|l| l.parse().ok()).unwrap_or(50usize);
