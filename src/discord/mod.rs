@@ -14,6 +14,7 @@ mod commands;
 mod components;
 mod decision;
 mod feedback;
+mod forums;
 pub mod ids;
 mod messages;
 mod places;
@@ -588,6 +589,10 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
         serenity::FullEvent::MessageUpdate { event, .. } => messages::edited(ctx, bot, event).await,
         serenity::FullEvent::ThreadCreate { thread } => {
             bot.places.note(thread);
+            Ok(())
+        }
+        serenity::FullEvent::ThreadDelete { thread, .. } => {
+            forums::deleted(bot, thread.parent_id.get(), thread.id.get()).await;
             Ok(())
         }
         _ => Ok(()),

@@ -8,13 +8,13 @@ use poise::serenity_prelude as serenity;
 use serenity::{ComponentInteraction, Context, CreateInteractionResponse, Message};
 use tracing::{debug, info, warn};
 
-use super::{decision, places::Answered, record, render, render::Out, Bot, Error};
+use super::{decision, forums, places::Answered, record, render, render::Out, Bot, Error};
 use crate::{
     conversation::Turn,
     followup::Memory,
     learn::{Door, Outcome},
     reply::Answer,
-    route::{Notice, Plan},
+    route::{Addressed, Notice, Place, Plan},
     session::{Expect, Session, SessionKey},
 };
 
@@ -141,12 +141,24 @@ pub struct Carry<'a> {
 pub async fn carry_out(ctx: &Context, bot: &Bot, c: Carry<'_>, plan: Plan) -> Result<(), Error> {
     let guild = c.msg.guild_id.map(|g| g.get());
     let engine = bot.engine();
+    // A new post in a help forum: earlier posts like it, found before it joins the index.
+    let similar = match &c.answered.place {
+        Place::ForumPost { title } if c.answered.addressed == Addressed::No => {
+            forums::similar_posts(ctx, bot, c.msg, title).await
+        }
+        _ => None,
+    };
     match plan {
         Plan::Silent { question, answer } => {
             if let Some(answer) = answer {
                 bot.metrics.abstained("message");
                 debug!(channel = c.key.channel, confidence = answer.confidence, "not sure enough, staying silent");
                 record::log(bot, c.door, guild, c.key.user, &question, &answer, Outcome::Silent, None);
+            }
+            // Not sure of an answer, but earlier posts like this one may help.
+            if let Some(row) = similar.as_ref().and_then(|s| forums::row(s, guild)) {
+                let out = Out::text("Earlier posts like this one:").with_components(vec![row]);
+                reply(ctx, c.msg, &out).await?;
             }
             Ok(())
         }
@@ -165,6 +177,9 @@ pub async fn carry_out(ctx: &Context, bot: &Bot, c: Carry<'_>, plan: Plan) -> Re
                 record::outcome_of(&answer),
                 Some(&mut out),
             );
+            if let Some(row) = similar.as_ref().and_then(|s| forums::row(s, guild)) {
+                out.push_row(Some(row));
+            }
             // Kept while the reply is on its way: the next message of the conversation finds it.
             if c.remembers && c.memory.as_ref() != Some(&memory) {
                 remember(bot, c.key, memory);

@@ -54,6 +54,8 @@ pub async fn settings(
     #[description = "The forum tag Solved applies, by name (default: a tag called solved, resolved, answered or done)"]
     #[max_length = 20]
     solved_tag: Option<String>,
+    #[description = "Link similar earlier posts in help forums (keeps their titles and first lines; default on)"]
+    similar_posts: Option<bool>,
     #[description = "The role \"Still need help?\" pings"] helper_role: Option<serenity::RoleId>,
     #[description = "Remove the helper role (no \"Still need help?\" button)"] no_helper_role: Option<bool>,
     #[description = "Forget this server's settings: back to the bot's configuration"] reset: Option<bool>,
@@ -116,6 +118,10 @@ pub async fn settings(
         changes.push(format!("solved tag: {}", super::send::escape(&tag)));
         s.solved_tag = Some(tag);
     }
+    if let Some(on) = similar_posts {
+        s.similar_posts = (!on).then_some(false);
+        changes.push(format!("similar earlier posts: {}", if on { "on" } else { "off" }));
+    }
     if let Some(c) = confidence {
         if !(0.0..=1.0).contains(&c) {
             return say(ctx, "The confidence is a number from 0 to 1 (0.5 means: speak when at least 50% sure).").await;
@@ -169,7 +175,8 @@ pub async fn settings(
     say(
         ctx,
         &format!(
-            "{head}\n• Help channels and forums: {channels}\n• Confidence to speak there: {confidence}\n• Helper role: {role}\n• Solved tag: {tag}"
+            "{head}\n• Help channels and forums: {channels}\n• Confidence to speak there: {confidence}\n• Helper role: {role}\n• Solved tag: {tag}\n• Similar earlier posts: {}",
+            if s.similar_posts == Some(false) { "off" } else { "on" }
         ),
     )
     .await

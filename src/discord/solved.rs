@@ -107,6 +107,7 @@ async fn mark(
         warn!(thread = thread.get(), error = %e, "cannot tag the solved post");
         return Err("I could not update this post (do I have Manage Threads here?); nothing changed.".into());
     }
+    super::forums::solved(bot, parent.get(), thread.get()).await;
     info!(thread = thread.get(), tagged, "post marked solved");
     let tag_note = if tagged { " and tagged" } else { " (this forum has no solved tag to apply)" };
     Ok(format!("Marked solved{tag_note}; the post closes after a day without messages."))

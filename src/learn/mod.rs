@@ -23,6 +23,7 @@
 pub mod html;
 mod keys;
 mod log;
+pub mod posts;
 pub mod redb;
 pub mod report;
 pub mod rollup;
@@ -41,6 +42,7 @@ use tokio::sync::{mpsc, oneshot};
 pub use self::{
     keys::{period, LogKey, PeriodKey, MIN_LOG_KEY},
     log::{clean_text, keeps_text, Door, Outcome, Record, LOW_CONFIDENCE},
+    posts::Post,
     redb::RedbLearn,
     rollup::{DayAskers, DayCount},
     settings::{GuildSettings, HelpMode},
@@ -126,6 +128,16 @@ pub trait Learn: Send + Sync + 'static {
     fn end_cooldown(&self, _who: &str) -> Result<(), LearnError> {
         Ok(())
     }
+    /// Keeps a help forum's post (replacing the one of the same thread).
+    fn put_post(&self, post: &Post) -> Result<(), LearnError>;
+    /// The posts of one forum.
+    fn posts(&self, forum: u64) -> Result<Vec<Post>, LearnError>;
+    /// Marks the post of `thread` in `forum` solved; false when it is not kept.
+    fn post_solved(&self, forum: u64, thread: u64) -> Result<bool, LearnError>;
+    /// Forgets the post of `thread` in `forum` (its thread was deleted).
+    fn remove_post(&self, forum: u64, thread: u64) -> Result<(), LearnError>;
+    /// Forgets the posts posted before `before`; returns how many.
+    fn purge_posts(&self, before: u64) -> Result<usize, LearnError>;
 }
 
 /// What [`Learn::cooldown`] found.
@@ -358,7 +370,8 @@ impl Learning {
         };
         let dropped = self.store.drop_keys(drop_before)?;
         self.refresh_keys()?;
-        Ok(rows + dropped)
+        let posts = self.store.purge_posts(before)?;
+        Ok(rows + dropped + posts)
     }
 
     /// Purges every `period`, off the async workers, until dropped; at least twice per retention, so the next

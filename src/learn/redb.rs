@@ -14,7 +14,7 @@ use redb::{ConcurrencyMode, Database, ReadableDatabase, ReadableTable, TableDefi
 use super::{
     err, record_id,
     rollup::{day_of, first_day, parse_name, DAY},
-    DayAskers, DayCount, GuildSettings, Learn, LearnError, PeriodKey, Record, Snapshot, VoteRow, VoteValue,
+    DayAskers, DayCount, GuildSettings, Learn, LearnError, PeriodKey, Post, Record, Snapshot, VoteRow, VoteValue,
 };
 
 /// Before keys rotated: `hash-key` -> the one asker-hash key (dropped with the first [`Learn::drop_keys`]).
@@ -38,6 +38,8 @@ const VOTES: TableDefinition<(u64, &str), &[u8]> = TableDefinition::new("votes")
 const HELP: TableDefinition<u64, ()> = TableDefinition::new("help_pings");
 /// Guild id -> its settings as JSON.
 const SETTINGS: TableDefinition<u64, &[u8]> = TableDefinition::new("settings");
+/// Thread id -> a JSON [`Post`].
+const POSTS: TableDefinition<u64, &[u8]> = TableDefinition::new("posts_v1");
 
 /// The file's name under the data directory.
 pub const FILE: &str = "learn.redb";
@@ -100,6 +102,7 @@ impl RedbLearn {
         txn.open_table(VOTES).map_err(err)?;
         txn.open_table(HELP).map_err(err)?;
         txn.open_table(SETTINGS).map_err(err)?;
+        txn.open_table(POSTS).map_err(err)?;
         txn.commit().map_err(err)?;
         Ok(Self { db })
     }
@@ -411,6 +414,74 @@ impl Learn for RedbLearn {
         let txn = self.db.begin_write().map_err(err)?;
         txn.open_table(SETTINGS).map_err(err)?.insert(guild, json(settings)?.as_slice()).map_err(err)?;
         txn.commit().map_err(err)
+    }
+
+    fn put_post(&self, post: &Post) -> Result<(), LearnError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        txn.open_table(POSTS).map_err(err)?.insert(post.thread, json(post)?.as_slice()).map_err(err)?;
+        txn.commit().map_err(err)
+    }
+
+    fn posts(&self, forum: u64) -> Result<Vec<Post>, LearnError> {
+        let txn = self.db.begin_read().map_err(err)?;
+        let table = txn.open_table(POSTS).map_err(err)?;
+        let mut out = Vec::new();
+        for row in table.iter().map_err(err)? {
+            let (_, v) = row.map_err(err)?;
+            // A row this version cannot read is skipped.
+            if let Ok(p) = serde_json::from_slice::<Post>(v.value()) {
+                if p.forum == forum {
+                    out.push(p);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    fn post_solved(&self, forum: u64, thread: u64) -> Result<bool, LearnError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        let found = {
+            let mut table = txn.open_table(POSTS).map_err(err)?;
+            let post = table.get(thread).map_err(err)?.and_then(|v| serde_json::from_slice::<Post>(v.value()).ok());
+            match post {
+                Some(p) if p.forum == forum => {
+                    let solved = Post { solved: true, ..p };
+                    table.insert(thread, json(&solved)?.as_slice()).map_err(err)?;
+                    true
+                }
+                _ => false,
+            }
+        };
+        txn.commit().map_err(err)?;
+        Ok(found)
+    }
+
+    fn remove_post(&self, _forum: u64, thread: u64) -> Result<(), LearnError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        txn.open_table(POSTS).map_err(err)?.remove(thread).map_err(err)?;
+        txn.commit().map_err(err)
+    }
+
+    fn purge_posts(&self, before: u64) -> Result<usize, LearnError> {
+        let txn = self.db.begin_write().map_err(err)?;
+        let n = {
+            let mut table = txn.open_table(POSTS).map_err(err)?;
+            let old: Vec<u64> = table
+                .iter()
+                .map_err(err)?
+                .filter_map(|row| {
+                    let (k, v) = row.ok()?;
+                    let at = serde_json::from_slice::<Post>(v.value()).map_or(0, |p| p.at);
+                    (at < before).then(|| k.value())
+                })
+                .collect();
+            for thread in &old {
+                table.remove(*thread).map_err(err)?;
+            }
+            old.len()
+        };
+        txn.commit().map_err(err)?;
+        Ok(n)
     }
 }
 

@@ -22,6 +22,9 @@ pub struct GuildSettings {
     /// The name of the forum tag `Solved` applies; `None`: a tag called "solved", "resolved", "answered" or "done".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solved_tag: Option<String>,
+    /// Whether help forums' posts are kept to link similar earlier posts; `None`: yes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub similar_posts: Option<bool>,
 }
 
 /// How the bot behaves in one help channel or forum.

@@ -44,6 +44,7 @@ pub fn run(store: &dyn Learn) {
     purge(store);
     rollup_keeps_the_report(store);
     settings(store);
+    posts(store);
     assert!(store.claim_help(LATE_CLAIM).expect("claim"), "a claim past every purge, for `survives_reopening`");
 }
 
@@ -268,6 +269,7 @@ fn settings(store: &dyn Learn) {
         helper_role: Some(8),
         modes: [(6, HelpMode::Mention)].into(),
         solved_tag: Some("Fixed".into()),
+        similar_posts: Some(false),
     };
     store.put_settings(1, &s).expect("put");
     store.put_settings(2, &GuildSettings::default()).expect("put");
@@ -277,6 +279,28 @@ fn settings(store: &dyn Learn) {
     let mut all = store.all_settings().expect("all");
     all.sort_by_key(|(g, _)| *g);
     assert_eq!(all, vec![(1, t), (2, GuildSettings::default())]);
+}
+
+fn posts(store: &dyn Learn) {
+    use super::Post;
+    let post = |forum, thread, at| Post::new(1, forum, thread, "Is Flask faster?", "asking before I start", at);
+    assert!(store.posts(10).expect("posts").is_empty());
+    for (forum, thread, at) in [(10, 100, T0), (10, 101, T0 + DAY), (11, 102, T0 + DAY)] {
+        store.put_post(&post(forum, thread, at)).expect("put");
+    }
+    let mut ten = store.posts(10).expect("posts");
+    ten.sort_by_key(|p| p.thread);
+    assert_eq!(ten.iter().map(|p| p.thread).collect::<Vec<_>>(), [100, 101], "one forum's posts only");
+    assert!(store.post_solved(10, 101).expect("solved"));
+    assert!(!store.post_solved(10, 999).expect("solved"), "a post it does not keep");
+    assert!(!store.post_solved(11, 101).expect("solved"), "another forum's post");
+    let solved: Vec<u64> = store.posts(10).expect("posts").into_iter().filter(|p| p.solved).map(|p| p.thread).collect();
+    assert_eq!(solved, [101]);
+    store.remove_post(11, 102).expect("remove");
+    assert!(store.posts(11).expect("posts").is_empty(), "deleted with its thread");
+    assert_eq!(store.purge_posts(T0 + 1).expect("purge"), 1, "past the retention");
+    assert_eq!(store.posts(10).expect("posts").iter().map(|p| p.thread).collect::<Vec<_>>(), [101]);
+    assert_eq!(store.purge_posts(T0 + 1).expect("purge"), 0);
 }
 
 /// After [`run`] and reopening the same store: what it wrote is still there.

@@ -192,6 +192,12 @@ impl Matcher {
         Some(self.binding.step(step, read))
     }
 
+    /// A text in the matcher's own feature space (TF-IDF of its words and character n-grams, after cleaning,
+    /// typo repair and stemming), for comparing texts with each other.
+    pub fn text_vector(&self, text: &str) -> features::Sparse {
+        self.features.vectorize(&self.normalizer.read(text))
+    }
+
     /// Reads and classifies a message.
     pub fn match_message(&self, message: &str) -> Match {
         self.match_reading(&self.normalizer.read(message))

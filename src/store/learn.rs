@@ -34,7 +34,8 @@ use super::Redis;
 use crate::learn::{
     record_id,
     rollup::{day_of, first_day, parse_name},
-    Cooldown, DayAskers, DayCount, GuildSettings, Learn, LearnError, PeriodKey, Record, Snapshot, VoteRow, VoteValue,
+    Cooldown, DayAskers, DayCount, GuildSettings, Learn, LearnError, PeriodKey, Post, Record, Snapshot, VoteRow,
+    VoteValue,
 };
 
 /// How many ids one `HMGET` or `HDEL` carries.
@@ -393,6 +394,70 @@ impl Learn for RedisLearn {
                 .ignore()
                 .query::<()>(c)
         })
+    }
+
+    fn put_post(&self, post: &Post) -> Result<(), LearnError> {
+        let (k, forums) = (self.key(&format!("posts:{}", post.forum)), self.key("post-forums"));
+        let row = json(post)?;
+        self.run(|c| {
+            redis::pipe()
+                .atomic()
+                .cmd("HSET")
+                .arg(&k)
+                .arg(post.thread)
+                .arg(&row)
+                .ignore()
+                .cmd("SADD")
+                .arg(&forums)
+                .arg(post.forum)
+                .ignore()
+                .query::<()>(c)
+        })
+    }
+
+    fn posts(&self, forum: u64) -> Result<Vec<Post>, LearnError> {
+        let k = self.key(&format!("posts:{forum}"));
+        let all: Vec<Vec<u8>> = self.run(|c| redis::cmd("HVALS").arg(&k).query(c))?;
+        Ok(all.iter().filter_map(|b| serde_json::from_slice(b).ok()).collect())
+    }
+
+    fn post_solved(&self, forum: u64, thread: u64) -> Result<bool, LearnError> {
+        let k = self.key(&format!("posts:{forum}"));
+        // Read, change, write back unless the post changed in between (WATCH): two processes may both mark it.
+        self.run(|c| loop {
+            redis::cmd("WATCH").arg(&k).query::<()>(c)?;
+            let found: Option<Vec<u8>> = redis::cmd("HGET").arg(&k).arg(thread).query(c)?;
+            let Some(post) = found.and_then(|b| serde_json::from_slice::<Post>(&b).ok()) else {
+                redis::cmd("UNWATCH").query::<()>(c)?;
+                return Ok(false);
+            };
+            let row = serde_json::to_vec(&Post { solved: true, ..post }).expect("a post serialises");
+            let done: Option<()> =
+                redis::pipe().atomic().cmd("HSET").arg(&k).arg(thread).arg(&row).ignore().query(c)?;
+            if done.is_some() {
+                return Ok(true);
+            }
+        })
+    }
+
+    fn remove_post(&self, forum: u64, thread: u64) -> Result<(), LearnError> {
+        let k = self.key(&format!("posts:{forum}"));
+        self.run(|c| redis::cmd("HDEL").arg(&k).arg(thread).query::<()>(c))
+    }
+
+    fn purge_posts(&self, before: u64) -> Result<usize, LearnError> {
+        let forums: Vec<u64> = self.run(|c| redis::cmd("SMEMBERS").arg(self.key("post-forums")).query(c))?;
+        let mut n = 0;
+        for forum in forums {
+            let old: Vec<u64> = self.posts(forum)?.into_iter().filter(|p| p.at < before).map(|p| p.thread).collect();
+            if old.is_empty() {
+                continue;
+            }
+            let k = self.key(&format!("posts:{forum}"));
+            self.run(|c| redis::cmd("HDEL").arg(&k).arg(&old).query::<()>(c))?;
+            n += old.len();
+        }
+        Ok(n)
     }
 
     fn settings_version(&self) -> Result<u64, LearnError> {

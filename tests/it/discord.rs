@@ -1257,6 +1257,56 @@ async fn a_forum_post_is_marked_solved_by_its_asker_or_a_moderator() {
     assert_eq!(votes, [signpost::learn::VoteValue::Helpful], "{:?}", store.votes);
 }
 
+/// The first reply to a new forum post links up to three similar earlier posts of the same forum (solved ones
+/// first, marked) and offers to decide together; a post nobody answers with confidence still gets the links. A
+/// deleted post leaves the index; another forum's posts are never offered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
+    let w = World::new().await;
+    let (forum, _) = w.add_forum_channel_with_tags("help-forum", &["Solved"]);
+    let other = w.add_forum_channel("other-help");
+    let settings = Settings { help_channels: true, extra_help: vec![forum, other], learn: true, ..Settings::default() };
+    let _bot = start_bot(&w, &settings).await;
+    let post_and_reply = |forum: u64, title: &'static str, text: &'static str| {
+        let w = &w;
+        async move {
+            let mark = w.mark();
+            let (post, _) = w.forum_post(forum, &alice(), title, text);
+            let reply = w.wait_request_since(mark, |r| replies_to(r, post), WAIT).await;
+            (post, stored(w, response_id(&reply)))
+        }
+    };
+    let links = |msg: &Value| -> Vec<(String, String)> {
+        components(msg)
+            .into_iter()
+            .filter(|c| c["style"] == json!(5))
+            .map(|c| (c["label"].as_str().unwrap().to_string(), c["url"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    let url = |thread: u64| format!("https://discord.com/channels/{GUILD_ID}/{thread}");
+    let (first, reply) =
+        post_and_reply(forum, "Is Flask faster than Django?", "Asking before I start a project.").await;
+    assert!(links(&reply).is_empty(), "nothing earlier: {reply}");
+    let solved = custom_ids(&reply).into_iter().find(|c| c.starts_with("z:")).unwrap();
+    assert_deferred_text(&w, &w.click(&solved, id_of(&reply["id"]).unwrap(), &alice()), "Marked solved").await;
+    let (second, _) = post_and_reply(forum, "is flask faster than django for apis?", "which one is quicker?").await;
+    post_and_reply(other, "Is Flask faster than Django?", "same question, other forum").await;
+
+    let (_, reply) = post_and_reply(forum, "is flask really faster than django?", "speed matters for us").await;
+    let found = links(&reply);
+    assert_eq!(found.first(), Some(&("✓ Is Flask faster than Django?".to_string(), url(first))), "{found:?}");
+    assert!(found.iter().any(|(_, u)| *u == url(second)), "{found:?}");
+    assert!(found.len() <= 3 && found.iter().all(|(_, u)| u.contains(&GUILD_ID.to_string())), "{found:?}");
+    assert!(labels(&reply).iter().any(|l| l == "Decide together"), "{:?}", labels(&reply));
+
+    // Deleted: no longer offered.
+    w.fake.thread_delete(first);
+    settle(&w).await;
+    let (_, reply) = post_and_reply(forum, "flask or django, which is faster?", "speed question").await;
+    assert!(!links(&reply).iter().any(|(_, u)| *u == url(first)), "{:?}", links(&reply));
+    w.finish().await;
+}
+
 /// `/unsolved` lists a help forum's posts, at least as old as asked, that only their asker (and the bot) wrote in,
 /// oldest first; a post someone else replied in is left out. Only the helper role and Manage Threads may.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -474,6 +474,19 @@ impl FakeDiscord {
         (id, ids)
     }
 
+    /// Deletes thread `id` (THREAD_DELETE is dispatched, as Discord sends it: id, guild, parent and type).
+    pub fn thread_delete(&self, id: u64) {
+        let mut st = self.shared.lock();
+        let thread = st.channels.remove(&id).expect("a stored thread");
+        let event = serde_json::json!({
+            "id": thread["id"], "guild_id": thread["guild_id"], "parent_id": thread["parent_id"], "type": thread["type"],
+        });
+        model::check_dispatch("THREAD_DELETE", &event).unwrap_or_else(|e| panic!("{e}"));
+        st.dispatch("THREAD_DELETE", event);
+        drop(st);
+        self.shared.bump();
+    }
+
     /// Changes a stored channel (or thread) in place.
     pub fn channels_mut(&self, id: u64, change: impl FnOnce(&mut Value)) {
         change(self.shared.lock().channels.get_mut(&id).expect("a stored channel"));

@@ -1,0 +1,90 @@
+//! Help forums' posts as an index: each new post is kept (thread, title, the start of its starter message) in the
+//! learning store, so the first reply to a later post can link up to three similar earlier posts of the same forum,
+//! solved ones first (found with the matcher's own features, see `learn::posts`). A post is forgotten when its thread
+//! is deleted and after the retention; a server can switch the index off in `/settings`.
+
+use poise::serenity_prelude as serenity;
+use serenity::{ButtonStyle, Context, CreateActionRow, CreateButton, Message};
+use tracing::warn;
+
+use super::{decision::CLICK_PATIENCE, render, Bot};
+use crate::{
+    dialog::State,
+    learn::{posts, Post},
+};
+
+/// Similar posts linked from one reply.
+const MAX_SIMILAR: usize = 3;
+
+/// The earlier posts like the new post `msg` (titled `title`), and the post kept for later ones; `None` where no
+/// index is kept (no learning store, switched off, not in a forum).
+pub async fn similar_posts(ctx: &Context, bot: &Bot, msg: &Message, title: &str) -> Option<Vec<Post>> {
+    let learning = bot.learning()?.clone();
+    let guild = msg.guild_id?.get();
+    if bot.guild_settings(Some(guild)).similar_posts == Some(false) {
+        return None;
+    }
+    let forum = bot.places.info(ctx, msg.guild_id, msg.channel_id.get()).await?.parent?;
+    let post =
+        Post::new(guild, forum, msg.channel_id.get(), title, &msg.content, msg.timestamp.unix_timestamp() as u64);
+    let engine = bot.engine();
+    let title = title.to_string();
+    let found = learning
+        .within(CLICK_PATIENCE, move |l| {
+            let earlier = l.store().posts(forum)?;
+            let similar: Vec<Post> =
+                posts::similar(engine.matcher(), &title, forum, post.thread, &earlier, MAX_SIMILAR)
+                    .into_iter()
+                    .cloned()
+                    .collect();
+            l.store().put_post(&post)?;
+            Ok(similar)
+        })
+        .await;
+    match found {
+        Ok(similar) => Some(similar),
+        Err(e) => {
+            warn!(error = %e, "the forum index is unavailable");
+            None
+        }
+    }
+}
+
+/// The similar posts as link buttons (solved ones marked), and the offer to decide together; `None` when there
+/// is no similar post.
+pub fn row(similar: &[Post], guild: Option<u64>) -> Option<CreateActionRow> {
+    let guild = guild?;
+    if similar.is_empty() {
+        return None;
+    }
+    let mut buttons: Vec<CreateButton> = similar
+        .iter()
+        .map(|p| {
+            let label = if p.solved { format!("✓ {}", p.title) } else { p.title.clone() };
+            CreateButton::new_link(format!("https://discord.com/channels/{guild}/{}", p.thread))
+                .label(render::fit(&label, render::MAX_LABEL))
+        })
+        .collect();
+    buttons.push(
+        CreateButton::new(super::ids::ComponentId::NewDecision(State::new()).encode())
+            .label("Decide together")
+            .style(ButtonStyle::Secondary),
+    );
+    Some(CreateActionRow::Buttons(buttons))
+}
+
+/// A post is marked solved: its entry in the index says so (similar posts list it first).
+pub async fn solved(bot: &Bot, forum: u64, thread: u64) {
+    let Some(learning) = bot.learning() else { return };
+    if let Err(e) = learning.within(CLICK_PATIENCE, move |l| l.store().post_solved(forum, thread)).await {
+        warn!(error = %e, "cannot mark the post solved in the forum index");
+    }
+}
+
+/// A thread was deleted: its post leaves the index.
+pub async fn deleted(bot: &Bot, forum: u64, thread: u64) {
+    let Some(learning) = bot.learning() else { return };
+    if let Err(e) = learning.within(CLICK_PATIENCE, move |l| l.store().remove_post(forum, thread)).await {
+        warn!(error = %e, "cannot remove a deleted post from the forum index");
+    }
+}
