@@ -126,7 +126,8 @@ pub async fn handle(
         ComponentId::Vote { .. }
         | ComponentId::StillNeedHelp { .. }
         | ComponentId::Share { .. }
-        | ComponentId::Solved { .. } => Err(anyhow::anyhow!("a feedback click reached the component handler")),
+        | ComponentId::Solved { .. }
+        | ComponentId::SolvedBy => Err(anyhow::anyhow!("a feedback click reached the component handler")),
         ComponentId::FaqSelect { user, page } | ComponentId::FaqPage { user, page } if user != clicker => {
             let _ = page;
             respond(ctx, c, &Out::text("This list belongs to someone else: run `/faq` to browse your own.").ephemeral())

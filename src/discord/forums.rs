@@ -4,10 +4,13 @@
 //! is deleted and after the retention; a server can switch the index off in `/settings`.
 
 use poise::serenity_prelude as serenity;
-use serenity::{ButtonStyle, Context, CreateActionRow, CreateButton, Message};
+use serenity::{
+    ButtonStyle, Context, CreateActionRow, CreateButton, CreateSelectMenu, CreateSelectMenuKind,
+    CreateSelectMenuOption, Message,
+};
 use tracing::warn;
 
-use super::{decision::CLICK_PATIENCE, render, Bot};
+use super::{decision::CLICK_PATIENCE, ids::ComponentId, render, Bot};
 use crate::{
     dialog::State,
     learn::{posts, Post},
@@ -50,13 +53,10 @@ pub async fn similar_posts(ctx: &Context, bot: &Bot, msg: &Message, title: &str)
     }
 }
 
-/// The similar posts as link buttons (solved ones marked), and the offer to decide together; `None` when there
-/// is no similar post.
-pub fn row(similar: &[Post], guild: Option<u64>) -> Option<CreateActionRow> {
-    let guild = guild?;
-    if similar.is_empty() {
-        return None;
-    }
+/// The similar posts as link buttons (solved ones marked) with the offer to decide together, and a menu for the
+/// asker to say one of them solved it; empty when there is no similar post.
+pub fn rows(similar: &[Post], guild: Option<u64>) -> Vec<CreateActionRow> {
+    let Some(guild) = guild.filter(|_| !similar.is_empty()) else { return Vec::new() };
     let mut buttons: Vec<CreateButton> = similar
         .iter()
         .map(|p| {
@@ -66,17 +66,23 @@ pub fn row(similar: &[Post], guild: Option<u64>) -> Option<CreateActionRow> {
         })
         .collect();
     buttons.push(
-        CreateButton::new(super::ids::ComponentId::NewDecision(State::new()).encode())
+        CreateButton::new(ComponentId::NewDecision(State::new()).encode())
             .label("Decide together")
             .style(ButtonStyle::Secondary),
     );
-    Some(CreateActionRow::Buttons(buttons))
+    let options =
+        similar.iter().map(|p| CreateSelectMenuOption::new(render::fit(&p.title, 100), p.thread.to_string())).collect();
+    let menu = CreateSelectMenu::new(ComponentId::SolvedBy.encode(), CreateSelectMenuKind::String { options })
+        .placeholder("One of these solved it (asker)");
+    vec![CreateActionRow::Buttons(buttons), CreateActionRow::SelectMenu(menu)]
 }
 
-/// A post is marked solved: its entry in the index says so (similar posts list it first).
-pub async fn solved(bot: &Bot, forum: u64, thread: u64) {
+/// A post is marked solved (by an answer's label, or `post:<thread>`): its entry in the index says so (similar
+/// posts list it first, and `report` counts it).
+pub async fn solved(bot: &Bot, forum: u64, thread: u64, by: Option<String>) {
     let Some(learning) = bot.learning() else { return };
-    if let Err(e) = learning.within(CLICK_PATIENCE, move |l| l.store().post_solved(forum, thread)).await {
+    let solved = move |l: &crate::learn::Learning| l.store().post_solved(forum, thread, by.as_deref());
+    if let Err(e) = learning.within(CLICK_PATIENCE, solved).await {
         warn!(error = %e, "cannot mark the post solved in the forum index");
     }
 }

@@ -70,6 +70,8 @@ pub enum ComponentId {
     },
     /// A choice of a question back (`clarify`): answers it, and labels the question with the choice.
     Pick(String),
+    /// "One of these solved it" on the similar posts linked from a help forum's post (the value is the thread).
+    SolvedBy,
     /// `Solved` on the answer (record, label) to a help forum's post.
     Solved {
         record: u64,
@@ -107,6 +109,7 @@ impl ComponentId {
             ComponentId::NewDecision(state) => format!("n:{state}"),
             ComponentId::Suggestion(s) => format!("a:{s}"),
             ComponentId::Pick(s) => format!("q:{s}"),
+            ComponentId::SolvedBy => "y".into(),
             ComponentId::FaqSelect { user, page } => format!("f:{user}:{page}"),
             ComponentId::FaqPage { user, page } => format!("f:{user}:p{page}"),
             ComponentId::Vote { record, value, label } => {
@@ -128,6 +131,7 @@ impl ComponentId {
         let small = |s: &str| u32::from_str_radix(s, 36).map_err(|_| BadId);
         match parts.as_slice() {
             ["n"] => Ok(ComponentId::NewDecision(State::new())),
+            ["y"] => Ok(ComponentId::SolvedBy),
             ["n", rest @ ..] => Ok(ComponentId::NewDecision(rest.join(":").parse().map_err(|_| BadId)?)),
             ["a", rest @ ..] if !rest.is_empty() => Ok(ComponentId::Suggestion(rest.join(":"))),
             ["q", rest @ ..] if is_choice(&rest.join(":")) => Ok(ComponentId::Pick(rest.join(":"))),
@@ -249,6 +253,7 @@ mod tests {
             ComponentId::NewDecision("2:0-1r.6-3r.8-3r.7-2r.5-3r.4-3r.3-4r.2-3r.1-4r".parse().unwrap()),
             ComponentId::Suggestion("compare:rest-api".into()),
             ComponentId::Pick("faq:which-is-better".into()),
+            ComponentId::SolvedBy,
             ComponentId::FaqSelect { user: 5, page: 2 },
             ComponentId::FaqPage { user: 5, page: 1 },
             ComponentId::Vote {

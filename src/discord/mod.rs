@@ -582,6 +582,7 @@ async fn handle_event(ctx: &serenity::Context, event: &serenity::FullEvent, bot:
         serenity::FullEvent::InteractionCreate { interaction: serenity::Interaction::Component(c) } => {
             match ids::ComponentId::parse(&c.data.custom_id) {
                 Ok(ids::ComponentId::Solved { record, label }) => solved::clicked(ctx, bot, c, record, label).await,
+                Ok(ids::ComponentId::SolvedBy) => solved::by_similar(ctx, bot, c).await,
                 Ok(id) if feedback::handles(&id) => feedback::handle(ctx, bot, c, id).await,
                 id => components::handle(ctx, bot, c, id).await,
             }

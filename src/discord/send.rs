@@ -156,9 +156,9 @@ pub async fn carry_out(ctx: &Context, bot: &Bot, c: Carry<'_>, plan: Plan) -> Re
                 record::log(bot, c.door, guild, c.key.user, &question, &answer, Outcome::Silent, None);
             }
             // Not sure of an answer, but earlier posts like this one may help.
-            if let Some(row) = similar.as_ref().and_then(|s| forums::row(s, guild)) {
-                let out = Out::text("Earlier posts like this one:").with_components(vec![row]);
-                reply(ctx, c.msg, &out).await?;
+            let rows = similar.as_deref().map(|s| forums::rows(s, guild)).unwrap_or_default();
+            if !rows.is_empty() {
+                reply(ctx, c.msg, &Out::text("Earlier posts like this one:").with_components(rows)).await?;
             }
             Ok(())
         }
@@ -177,7 +177,7 @@ pub async fn carry_out(ctx: &Context, bot: &Bot, c: Carry<'_>, plan: Plan) -> Re
                 record::outcome_of(&answer),
                 Some(&mut out),
             );
-            if let Some(row) = similar.as_ref().and_then(|s| forums::row(s, guild)) {
+            for row in similar.as_deref().map(|s| forums::rows(s, guild)).unwrap_or_default() {
                 out.push_row(Some(row));
             }
             // Kept while the reply is on its way: the next message of the conversation finds it.

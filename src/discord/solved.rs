@@ -32,7 +32,7 @@ pub async fn clicked(
     c.defer_ephemeral(&ctx.http).await?;
     let perms = c.member.as_ref().and_then(|m| m.permissions);
     let guild = c.guild_id.map(|g| g.get());
-    let text = match mark(ctx, bot, guild, c.channel_id, c.user.id.get(), perms).await {
+    let text = match mark(ctx, bot, guild, c.channel_id, c.user.id.get(), perms, Some(label.clone())).await {
         Ok(text) => {
             vote_helpful(bot, record, &label, c.user.id.get()).await;
             text
@@ -52,10 +52,8 @@ pub async fn solved(ctx: super::Context<'_>) -> Result<(), Error> {
         super::Context::Prefix(_) => None,
     };
     let guild = ctx.guild_id().map(|g| g.get());
-    let text =
-        match mark(ctx.serenity_context(), ctx.data(), guild, ctx.channel_id(), ctx.author().id.get(), perms).await {
-            Ok(text) | Err(text) => text,
-        };
+    let marked = mark(ctx.serenity_context(), ctx.data(), guild, ctx.channel_id(), ctx.author().id.get(), perms, None);
+    let (Ok(text) | Err(text)) = marked.await;
     ctx.send(Out::text(text).ephemeral().reply()).await?;
     Ok(())
 }
@@ -68,6 +66,7 @@ async fn mark(
     thread: ChannelId,
     user: u64,
     perms: Option<Permissions>,
+    by: Option<String>,
 ) -> Result<String, String> {
     let not_a_post = || "`Solved` works in a post of a help forum.".to_string();
     let post = match ctx.http.get_channel(thread).await {
@@ -107,7 +106,7 @@ async fn mark(
         warn!(thread = thread.get(), error = %e, "cannot tag the solved post");
         return Err("I could not update this post (do I have Manage Threads here?); nothing changed.".into());
     }
-    super::forums::solved(bot, parent.get(), thread.get()).await;
+    super::forums::solved(bot, parent.get(), thread.get(), by).await;
     info!(thread = thread.get(), tagged, "post marked solved");
     let tag_note = if tagged { " and tagged" } else { " (this forum has no solved tag to apply)" };
     Ok(format!("Marked solved{tag_note}; the post closes after a day without messages."))
@@ -140,6 +139,29 @@ async fn vote_helpful(bot: &Bot, record: u64, label: &str, user: u64) {
 const PER_PAGE: usize = 10;
 /// Posts whose messages are read at most, per `/unsolved` (one request each).
 const MAX_CHECKED: usize = 50;
+
+/// "One of these solved it": the asker picked a similar earlier post as what solved theirs.
+pub async fn by_similar(ctx: &Context, bot: &Bot, c: &ComponentInteraction) -> Result<(), Error> {
+    c.defer_ephemeral(&ctx.http).await?;
+    let chosen = match &c.data.kind {
+        serenity::ComponentInteractionDataKind::StringSelect { values } => {
+            values.first().and_then(|v| v.parse::<u64>().ok())
+        }
+        _ => None,
+    };
+    let text = match chosen {
+        None => "That choice is not one of the posts.".to_string(),
+        Some(post) => {
+            let perms = c.member.as_ref().and_then(|m| m.permissions);
+            let guild = c.guild_id.map(|g| g.get());
+            let by = Some(format!("post:{post}"));
+            let (Ok(text) | Err(text)) = mark(ctx, bot, guild, c.channel_id, c.user.id.get(), perms, by).await;
+            text
+        }
+    };
+    c.edit_response(&ctx.http, Out::text(text).edit()).await?;
+    Ok(())
+}
 
 /// List a help forum's posts that only the asker (and the bot) wrote in (helper role or Manage Threads)
 #[poise::command(slash_command, guild_only)]

@@ -79,6 +79,9 @@ pub struct Snapshot {
     /// The distinct askers of each day in `rolled` (the whole day's, held records included), ordered by day.
     #[serde(default)]
     pub rolled_askers: Vec<DayAskers>,
+    /// The help forums' posts seen at or after `since`.
+    #[serde(default)]
+    pub posts: Vec<Post>,
 }
 
 /// Where votes, the question log and server settings live. Every method is blocking; [`Learning`] runs them off the
@@ -132,8 +135,8 @@ pub trait Learn: Send + Sync + 'static {
     fn put_post(&self, post: &Post) -> Result<(), LearnError>;
     /// The posts of one forum.
     fn posts(&self, forum: u64) -> Result<Vec<Post>, LearnError>;
-    /// Marks the post of `thread` in `forum` solved; false when it is not kept.
-    fn post_solved(&self, forum: u64, thread: u64) -> Result<bool, LearnError>;
+    /// Marks the post of `thread` in `forum` solved, by `by` (see [`Post::solved_by`]); false when it is not kept.
+    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError>;
     /// Forgets the post of `thread` in `forum` (its thread was deleted).
     fn remove_post(&self, forum: u64, thread: u64) -> Result<(), LearnError>;
     /// Forgets the posts posted before `before`; returns how many.

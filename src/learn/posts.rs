@@ -21,6 +21,10 @@ pub struct Post {
     pub at: u64,
     #[serde(default)]
     pub solved: bool,
+    /// What solved it: the label of the bot's answer (`faq:<id>`, ...), or `post:<thread>` for a similar earlier
+    /// post; `None` when `/solved` was used.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub solved_by: Option<String>,
 }
 
 /// How much of a starter message is kept.
@@ -35,7 +39,7 @@ pub const MIN_SIMILARITY: f32 = 0.3;
 impl Post {
     pub fn new(guild: u64, forum: u64, thread: u64, title: &str, text: &str, at: u64) -> Self {
         let start: String = super::clean_text(text).chars().take(START_CHARS).collect();
-        Self { guild, forum, thread, title: super::clean_text(title), start, at, solved: false }
+        Self { guild, forum, thread, title: super::clean_text(title), start, at, solved: false, solved_by: None }
     }
 }
 

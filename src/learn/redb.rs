@@ -146,7 +146,19 @@ fn snapshot_of(db: &impl ReadableDatabase, since: u64, now: u64) -> Result<Snaps
             vs.push(v);
         }
     }
-    Ok(Snapshot { since, now, records, votes: vs, rolled, rolled_askers })
+    // A store written before the forum index has no such table: no posts.
+    let mut posts = Vec::new();
+    if let Ok(table) = txn.open_table(POSTS) {
+        for row in table.iter().map_err(err)? {
+            let (_, v) = row.map_err(err)?;
+            if let Ok(p) = serde_json::from_slice::<Post>(v.value()) {
+                if p.at >= since {
+                    posts.push(p);
+                }
+            }
+        }
+    }
+    Ok(Snapshot { since, now, records, votes: vs, rolled, rolled_askers, posts })
 }
 
 /// A table of `txn`, or `None` where a file written by an older version has none yet (the report opens files
@@ -438,14 +450,14 @@ impl Learn for RedbLearn {
         Ok(out)
     }
 
-    fn post_solved(&self, forum: u64, thread: u64) -> Result<bool, LearnError> {
+    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError> {
         let txn = self.db.begin_write().map_err(err)?;
         let found = {
             let mut table = txn.open_table(POSTS).map_err(err)?;
             let post = table.get(thread).map_err(err)?.and_then(|v| serde_json::from_slice::<Post>(v.value()).ok());
             match post {
                 Some(p) if p.forum == forum => {
-                    let solved = Post { solved: true, ..p };
+                    let solved = Post { solved: true, solved_by: by.map(str::to_string), ..p };
                     table.insert(thread, json(&solved)?.as_slice()).map_err(err)?;
                     true
                 }

@@ -42,6 +42,8 @@ pub struct Report {
     pub unanswered: Vec<Unanswered>,
     /// Questions labelled by a click on a question back: the entry picked and the question's wordings.
     pub picked: Vec<Picked>,
+    /// The help forums' posts seen in the period, and how many were marked solved, by what.
+    pub forum_posts: ForumPosts,
     /// Answered, but with low confidence or voted Not helpful: texts kept, merged like the unanswered ones.
     pub doubtful: Vec<Unanswered>,
     pub votes: Vec<EntryVotes>,
@@ -51,6 +53,31 @@ pub struct Report {
 }
 
 /// One question the bot could not answer, with how many near-duplicates were merged into it.
+/// Help forums' posts in a period.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct ForumPosts {
+    pub seen: usize,
+    pub solved: usize,
+    /// What solved them: an answer's label, `a similar post`, or `/solved`.
+    pub solved_by: BTreeMap<String, usize>,
+}
+
+impl ForumPosts {
+    fn of(posts: &[super::Post]) -> Self {
+        let mut out = ForumPosts { seen: posts.len(), ..Self::default() };
+        for p in posts.iter().filter(|p| p.solved) {
+            out.solved += 1;
+            let by = match p.solved_by.as_deref() {
+                Some(b) if b.starts_with("post:") => "a similar post".to_string(),
+                Some(b) => b.to_string(),
+                None => "/solved".to_string(),
+            };
+            *out.solved_by.entry(by).or_insert(0) += 1;
+        }
+        out
+    }
+}
+
 /// A question its asker labelled by picking an entry on a question back (`clarify`).
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Picked {
@@ -215,6 +242,7 @@ impl Report {
             unanswered: merge(&unanswered_texts).into_iter().take(TOP_UNANSWERED).collect(),
             doubtful: merge(&doubtful_texts).into_iter().take(TOP_UNANSWERED).collect(),
             picked: picked(&picks),
+            forum_posts: ForumPosts::of(&s.posts),
             votes,
             unused,
             days,
@@ -272,6 +300,16 @@ impl Report {
         };
         list(&mut o, "Questions it could not answer (near-duplicates merged):", &self.unanswered);
         list(&mut o, "Answered with low confidence or voted Not helpful:", &self.doubtful);
+        if self.forum_posts.seen > 0 {
+            let by: Vec<String> = self.forum_posts.solved_by.iter().map(|(k, n)| format!("{k} {n}")).collect();
+            let _ = writeln!(
+                o,
+                "\nHelp forum posts: {} seen, {} marked solved{}",
+                self.forum_posts.seen,
+                self.forum_posts.solved,
+                if by.is_empty() { String::new() } else { format!(" (by {})", by.join(" · ")) }
+            );
+        }
         if !self.picked.is_empty() {
             let _ =
                 writeln!(o, "\nPicked by the asker on a question back (labelled examples; `--examples` writes them):");

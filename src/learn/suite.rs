@@ -291,11 +291,18 @@ fn posts(store: &dyn Learn) {
     let mut ten = store.posts(10).expect("posts");
     ten.sort_by_key(|p| p.thread);
     assert_eq!(ten.iter().map(|p| p.thread).collect::<Vec<_>>(), [100, 101], "one forum's posts only");
-    assert!(store.post_solved(10, 101).expect("solved"));
-    assert!(!store.post_solved(10, 999).expect("solved"), "a post it does not keep");
-    assert!(!store.post_solved(11, 101).expect("solved"), "another forum's post");
-    let solved: Vec<u64> = store.posts(10).expect("posts").into_iter().filter(|p| p.solved).map(|p| p.thread).collect();
-    assert_eq!(solved, [101]);
+    assert!(store.post_solved(10, 101, Some("faq:is-flask-faster")).expect("solved"));
+    assert!(!store.post_solved(10, 999, None).expect("solved"), "a post it does not keep");
+    assert!(!store.post_solved(11, 101, None).expect("solved"), "another forum's post");
+    let solved: Vec<(u64, Option<String>)> =
+        store.posts(10).expect("posts").into_iter().filter(|p| p.solved).map(|p| (p.thread, p.solved_by)).collect();
+    assert_eq!(solved, [(101, Some("faq:is-flask-faster".to_string()))]);
+    let seen = store.snapshot(T0 + 1, T0 + 2 * DAY).expect("snapshot").posts;
+    assert_eq!(
+        seen.iter().map(|p| p.thread).collect::<std::collections::BTreeSet<_>>(),
+        std::collections::BTreeSet::from([101, 102]),
+        "since"
+    );
     store.remove_post(11, 102).expect("remove");
     assert!(store.posts(11).expect("posts").is_empty(), "deleted with its thread");
     assert_eq!(store.purge_posts(T0 + 1).expect("purge"), 1, "past the retention");

@@ -348,7 +348,12 @@ impl Learn for RedisLearn {
             vs.extend(found.into_iter().flatten().filter_map(|b| serde_json::from_slice::<VoteRow>(&b).ok()));
         }
         let (rolled, rolled_askers) = self.rolled_since(since)?;
-        Ok(Snapshot { since, now, records, votes: vs, rolled, rolled_askers })
+        let forums: Vec<u64> = self.run(|c| redis::cmd("SMEMBERS").arg(self.key("post-forums")).query(c))?;
+        let mut posts = Vec::new();
+        for forum in forums {
+            posts.extend(self.posts(forum)?.into_iter().filter(|p| p.at >= since));
+        }
+        Ok(Snapshot { since, now, records, votes: vs, rolled, rolled_askers, posts })
     }
 
     fn purge(&self, before: u64, batch: usize) -> Result<usize, LearnError> {
@@ -421,7 +426,7 @@ impl Learn for RedisLearn {
         Ok(all.iter().filter_map(|b| serde_json::from_slice(b).ok()).collect())
     }
 
-    fn post_solved(&self, forum: u64, thread: u64) -> Result<bool, LearnError> {
+    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError> {
         let k = self.key(&format!("posts:{forum}"));
         // Read, change, write back unless the post changed in between (WATCH): two processes may both mark it.
         self.run(|c| loop {
@@ -431,7 +436,8 @@ impl Learn for RedisLearn {
                 redis::cmd("UNWATCH").query::<()>(c)?;
                 return Ok(false);
             };
-            let row = serde_json::to_vec(&Post { solved: true, ..post }).expect("a post serialises");
+            let solved = Post { solved: true, solved_by: by.map(str::to_string), ..post };
+            let row = serde_json::to_vec(&solved).expect("a post serialises");
             let done: Option<()> =
                 redis::pipe().atomic().cmd("HSET").arg(&k).arg(thread).arg(&row).ignore().query(c)?;
             if done.is_some() {

@@ -1266,7 +1266,7 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     let (forum, _) = w.add_forum_channel_with_tags("help-forum", &["Solved"]);
     let other = w.add_forum_channel("other-help");
     let settings = Settings { help_channels: true, extra_help: vec![forum, other], learn: true, ..Settings::default() };
-    let _bot = start_bot(&w, &settings).await;
+    let bot = start_bot(&w, &settings).await;
     let post_and_reply = |forum: u64, title: &'static str, text: &'static str| {
         let w = &w;
         async move {
@@ -1298,6 +1298,11 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     assert!(found.iter().any(|(_, u)| *u == url(second)), "{found:?}");
     assert!(found.len() <= 3 && found.iter().all(|(_, u)| u.contains(&GUILD_ID.to_string())), "{found:?}");
     assert!(labels(&reply).iter().any(|l| l == "Decide together"), "{:?}", labels(&reply));
+    // The asker says the first one solved theirs: marked solved, by that post.
+    let third = model_thread_of(&reply);
+    let i = w.select("y", &[&first.to_string()], id_of(&reply["id"]).unwrap(), &alice());
+    assert_deferred_text(&w, &i, "Marked solved").await;
+    assert_eq!(w.fake.channel(third).unwrap()["thread_metadata"]["auto_archive_duration"], json!(1440));
 
     // Deleted: no longer offered.
     w.fake.thread_delete(first);
@@ -1305,6 +1310,22 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     let (_, reply) = post_and_reply(forum, "flask or django, which is faster?", "speed question").await;
     assert!(!links(&reply).iter().any(|(_, u)| *u == url(first)), "{:?}", links(&reply));
     w.finish().await;
+    // The report counts the posts seen and what solved them.
+    bot.stop(&w.fake).await;
+    let store = signpost::learn::redb::read(&w.data_dir(), 0, u64::MAX >> 20).expect("learn.redb");
+    let report = signpost::learn::report::Report::build(&store, engine_for_report().kb());
+    assert_eq!(report.forum_posts.seen, 4, "{:?}", report.forum_posts);
+    assert_eq!(report.forum_posts.solved, 1, "the first post was deleted: {:?}", report.forum_posts);
+    assert_eq!(report.forum_posts.solved_by, [("a similar post".to_string(), 1)].into(), "{:?}", report.forum_posts);
+}
+
+fn engine_for_report() -> signpost::Engine {
+    signpost::Engine::load(None).expect("built-in knowledge")
+}
+
+/// The thread a reply was posted in.
+fn model_thread_of(msg: &Value) -> u64 {
+    id_of(&msg["channel_id"]).unwrap()
 }
 
 /// `/unsolved` lists a help forum's posts, at least as old as asked, that only their asker (and the bot) wrote in,
