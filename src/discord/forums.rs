@@ -19,17 +19,18 @@ use crate::{
 /// Similar posts linked from one reply.
 const MAX_SIMILAR: usize = 3;
 
-/// The earlier posts like the new post `msg` (titled `title`), and the post kept for later ones; `None` where no
-/// index is kept (no learning store, switched off, not in a forum).
-pub async fn similar_posts(ctx: &Context, bot: &Bot, msg: &Message, title: &str) -> Option<Vec<Post>> {
+/// The earlier posts like the new post `msg` (titled `title`), and the post kept for later ones (`answered`: the
+/// bot's reply answers it); `None` where no index is kept (no learning store, switched off, not in a forum).
+pub async fn similar_posts(ctx: &Context, bot: &Bot, msg: &Message, title: &str, answered: bool) -> Option<Vec<Post>> {
     let learning = bot.learning()?.clone();
     let guild = msg.guild_id?.get();
     if bot.guild_settings(Some(guild)).similar_posts == Some(false) {
         return None;
     }
     let forum = bot.places.info(ctx, msg.guild_id, msg.channel_id.get()).await?.parent?;
-    let post =
+    let mut post =
         Post::new(guild, forum, msg.channel_id.get(), title, &msg.content, msg.timestamp.unix_timestamp() as u64);
+    post.bot_answered = answered;
     let engine = bot.engine();
     let title = title.to_string();
     let found = learning
@@ -85,6 +86,17 @@ pub async fn solved(bot: &Bot, forum: u64, thread: u64, by: Option<String>) {
     if let Err(e) = learning.within(CLICK_PATIENCE, solved).await {
         warn!(error = %e, "cannot mark the post solved in the forum index");
     }
+}
+
+/// Someone other than the asker wrote in a post for the first time: noted in the index, in the background (the
+/// message is routed without waiting for it).
+pub fn replied(bot: &Bot, forum: u64, thread: u64) {
+    let Some(learning) = bot.learning().cloned() else { return };
+    tokio::spawn(async move {
+        if let Err(e) = learning.within(CLICK_PATIENCE, move |l| l.store().post_replied(forum, thread)).await {
+            warn!(error = %e, "cannot note a human reply in the forum index");
+        }
+    });
 }
 
 /// A thread was deleted: its post leaves the index.

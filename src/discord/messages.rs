@@ -176,10 +176,10 @@ async fn help_place(ctx: &Context, bot: &Bot, msg: &Message) -> (Place, bool) {
     // Someone other than the asker writes in the asker's thread: a human helps, the bot steps back. A thread the
     // bot opened (a decision) has no asker but the user it was opened for.
     let me = ctx.cache.current_user().id.get();
-    if info.owner.is_some_and(|o| o != msg.author.id.get() && o != me) {
-        bot.places.human_helps(channel);
-    }
     let forum = bot.places.info(ctx, msg.guild_id, parent).await.is_some_and(|p| p.is_forum());
+    if info.owner.is_some_and(|o| o != msg.author.id.get() && o != me) && bot.places.human_helps(channel) && forum {
+        super::forums::replied(bot, parent, channel);
+    }
     let place = match () {
         // A forum post's starter message has the post's (the thread's) id.
         _ if forum && msg.id.get() == channel => Place::ForumPost { title: info.name },

@@ -135,9 +135,14 @@ impl Places {
         lock(&self.answers).insert(question, answered);
     }
 
-    /// Notes that a human other than the asker wrote in `thread`: the bot steps back there.
-    pub fn human_helps(&self, thread: u64) {
-        lock(&self.helped).insert(thread, ());
+    /// Notes that a human other than the asker wrote in `thread`: the bot steps back there. True the first time.
+    pub fn human_helps(&self, thread: u64) -> bool {
+        let mut helped = lock(&self.helped);
+        if helped.get(thread).is_some() {
+            return false;
+        }
+        helped.insert(thread, ());
+        true
     }
 
     /// Whether a human other than the asker has written in `thread` (since the bot started).

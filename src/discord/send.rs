@@ -144,7 +144,7 @@ pub async fn carry_out(ctx: &Context, bot: &Bot, c: Carry<'_>, plan: Plan) -> Re
     // A new post in a help forum: earlier posts like it, found before it joins the index.
     let similar = match &c.answered.place {
         Place::ForumPost { title } if c.answered.addressed == Addressed::No => {
-            forums::similar_posts(ctx, bot, c.msg, title).await
+            forums::similar_posts(ctx, bot, c.msg, title, matches!(plan, Plan::Answer { .. })).await
         }
         _ => None,
     };

@@ -135,8 +135,19 @@ pub trait Learn: Send + Sync + 'static {
     fn put_post(&self, post: &Post) -> Result<(), LearnError>;
     /// The posts of one forum.
     fn posts(&self, forum: u64) -> Result<Vec<Post>, LearnError>;
+    /// Changes the post of `thread` in `forum` with `change` (atomically); false when it is not kept.
+    fn modify_post(&self, forum: u64, thread: u64, change: &dyn Fn(&mut Post)) -> Result<bool, LearnError>;
     /// Marks the post of `thread` in `forum` solved, by `by` (see [`Post::solved_by`]); false when it is not kept.
-    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError>;
+    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError> {
+        self.modify_post(forum, thread, &|p| {
+            p.solved = true;
+            p.solved_by = by.map(str::to_string);
+        })
+    }
+    /// Notes that someone other than the asker wrote in the post; false when it is not kept.
+    fn post_replied(&self, forum: u64, thread: u64) -> Result<bool, LearnError> {
+        self.modify_post(forum, thread, &|p| p.human_replied = true)
+    }
     /// Forgets the post of `thread` in `forum` (its thread was deleted).
     fn remove_post(&self, forum: u64, thread: u64) -> Result<(), LearnError>;
     /// Forgets the posts posted before `before`; returns how many.

@@ -25,6 +25,12 @@ pub struct Post {
     /// post; `None` when `/solved` was used.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub solved_by: Option<String>,
+    /// The bot's first reply answered it (not only linked similar posts).
+    #[serde(default)]
+    pub bot_answered: bool,
+    /// Someone other than the asker (and the bot) wrote in it.
+    #[serde(default)]
+    pub human_replied: bool,
 }
 
 /// How much of a starter message is kept.
@@ -39,7 +45,18 @@ pub const MIN_SIMILARITY: f32 = 0.3;
 impl Post {
     pub fn new(guild: u64, forum: u64, thread: u64, title: &str, text: &str, at: u64) -> Self {
         let start: String = super::clean_text(text).chars().take(START_CHARS).collect();
-        Self { guild, forum, thread, title: super::clean_text(title), start, at, solved: false, solved_by: None }
+        Self {
+            guild,
+            forum,
+            thread,
+            title: super::clean_text(title),
+            start,
+            at,
+            solved: false,
+            solved_by: None,
+            bot_answered: false,
+            human_replied: false,
+        }
     }
 }
 

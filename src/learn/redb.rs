@@ -450,15 +450,15 @@ impl Learn for RedbLearn {
         Ok(out)
     }
 
-    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError> {
+    fn modify_post(&self, forum: u64, thread: u64, change: &dyn Fn(&mut Post)) -> Result<bool, LearnError> {
         let txn = self.db.begin_write().map_err(err)?;
         let found = {
             let mut table = txn.open_table(POSTS).map_err(err)?;
             let post = table.get(thread).map_err(err)?.and_then(|v| serde_json::from_slice::<Post>(v.value()).ok());
             match post {
-                Some(p) if p.forum == forum => {
-                    let solved = Post { solved: true, solved_by: by.map(str::to_string), ..p };
-                    table.insert(thread, json(&solved)?.as_slice()).map_err(err)?;
+                Some(mut p) if p.forum == forum => {
+                    change(&mut p);
+                    table.insert(thread, json(&p)?.as_slice()).map_err(err)?;
                     true
                 }
                 _ => false,

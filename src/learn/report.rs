@@ -57,6 +57,10 @@ pub struct Report {
 #[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct ForumPosts {
     pub seen: usize,
+    /// Answered by the bot's first reply; replied to by someone other than the asker; neither.
+    pub answered_by_bot: usize,
+    pub answered_by_human: usize,
+    pub unanswered: usize,
     pub solved: usize,
     /// What solved them: an answer's label, `a similar post`, or `/solved`.
     pub solved_by: BTreeMap<String, usize>,
@@ -65,6 +69,11 @@ pub struct ForumPosts {
 impl ForumPosts {
     fn of(posts: &[super::Post]) -> Self {
         let mut out = ForumPosts { seen: posts.len(), ..Self::default() };
+        for p in posts {
+            out.answered_by_bot += usize::from(p.bot_answered);
+            out.answered_by_human += usize::from(p.human_replied);
+            out.unanswered += usize::from(!p.bot_answered && !p.human_replied);
+        }
         for p in posts.iter().filter(|p| p.solved) {
             out.solved += 1;
             let by = match p.solved_by.as_deref() {
@@ -304,8 +313,11 @@ impl Report {
             let by: Vec<String> = self.forum_posts.solved_by.iter().map(|(k, n)| format!("{k} {n}")).collect();
             let _ = writeln!(
                 o,
-                "\nHelp forum posts: {} seen, {} marked solved{}",
+                "\nHelp forum posts: {} seen; answered by the bot {}, by a human {}, not at all {}; {} marked solved{}",
                 self.forum_posts.seen,
+                self.forum_posts.answered_by_bot,
+                self.forum_posts.answered_by_human,
+                self.forum_posts.unanswered,
                 self.forum_posts.solved,
                 if by.is_empty() { String::new() } else { format!(" (by {})", by.join(" · ")) }
             );

@@ -303,6 +303,8 @@ fn posts(store: &dyn Learn) {
         std::collections::BTreeSet::from([101, 102]),
         "since"
     );
+    assert!(store.post_replied(11, 102).expect("replied"));
+    assert!(store.posts(11).expect("posts")[0].human_replied);
     store.remove_post(11, 102).expect("remove");
     assert!(store.posts(11).expect("posts").is_empty(), "deleted with its thread");
     assert_eq!(store.purge_posts(T0 + 1).expect("purge"), 1, "past the retention");

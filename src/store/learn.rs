@@ -426,18 +426,18 @@ impl Learn for RedisLearn {
         Ok(all.iter().filter_map(|b| serde_json::from_slice(b).ok()).collect())
     }
 
-    fn post_solved(&self, forum: u64, thread: u64, by: Option<&str>) -> Result<bool, LearnError> {
+    fn modify_post(&self, forum: u64, thread: u64, change: &dyn Fn(&mut Post)) -> Result<bool, LearnError> {
         let k = self.key(&format!("posts:{forum}"));
         // Read, change, write back unless the post changed in between (WATCH): two processes may both mark it.
         self.run(|c| loop {
             redis::cmd("WATCH").arg(&k).query::<()>(c)?;
             let found: Option<Vec<u8>> = redis::cmd("HGET").arg(&k).arg(thread).query(c)?;
-            let Some(post) = found.and_then(|b| serde_json::from_slice::<Post>(&b).ok()) else {
+            let Some(mut post) = found.and_then(|b| serde_json::from_slice::<Post>(&b).ok()) else {
                 redis::cmd("UNWATCH").query::<()>(c)?;
                 return Ok(false);
             };
-            let solved = Post { solved: true, solved_by: by.map(str::to_string), ..post };
-            let row = serde_json::to_vec(&solved).expect("a post serialises");
+            change(&mut post);
+            let row = serde_json::to_vec(&post).expect("a post serialises");
             let done: Option<()> =
                 redis::pipe().atomic().cmd("HSET").arg(&k).arg(thread).arg(&row).ignore().query(c)?;
             if done.is_some() {

@@ -1291,6 +1291,7 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     assert_deferred_text(&w, &w.click(&solved, id_of(&reply["id"]).unwrap(), &alice()), "Marked solved").await;
     let (second, _) = post_and_reply(forum, "is flask faster than django for apis?", "which one is quicker?").await;
     post_and_reply(other, "Is Flask faster than Django?", "same question, other forum").await;
+    w.message_create(second, &bob(), "for plain json both are fast enough, measure yours", &[], Some(GUILD_ID));
 
     let (_, reply) = post_and_reply(forum, "is flask really faster than django?", "speed matters for us").await;
     let found = links(&reply);
@@ -1317,6 +1318,8 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     assert_eq!(report.forum_posts.seen, 4, "{:?}", report.forum_posts);
     assert_eq!(report.forum_posts.solved, 1, "the first post was deleted: {:?}", report.forum_posts);
     assert_eq!(report.forum_posts.solved_by, [("a similar post".to_string(), 1)].into(), "{:?}", report.forum_posts);
+    // Each of these posts got an answer from the bot (their titles are questions it knows); bob replied in one.
+    assert_eq!((report.forum_posts.answered_by_bot, report.forum_posts.answered_by_human), (4, 1));
 }
 
 fn engine_for_report() -> signpost::Engine {
