@@ -28,8 +28,9 @@ pub async fn similar_posts(ctx: &Context, bot: &Bot, msg: &Message, title: &str,
         return None;
     }
     let forum = bot.places.info(ctx, msg.guild_id, msg.channel_id.get()).await?.parent?;
-    let mut post =
-        Post::new(guild, forum, msg.channel_id.get(), title, &msg.content, msg.timestamp.unix_timestamp() as u64);
+    // Without the Message Content intent the starter message's text is not the bot's to keep.
+    let text = if bot.message_content { msg.content.as_str() } else { "" };
+    let mut post = Post::new(guild, forum, msg.channel_id.get(), title, text, msg.timestamp.unix_timestamp() as u64);
     post.bot_answered = answered;
     let engine = bot.engine();
     let title = title.to_string();
