@@ -118,6 +118,27 @@ fn main() {
         black_box(machine.step(&State::new(), Input::Text(black_box("mostly a json api for a mobile app").into())))
             .expect("dialog steps");
     }));
+    // The last answer: the step that computes the verdict (scores, reasons, the smallest flip of up to 3 answers).
+    let mut last = mid.clone();
+    loop {
+        match machine.step(&last, Input::Choose(0)).expect("dialog steps") {
+            (_, Outcome::Verdict(_)) => break,
+            (next, _) => last = next,
+        }
+    }
+    let verdict_step = Stats::new(time_n(STEPS, || {
+        black_box(machine.step(black_box(&last), Input::Choose(0)).expect("dialog steps"));
+    }));
+    // A typed reply through the whole turn (the route, the side-question check, the reader), as `chat` runs it.
+    let typed_turn = Stats::new(time_n(STEPS, || {
+        black_box(signpost::conversation::turn(&engine, Some(&mid), black_box("a little, just notifications")));
+    }));
+    // A follow-up turn: "and security?" after "django vs fastapi", with the conversation's memory.
+    let (_, memory) =
+        signpost::conversation::turn_in(&engine, None, "django vs fastapi", &signpost::followup::Memory::default());
+    let follow_up = Stats::new(time_n(STEPS, || {
+        black_box(signpost::conversation::turn_in(&engine, None, black_box("and security?"), &memory));
+    }));
 
     println!();
     println!(
@@ -132,6 +153,21 @@ fn main() {
     );
     println!("dialog step, choice mid-dialog: median {:.2} µs, p99 {:.2} µs", us(choose.median), choose.p99_us());
     println!("dialog step, free text:         median {:.2} µs, p99 {:.2} µs", us(text.median), text.p99_us());
+    println!(
+        "dialog step, to the verdict:    median {:.2} µs, p99 {:.2} µs",
+        us(verdict_step.median),
+        verdict_step.p99_us()
+    );
+    println!(
+        "typed dialog turn (chat):       median {:.2} µs, p99 {:.2} µs",
+        us(typed_turn.median),
+        typed_turn.p99_us()
+    );
+    println!(
+        "follow-up turn (\"and security?\"): median {:.2} µs, p99 {:.2} µs",
+        us(follow_up.median),
+        follow_up.p99_us()
+    );
     println!();
     let verdict = |ok: bool| if ok { "ok" } else { "MISSED" };
     println!(
