@@ -116,6 +116,13 @@ pub fn in_dialog(engine: &Engine, state: &State, text: &str) -> Turn {
     let machine = engine.dialog();
     let input = Input::parse(text);
     if let Input::Text(t) = &input {
+        // A question about the question ("what counts as medium?"), or "i don't get it": what it is for.
+        if let (Some(explanation), Ok(Outcome::Question(q))) = (machine.explain(state, t), machine.current(state)) {
+            return Turn {
+                state: Some(state.clone()),
+                replies: vec![Reply::Question { question: q, notice: Some(explanation) }],
+            };
+        }
         // A question asked mid-dialog is answered, then the dialog resumes where it was: when the matcher answers
         // it and the reader does not take it as this step's answer ("is flask faster?" at "how big will it get?").
         if let Ok(Outcome::Question(q)) = machine.current(state) {

@@ -24,7 +24,7 @@ pub use record::decision_record;
 pub use state::{DialogError, How, Pick, State};
 pub use verdict::{Flip, FlipChange, Reason, Verdict, MAX_FLIP};
 pub use words::position_named;
-use words::{is_yes_no, keyword_option, UNCLEAR};
+use words::{asks_about_the_question, is_yes_no, keyword_option, UNCLEAR};
 
 use crate::{
     knowledge::{Dialog, DialogOption, KnowledgeBase, Step},
@@ -576,6 +576,26 @@ impl<'kb> Machine<'kb> {
             let question = steps[si].text.to_lowercase();
             steps[si].id == what || question == what || what.len() >= 4 && question.contains(&what)
         })
+    }
+
+    /// For a reply that asks about the question itself ("what do you mean by built-ins?") or says it cannot answer
+    /// it ("i dont get this question"), and names no option: what the question is for, in a line, with how to
+    /// answer. `None` for anything else.
+    pub fn explain(&self, state: &State, text: &str) -> Option<String> {
+        let Ok(Walk { current: Some((_, step)), .. }) = walk(&self.kb.dialog, state) else { return None };
+        let lower = text.trim().to_lowercase();
+        if !asks_about_the_question(&lower) || position_named(&lower, step.options.len()).is_some() {
+            return None;
+        }
+        let why = step.help.clone().unwrap_or_else(|| "Each option leans towards a different framework.".into());
+        let neutral = step.options.iter().position(DialogOption::is_neutral).map(|i| i + 1);
+        let fallback = match neutral {
+            Some(n) => format!(" If none fits yet, {n} (\"{}\") is fine.", step.options[n - 1].label),
+            None => String::new(),
+        };
+        Some(format!(
+            "Nothing noted. {why} Reply with the number of the closest option, or in your own words.{fallback}"
+        ))
     }
 
     /// Whether `text` reads as an answer to the question `state` waits at (else a mid-dialog question may be

@@ -45,6 +45,51 @@ pub(super) const UNCLEAR: &[&str] = &[
     "lost the thread",
 ];
 
+/// Phrases of a question about the question itself ("what do you mean by built-ins?", "what's the difference
+/// between small and medium?", "why does that matter?"): answered with what the question is for.
+const ABOUT_THE_QUESTION: &[&str] = &[
+    "what do you mean",
+    "what does that mean",
+    "what does this mean",
+    "what does it mean",
+    "what is meant",
+    "whats meant",
+    "meaning of",
+    "what's the difference",
+    "whats the difference",
+    "what is the difference",
+    "difference between",
+    "why do you ask",
+    "why do you need to know",
+    "why does that matter",
+    "why does it matter",
+    "why does this matter",
+    "why is that important",
+    "why is this important",
+    "what counts as",
+    "does that count",
+    "does it count",
+    "explain the options",
+    "explain the question",
+    "explain this question",
+    "which one should i pick",
+    "which one do i pick",
+    "what should i answer",
+    "what do i answer",
+    "rephrase",
+    "get this question",
+    "get the question",
+    "understand this question",
+    "understand the question",
+];
+
+/// Whether a reply asks about the question itself, or says it cannot answer it: it records nothing, and the user
+/// is told what the question is for.
+pub(super) fn asks_about_the_question(lower: &str) -> bool {
+    let folded = lower.replace(['\u{2019}', '\''], "'");
+    ABOUT_THE_QUESTION.iter().chain(UNCLEAR).any(|p| folded.contains(p))
+}
+
 /// Words of a bare agreement, refusal or hedge.
 const YES_NO: &[&str] = &[
     "yes", "yeah", "yep", "yup", "ya", "sure", "ok", "okay", "no", "nope", "nah", "maybe", "perhaps", "possibly",

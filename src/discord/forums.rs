@@ -10,14 +10,34 @@ use serenity::{
 };
 use tracing::warn;
 
+use std::{
+    collections::HashMap,
+    sync::Mutex,
+    time::{Duration, Instant},
+};
+
 use super::{decision::CLICK_PATIENCE, ids::ComponentId, render, Bot};
 use crate::{
     dialog::State,
-    learn::{posts, Post},
+    learn::{posts::Index, Post},
 };
 
 /// Similar posts linked from one reply.
 const MAX_SIMILAR: usize = 3;
+
+/// How long a forum's index read from the store is used before it is read again (for the posts other processes
+/// added, with Redis); this process's own changes apply to it at once.
+const REFRESH: Duration = Duration::from_secs(600);
+
+/// Per forum: its posts with their vectors, and when they were read from the store.
+#[derive(Default)]
+pub struct Cache(Mutex<HashMap<u64, (Instant, Index)>>);
+
+impl Cache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, (Instant, Index)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
 
 /// The earlier posts like the new post `msg` (titled `title`), and the post kept for later ones (`answered`: the
 /// bot's reply answers it); `None` where no index is kept (no learning store, switched off, not in a forum).
@@ -33,16 +53,20 @@ pub async fn similar_posts(ctx: &Context, bot: &Bot, msg: &Message, title: &str,
     let mut post = Post::new(guild, forum, msg.channel_id.get(), title, text, msg.timestamp.unix_timestamp() as u64);
     post.bot_answered = answered;
     let engine = bot.engine();
-    let title = title.to_string();
+    let query = post.text();
+    let cache = bot.forum_index.clone();
     let found = learning
         .within(CLICK_PATIENCE, move |l| {
-            let earlier = l.store().posts(forum)?;
+            let matcher = engine.matcher();
+            let mut forums = cache.lock();
+            if forums.get(&forum).is_none_or(|(read, _)| read.elapsed() > REFRESH) {
+                forums.insert(forum, (Instant::now(), Index::build(matcher, l.store().posts(forum)?)));
+            }
+            let (_, index) = forums.get_mut(&forum).expect("just read");
             let similar: Vec<Post> =
-                posts::similar(engine.matcher(), &title, forum, post.thread, &earlier, MAX_SIMILAR)
-                    .into_iter()
-                    .cloned()
-                    .collect();
+                index.similar(matcher, &query, post.thread, MAX_SIMILAR).into_iter().cloned().collect();
             l.store().put_post(&post)?;
+            index.put(matcher, post);
             Ok(similar)
         })
         .await;
@@ -82,6 +106,13 @@ pub fn rows(similar: &[Post], guild: Option<u64>) -> Vec<CreateActionRow> {
 /// A post is marked solved (by an answer's label, or `post:<thread>`): its entry in the index says so (similar
 /// posts list it first, and `report` counts it).
 pub async fn solved(bot: &Bot, forum: u64, thread: u64, by: Option<String>) {
+    if let Some((_, index)) = bot.forum_index.lock().get_mut(&forum) {
+        let by = by.clone();
+        index.modify(thread, |p| {
+            p.solved = true;
+            p.solved_by = by;
+        });
+    }
     let Some(learning) = bot.learning() else { return };
     let solved = move |l: &crate::learn::Learning| l.store().post_solved(forum, thread, by.as_deref());
     if let Err(e) = learning.within(CLICK_PATIENCE, solved).await {
@@ -102,6 +133,9 @@ pub fn replied(bot: &Bot, forum: u64, thread: u64) {
 
 /// A thread was deleted: its post leaves the index.
 pub async fn deleted(bot: &Bot, forum: u64, thread: u64) {
+    if let Some((_, index)) = bot.forum_index.lock().get_mut(&forum) {
+        index.remove(thread);
+    }
     let Some(learning) = bot.learning() else { return };
     if let Err(e) = learning.within(CLICK_PATIENCE, move |l| l.store().remove_post(forum, thread)).await {
         warn!(error = %e, "cannot remove a deleted post from the forum index");

@@ -57,6 +57,8 @@ pub struct Bot {
     /// The Message Content intent is asked for: help channels and typed dialog answers work.
     message_content: bool,
     places: places::Places,
+    /// Help forums' posts with their vectors, for similar earlier posts.
+    forum_index: Arc<forums::Cache>,
     decide_cooldown: Duration,
     /// When each user last started a decision.
     started: std::sync::Mutex<std::collections::HashMap<u64, std::time::Instant>>,
@@ -94,6 +96,7 @@ impl Bot {
             help_min_confidence: f64::from(config.help_channel_min_confidence),
             message_content: config.message_content,
             places: places::Places::default(),
+            forum_index: Arc::default(),
             decide_cooldown: config.decide_cooldown,
             started: std::sync::Mutex::default(),
             metrics: Arc::new(Metrics::new()),

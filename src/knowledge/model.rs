@@ -235,6 +235,9 @@ pub struct Dialog {
 pub struct Step {
     pub id: String,
     pub text: String,
+    /// What the question is for, in a sentence or two: said when a user asks about the question itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub help: Option<String>,
     /// The step after this one; `None` ends the dialog (an option's own `next` wins).
     pub next: Option<String>,
     pub options: Vec<DialogOption>,

@@ -143,6 +143,7 @@ pub(crate) struct RawDialog {
 pub(crate) struct RawStep {
     pub id: S<String>,
     pub text: S<String>,
+    pub help: Option<S<String>>,
     pub next: Option<S<String>>,
     #[serde(default)]
     pub option: Vec<RawOption>,

@@ -684,6 +684,7 @@ fn check_dialog(p: &mut Problems, file: &SourceFile, raw: &RawDialog, frameworks
             .map(|s| Step {
                 id: raw::text(&s.id),
                 text: raw::text(&s.text),
+                help: s.help.as_ref().map(raw::text),
                 next: s.next.as_ref().map(raw::text),
                 options: s
                     .option

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::matcher::Matcher;
+use crate::matcher::{features::Sparse, Matcher};
 
 /// A post of a help forum, as the bot saw it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -36,13 +36,19 @@ pub struct Post {
 /// How much of a starter message is kept.
 pub const START_CHARS: usize = 300;
 
-/// How alike two posts' titles must be (cosine of their TF-IDF vectors in the matcher's own feature space) to be
-/// offered as similar. Titles, not bodies: a forum post's title is its question, and the body's other news dilutes
-/// it. Set by hand on a dozen title pairs (the same question reworded: 0.35 to 0.79; different questions about the
-/// same frameworks: 0.05 to 0.12), not measured on real forums yet.
-pub const MIN_SIMILARITY: f32 = 0.3;
+/// How alike two posts must be (cosine of their TF-IDF vectors, title and start of the body, in the matcher's own
+/// feature space) to be offered as similar. Chosen with `cargo run --release --example similar_posts -- --sweep` on
+/// three writers' posts about the same 130 situations (`tests/eval/similar-posts/`): the floor that finds the most
+/// true earlier posts while showing a post for at most 10% of posts with no match. These features cannot do both
+/// well (see the README): the floor favours showing nothing over showing an unrelated post.
+pub const MIN_SIMILARITY: f32 = 0.59;
 
 impl Post {
+    /// The text posts are compared by: the title, then the start of the starter message.
+    pub fn text(&self) -> String {
+        format!("{}\n{}", self.title, self.start)
+    }
+
     pub fn new(guild: u64, forum: u64, thread: u64, title: &str, text: &str, at: u64) -> Self {
         let start: String = super::clean_text(text).chars().take(START_CHARS).collect();
         Self {
@@ -60,29 +66,76 @@ impl Post {
     }
 }
 
-/// The posts of `posts` whose titles are most like `title` (other than `thread` itself, and only of `forum`), at
-/// most `max`: solved ones first, then by similarity.
+/// The posts of `posts` most like the new post's `text` (its [`Post::text`]; other than `thread` itself, and only of
+/// `forum`), at most `max`: solved ones first, then by similarity. Builds the vectors on the way; [`Index`] keeps
+/// them.
 pub fn similar<'a>(
     matcher: &Matcher,
-    title: &str,
+    text: &str,
     forum: u64,
     thread: u64,
     posts: &'a [Post],
     max: usize,
 ) -> Vec<&'a Post> {
-    let query = matcher.text_vector(title);
-    let mut scored: Vec<(f32, &Post)> = posts
-        .iter()
-        .filter(|p| p.forum == forum && p.thread != thread)
-        .map(|p| (cosine(&query, &matcher.text_vector(&p.title)), p))
-        .filter(|(s, _)| *s >= MIN_SIMILARITY)
-        .collect();
+    let query = matcher.text_vector(text);
+    let vectors: Vec<Sparse> = posts.iter().map(|p| matcher.text_vector(&p.text())).collect();
+    rank(&query, posts.iter().zip(&vectors).filter(|(p, _)| p.forum == forum && p.thread != thread), max)
+}
+
+/// One forum's posts with their vectors, kept so a search costs one vector and a dot product per post.
+#[derive(Debug, Default, Clone)]
+pub struct Index {
+    entries: Vec<(Post, Sparse)>,
+}
+
+impl Index {
+    pub fn build(matcher: &Matcher, posts: Vec<Post>) -> Self {
+        let entries = posts.into_iter().map(|p| (matcher.text_vector(&p.text()), p)).map(|(v, p)| (p, v)).collect();
+        Self { entries }
+    }
+
+    /// Adds a post (or replaces the one of the same thread).
+    pub fn put(&mut self, matcher: &Matcher, post: Post) {
+        self.entries.retain(|(p, _)| p.thread != post.thread);
+        let v = matcher.text_vector(&post.text());
+        self.entries.push((post, v));
+    }
+
+    /// Changes the post of `thread`, if kept.
+    pub fn modify(&mut self, thread: u64, change: impl FnOnce(&mut Post)) {
+        if let Some((p, _)) = self.entries.iter_mut().find(|(p, _)| p.thread == thread) {
+            change(p);
+        }
+    }
+
+    pub fn remove(&mut self, thread: u64) {
+        self.entries.retain(|(p, _)| p.thread != thread);
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// See [`similar`].
+    pub fn similar(&self, matcher: &Matcher, text: &str, thread: u64, max: usize) -> Vec<&Post> {
+        let query = matcher.text_vector(text);
+        rank(&query, self.entries.iter().filter(|(p, _)| p.thread != thread).map(|(p, v)| (p, v)), max)
+    }
+}
+
+fn rank<'a, 'v>(query: &Sparse, candidates: impl Iterator<Item = (&'a Post, &'v Sparse)>, max: usize) -> Vec<&'a Post> {
+    let mut scored: Vec<(f32, &Post)> =
+        candidates.map(|(p, v)| (cosine(query, v), p)).filter(|(s, _)| *s >= MIN_SIMILARITY).collect();
     scored.sort_by(|a, b| b.1.solved.cmp(&a.1.solved).then(b.0.total_cmp(&a.0)).then(a.1.thread.cmp(&b.1.thread)));
     scored.into_iter().take(max).map(|(_, p)| p).collect()
 }
 
 /// The cosine of two sparse vectors (columns ascending).
-fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
+pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
     let (mut i, mut j, mut dot) = (0, 0, 0.0);
     while i < a.len() && j < b.len() {
         match a[i].0.cmp(&b[j].0) {

@@ -920,3 +920,28 @@ fn ties_near_ties_and_flips_of_several_answers() {
     // A near-tie states its margin.
     assert!(text.contains(&format!("ahead of {} by {} point", name(&v.runner_up), v.margin)) || v.tie, "{text}");
 }
+
+/// A question about the question, or "I don't get it", records nothing and says what the question is for (the
+/// knowledge's `help` for the step); a side question is still answered as an aside; an answer is still an answer.
+#[test]
+fn a_question_about_the_question_is_explained_and_records_nothing() {
+    let at_size = say(None, &["decide", "2"]).1;
+    for reply in [
+        "i dont rly get this question",
+        "what counts as medium?",
+        "what's the difference between 1 and 2?",
+        "why does that matter",
+    ] {
+        let (replies, s) = say(at_size.clone(), &[reply]);
+        let (q, notice) = only_question(&replies);
+        assert_eq!((q.step.as_str(), &s), ("size", &at_size), "{reply:?} recorded something");
+        let help = step_of("size").help.clone().expect("the step says what it is for");
+        assert!(notice.is_some_and(|n| n.contains(&help) && n.starts_with("Nothing noted.")), "{reply:?}: {notice:?}");
+    }
+    let (replies, _) = say(at_size.clone(), &["is flask faster than django?"]);
+    assert!(matches!(&replies[..], [Reply::Answer(_), Reply::Question { .. }]), "a side question: {replies:?}");
+    let (replies, _) = say(at_size, &["medium"]);
+    assert_eq!(only_question(&replies).0.step, "builtins");
+    // Every step says what it is for.
+    assert!(kb().dialog.steps.iter().all(|s| s.help.as_ref().is_some_and(|h| !h.is_empty())));
+}
