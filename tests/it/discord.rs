@@ -1289,11 +1289,13 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     assert!(links(&reply).is_empty(), "nothing earlier: {reply}");
     let solved = custom_ids(&reply).into_iter().find(|c| c.starts_with("z:")).unwrap();
     assert_deferred_text(&w, &w.click(&solved, id_of(&reply["id"]).unwrap(), &alice()), "Marked solved").await;
-    let (second, _) = post_and_reply(forum, "is flask faster than django for apis?", "is flask faster than django for an api?").await;
+    let (second, _) =
+        post_and_reply(forum, "is flask faster than django for apis?", "is flask faster than django for an api?").await;
     post_and_reply(other, "Is Flask faster than Django?", "same question, other forum").await;
     w.message_create(second, &bob(), "for plain json both are fast enough, measure yours", &[], Some(GUILD_ID));
 
-    let (_, reply) = post_and_reply(forum, "is flask really faster than django?", "is flask faster than django for our app?").await;
+    let (_, reply) =
+        post_and_reply(forum, "is flask really faster than django?", "is flask faster than django for our app?").await;
     let found = links(&reply);
     assert_eq!(found.first(), Some(&("✓ Is Flask faster than Django?".to_string(), url(first))), "{found:?}");
     assert!(found.iter().any(|(_, u)| *u == url(second)), "{found:?}");
@@ -1308,7 +1310,8 @@ async fn a_new_forum_post_links_similar_earlier_posts_solved_first() {
     // Deleted: no longer offered.
     w.fake.thread_delete(first);
     settle(&w).await;
-    let (_, reply) = post_and_reply(forum, "is flask faster than django?", "is flask faster than django for a web app?").await;
+    let (_, reply) =
+        post_and_reply(forum, "is flask faster than django?", "is flask faster than django for a web app?").await;
     assert!(!links(&reply).iter().any(|(_, u)| *u == url(first)), "{:?}", links(&reply));
     w.finish().await;
     // The report counts the posts seen and what solved them.
