@@ -945,3 +945,21 @@ fn a_question_about_the_question_is_explained_and_records_nothing() {
     // Every step says what it is for.
     assert!(kb().dialog.steps.iter().all(|s| s.help.as_ref().is_some_and(|h| !h.is_empty())));
 }
+
+/// "We already know FastAPI" is an answer of its own when typed, and a message that rules FastAPI out never gives
+/// it. (Read from an opening message it is not yet: the reader has two examples of it.)
+#[test]
+fn we_already_know_fastapi() {
+    let at_team = at_step("team");
+    let (replies, s) = say(Some(at_team), &["we already know fastapi"]);
+    assert_eq!(only_question(&replies).0.step, "timeline");
+    let s = s.unwrap();
+    let team = kb().dialog.steps.iter().position(|x| x.id == "team").unwrap();
+    let pick = s.pick(team).expect("the team step is answered");
+    assert_eq!(step_of("team").options[usize::from(pick.option)].id, "knows-fastapi");
+    let read = |text: &str| {
+        let state = machine().opening(text);
+        state.pick(team).map(|p| step_of("team").options[usize::from(p.option)].id.clone())
+    };
+    assert_ne!(read("small json api, my team hates fastapi").as_deref(), Some("knows-fastapi"));
+}
