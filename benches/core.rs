@@ -207,10 +207,33 @@ fn config() -> Criterion {
         .without_plots()
 }
 
+/// Whole turns as `chat` runs them (the route, memory, the dialog): a follow-up ("and security?" after "django vs
+/// fastapi"), and a typed reply at a dialog step (the side-question check and the reader), each next to the plain
+/// `ask` of a question (the baseline in the same run).
+fn turns(c: &mut Criterion) {
+    use signpost::{conversation, followup::Memory};
+    let engine = Engine::new(KnowledgeBase::embedded().expect("built-in knowledge loads"));
+    let (_, memory) = conversation::turn_in(&engine, None, "django vs fastapi", &Memory::default());
+    let machine = engine.dialog();
+    let mut mid = State::new();
+    for i in [1, 0, 1] {
+        mid = machine.step(&mid, Input::Choose(i)).expect("dialog steps").0;
+    }
+    let mut g = c.benchmark_group("turn");
+    g.bench_function("ask_baseline", |b| b.iter(|| engine.ask(black_box("is django more secure than fastapi?"))));
+    g.bench_function("follow_up", |b| {
+        b.iter(|| conversation::turn_in(&engine, None, black_box("and security?"), &memory))
+    });
+    g.bench_function("typed_dialog_reply", |b| {
+        b.iter(|| conversation::turn(&engine, Some(&mid), black_box("a little, just notifications")))
+    });
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = config();
-    targets = matching, hostile, knowledge, dialog
+    targets = matching, hostile, knowledge, dialog, turns
 }
 
 fn main() {
