@@ -156,3 +156,40 @@ pub fn cosine(a: &[(u32, f32)], b: &[(u32, f32)]) -> f32 {
         dot / n
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cosine_of_sparse_vectors() {
+        assert_eq!(cosine(&[], &[(1, 1.0)]), 0.0);
+        assert!((cosine(&[(1, 1.0), (3, 2.0)], &[(1, 1.0), (3, 2.0)]) - 1.0).abs() < 1e-6);
+        assert_eq!(cosine(&[(1, 1.0)], &[(2, 1.0)]), 0.0);
+        assert!((cosine(&[(1, 1.0), (2, 1.0)], &[(2, 1.0)]) - 0.5f32.sqrt()).abs() < 1e-6);
+    }
+
+    /// The same question in another forum (of another server) is never offered; solved posts come first; the new
+    /// post itself is not its own similar post; an unrelated post is not offered.
+    #[test]
+    fn similar_posts_stay_in_their_forum_solved_first() {
+        let engine = crate::Engine::load(None).expect("built-in knowledge");
+        let m = engine.matcher();
+        let q = "Is Flask faster than Django?";
+        let text = "Is Flask faster than Django for a web app?";
+        let mut posts = vec![
+            Post::new(1, 10, 100, q, text, 0),
+            Post::new(1, 10, 101, q, text, 0),
+            Post::new(2, 20, 200, q, text, 0),
+            Post::new(1, 10, 102, "my css does not load", "the stylesheet 404s in production", 0),
+        ];
+        posts[1].solved = true;
+        let new = Post::new(1, 10, 103, q, text, 0);
+        let found: Vec<u64> = similar(m, &new.text(), 10, 103, &posts, 3).iter().map(|p| p.thread).collect();
+        assert_eq!(found, [101, 100], "solved first, this forum only, nothing unrelated");
+        let index = Index::build(m, posts.iter().filter(|p| p.forum == 10).cloned().collect());
+        let kept: Vec<u64> = index.similar(m, &new.text(), 103, 3).iter().map(|p| p.thread).collect();
+        assert_eq!(kept, found, "the kept index finds the same");
+        assert!(similar(m, &new.text(), 10, 100, &posts[..1], 3).is_empty(), "a post is not similar to itself");
+    }
+}
