@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::{
     compare::Comparison,
     conversation::Reply,
-    dialog::{Answered, How, Question, Verdict, MAX_FLIP},
+    dialog::{Answered, How, Question, Verdict},
     knowledge::Link,
     reply::Answer,
 };
@@ -76,14 +76,7 @@ pub fn verdict(v: &Verdict, name: impl Fn(&str) -> String) -> String {
             name(&v.recommendation)
         )
     } else {
-        format!(
-            "Verdict: {} (confidence {:.0}%), ahead of {} by {} point{}.\n",
-            name(&v.recommendation),
-            v.confidence * 100.0,
-            name(&v.runner_up),
-            v.margin,
-            if v.margin == 1 { "" } else { "s" }
-        )
+        format!("Verdict: {} {}.\n", name(&v.recommendation), v.lead(&name))
     };
     let scores: Vec<String> = v.scores.iter().map(|(k, s)| format!("{} {s}", name(k))).collect();
     let _ = writeln!(out, "Scores: {}", scores.join(", "));
@@ -100,7 +93,7 @@ pub fn verdict(v: &Verdict, name: impl Fn(&str) -> String) -> String {
         let unsure: Vec<&str> = v.unused.iter().map(|r| r.question.as_str()).collect();
         let _ = writeln!(out, "Weighed as nothing (no framework gained from these answers): {}", unsure.join("; "));
     }
-    let _ = write!(out, "\nWhat would change it: {}", flip_text(v, &name));
+    let _ = write!(out, "\nWhat would change it: {}", v.what_would_change(&name));
     if !v.next_steps.is_empty() {
         let _ = write!(out, "\n\nNext steps with {}:", name(&v.recommendation));
         for (i, s) in v.next_steps.iter().enumerate() {
@@ -109,18 +102,6 @@ pub fn verdict(v: &Verdict, name: impl Fn(&str) -> String) -> String {
     }
     out.push_str("\n\n(`change N` or `back` to revise an answer, `record` for a decision record, `restart`, `cancel`)");
     out
-}
-
-/// "answering X to Q [and Y to R] would make it F", or why nothing would.
-pub fn flip_text(v: &Verdict, name: impl Fn(&str) -> String) -> String {
-    match &v.flip {
-        Some(f) => {
-            let changes: Vec<String> =
-                f.changes.iter().map(|c| format!("\"{}\" to \"{}\"", c.answer, c.question)).collect();
-            format!("answering {} would make it {}.", changes.join(" and "), name(&f.recommendation))
-        }
-        None => format!("no change of up to {MAX_FLIP} answers would change this recommendation."),
-    }
 }
 
 /// The answers of a decision as `chat --json` shows them: step, option and how each was given.

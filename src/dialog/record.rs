@@ -42,14 +42,7 @@ pub fn decision_record(kb: &KnowledgeBase, verdict: &Verdict) -> String {
             verdict.scores.get(&verdict.recommendation).copied().unwrap_or_default()
         );
     } else {
-        let _ = writeln!(
-            out,
-            "{rec} (confidence {:.0}%), ahead of {} by {} point{}.",
-            verdict.confidence * 100.0,
-            name(&verdict.runner_up),
-            verdict.margin,
-            if verdict.margin == 1 { "" } else { "s" }
-        );
+        let _ = writeln!(out, "{rec} {}.", verdict.lead(name));
     }
 
     out.push_str("\n## Reasons\n\n");
@@ -72,16 +65,7 @@ pub fn decision_record(kb: &KnowledgeBase, verdict: &Verdict) -> String {
     }
 
     out.push_str("\n## What would change it\n\n");
-    match &verdict.flip {
-        Some(f) => {
-            let changes: Vec<String> =
-                f.changes.iter().map(|c| format!("\"{}\" to \"{}\"", c.answer, c.question)).collect();
-            let _ = writeln!(out, "Answering {} would make it {}.", changes.join(" and "), name(&f.recommendation));
-        }
-        None => {
-            let _ = writeln!(out, "No change of up to {} answers would change it.", super::verdict::MAX_FLIP);
-        }
-    }
+    let _ = writeln!(out, "{}", verdict.what_would_change(name));
     out
 }
 

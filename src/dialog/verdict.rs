@@ -65,6 +65,33 @@ pub struct FlipChange {
     pub answer: String,
 }
 
+impl Verdict {
+    /// "(confidence 54%), ahead of Django by 1 point": how sure, and by how much over the runner-up; every front
+    /// door and the decision record say it so.
+    pub fn lead(&self, name: impl Fn(&str) -> String) -> String {
+        format!(
+            "(confidence {:.0}%), ahead of {} by {} point{}",
+            self.confidence * 100.0,
+            name(&self.runner_up),
+            self.margin,
+            if self.margin == 1 { "" } else { "s" }
+        )
+    }
+
+    /// "Answering \"X\" to \"Q\" [and ...] would make it F.", or that no change of up to [`MAX_FLIP`] answers
+    /// would.
+    pub fn what_would_change(&self, name: impl Fn(&str) -> String) -> String {
+        match &self.flip {
+            Some(f) => {
+                let changes: Vec<String> =
+                    f.changes.iter().map(|c| format!("\"{}\" to \"{}\"", c.answer, c.question)).collect();
+                format!("Answering {} would make it {}.", changes.join(" and "), name(&f.recommendation))
+            }
+            None => format!("No change of up to {MAX_FLIP} answers would change this recommendation."),
+        }
+    }
+}
+
 /// How sure a verdict is: scores are divided by this before the softmax (a 3-point lead is clear but not certain).
 const TEMPERATURE: f32 = 3.0;
 

@@ -314,15 +314,23 @@ pub fn suggestion_buttons(kb: &KnowledgeBase, suggestions: &[String]) -> Option<
 }
 
 fn suggestion_row(kb: &KnowledgeBase, suggestions: &[String]) -> Option<CreateActionRow> {
-    let buttons: Vec<CreateButton> = suggestions
+    topic_row(kb, suggestions, ComponentId::Suggestion, ButtonStyle::Secondary)
+}
+
+/// One button per topic (at most a row), each with the id `id` makes of it; topics whose id would not fit are
+/// left out.
+fn topic_row(
+    kb: &KnowledgeBase,
+    topics: &[String],
+    id: fn(String) -> ComponentId,
+    style: ButtonStyle,
+) -> Option<CreateActionRow> {
+    let buttons: Vec<CreateButton> = topics
         .iter()
-        .filter(|s| ComponentId::Suggestion((*s).clone()).encode().len() <= 100)
+        .map(|t| (id(t.clone()).encode(), t))
+        .filter(|(encoded, _)| encoded.len() <= 100)
         .take(MAX_BUTTONS_PER_ROW)
-        .map(|s| {
-            CreateButton::new(ComponentId::Suggestion(s.clone()).encode())
-                .label(suggestion_label(kb, s))
-                .style(ButtonStyle::Secondary)
-        })
+        .map(|(encoded, t)| CreateButton::new(encoded).label(suggestion_label(kb, t)).style(style))
         .collect();
     (!buttons.is_empty()).then_some(CreateActionRow::Buttons(buttons))
 }
@@ -451,26 +459,12 @@ fn with_buttons(kb: &KnowledgeBase, a: &Answer, mut out: Out) -> Out {
         .label("Start the guided decision")
         .style(ButtonStyle::Primary)]));
     } else if let Topic::Clarify { choices } = &a.topic {
-        out.components.extend(pick_row(kb, choices));
+        // The choices of a question back: a click answers it and labels the question.
+        out.components.extend(topic_row(kb, choices, ComponentId::Pick, ButtonStyle::Primary));
     } else if matches!(a.topic, Topic::None) || a.confidence < LOW_CONFIDENCE {
         out.components.extend(suggestion_row(kb, &a.suggestions));
     }
     out
-}
-
-/// The choices of a question back, as buttons: a click answers it and labels the question.
-fn pick_row(kb: &KnowledgeBase, choices: &[String]) -> Option<CreateActionRow> {
-    let buttons: Vec<CreateButton> = choices
-        .iter()
-        .filter(|c| ComponentId::Pick((*c).clone()).encode().len() <= 100)
-        .take(MAX_BUTTONS_PER_ROW)
-        .map(|c| {
-            CreateButton::new(ComponentId::Pick(c.clone()).encode())
-                .label(suggestion_label(kb, c))
-                .style(ButtonStyle::Primary)
-        })
-        .collect();
-    (!buttons.is_empty()).then_some(CreateActionRow::Buttons(buttons))
 }
 
 fn framework_embed(fw: &crate::knowledge::Framework, footer: &str) -> CreateEmbed {
@@ -597,14 +591,7 @@ pub fn verdict(kb: &KnowledgeBase, v: &Verdict, session: Option<(SessionKey, u32
     } else {
         (
             format!("Verdict: {}", name(&v.recommendation)),
-            format!(
-                "I recommend **{}** (confidence {:.0}%), ahead of {} by {} point{}.",
-                name(&v.recommendation),
-                v.confidence * 100.0,
-                name(&v.runner_up),
-                v.margin,
-                if v.margin == 1 { "" } else { "s" }
-            ),
+            format!("I recommend **{}** {}.", name(&v.recommendation), v.lead(name)),
         )
     };
     let description = format!("{lead}\nScores: {}", scores.join(" · "));
@@ -615,7 +602,6 @@ pub fn verdict(kb: &KnowledgeBase, v: &Verdict, session: Option<(SessionKey, u32
         .map(|r| format!("• **{}**{}: {}", r.answer, if r.assumed { " (from your message)" } else { "" }, r.reason))
         .collect();
     let why = if why.is_empty() { "No answer favoured it over the runner-up.".to_string() } else { why.join("\n") };
-    let flip = crate::cli::render::flip_text(v, name);
     let mut embed = EmbedBuilder::new(&title, &description).field("Why", &why);
     let others: Vec<String> = v.reasons.iter().filter(|r| !r.decisive).map(|r| format!("• {}", r.answer)).collect();
     if !others.is_empty() {
@@ -625,7 +611,7 @@ pub fn verdict(kb: &KnowledgeBase, v: &Verdict, session: Option<(SessionKey, u32
         let unsure: Vec<String> = v.unused.iter().map(|r| format!("• {}", r.question)).collect();
         embed = embed.field("Weighed as nothing (no framework gained from these answers)", &unsure.join("\n"));
     }
-    embed = embed.field("What would change it", &capitalised(&flip));
+    embed = embed.field("What would change it", &v.what_would_change(name));
     if !v.next_steps.is_empty() {
         let steps: Vec<String> = v.next_steps.iter().map(|s| format!("• [{}](<{}>)", s.title, s.url)).collect();
         embed = embed.field("Next steps", &steps.join("\n"));
@@ -644,14 +630,6 @@ pub fn verdict(kb: &KnowledgeBase, v: &Verdict, session: Option<(SessionKey, u32
         ]));
     }
     out
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    match chars.next() {
-        Some(c) => c.to_uppercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// A decision record as a Markdown file attachment.
